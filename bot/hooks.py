@@ -1,0 +1,583 @@
+"""How Argo CD, Helm (plain or via Flux helm-controller) and Flux kustomize-controller will treat a Job.
+
+The bot has to predict, from annotations and labels only, whether a changed Job is a hook, in which sync
+phases it runs, whether it is silently ignored, whether it is deleted before being recreated, and whether a
+forcing option will recreate it. Every rule here mirrors the controller code cited in
+`spec/argocd-hooks.md` (section numbers in comments), including its quirks: exact, case-sensitive matching
+for Argo CD, lower-casing in Helm, case-insensitive matching in Flux.
+
+Pure functions over `Mapping[str, object]`: values may be YAML scalars that are not strings (`true`, `1`,
+`null`), so every value goes through `annotation_text` first and nothing here raises on odd input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+ARGO_HOOK = "argocd.argoproj.io/hook"
+ARGO_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
+ARGO_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+HELM_HOOK = "helm.sh/hook"
+HELM_DELETE_POLICY = "helm.sh/hook-delete-policy"
+FLUX_FORCE = "kustomize.toolkit.fluxcd.io/force"
+ARGO_SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+HELM_HOOK_WEIGHT = "helm.sh/hook-weight"
+# §3: added by Argo CD to every hook while a sync runs; never a change made in Git.
+ARGO_HOOK_FINALIZER = "argocd.argoproj.io/hook-finalizer"
+
+# §2: gitops-engine `common.NewHookType` recognises exactly these (case-sensitive).
+ARGO_SYNC_PHASES = ("PreSync", "Sync", "PostSync", "SyncFail")
+ARGO_SKIP = "Skip"
+ARGO_HOOK_TYPES = (*ARGO_SYNC_PHASES, ARGO_SKIP)
+# §2: handled by the argo-cd controller (controller/hook.go), not by gitops-engine.
+ARGO_DELETE_TYPES = ("PreDelete", "PostDelete")
+ARGO_HOOK_VALUES = (*ARGO_HOOK_TYPES, *ARGO_DELETE_TYPES)
+
+# §2.1 / §2.2: the only Helm events gitops-engine maps to an Argo CD sync phase.
+HELM_TO_ARGO_PHASE: Mapping[str, str] = {
+    "pre-install": "PreSync",
+    "pre-upgrade": "PreSync",
+    "post-install": "PostSync",
+    "post-upgrade": "PostSync",
+}
+# §2: controller/hook.go treats these Helm items as delete hooks.
+HELM_TO_ARGO_DELETE: Mapping[str, str] = {"pre-delete": "PreDelete", "post-delete": "PostDelete"}
+# §9: Helm 3/4 `releaseutil` events; `test-success` is Helm's Helm-2 compatibility alias of `test`.
+HELM_EVENTS = (
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+)
+HELM_EVENT_ALIASES: Mapping[str, str] = {"test-success": "test"}
+# §2.1 #8: compared as a whole string by gitops-engine `helm.IsHook`, not per CSV item.
+HELM_CRD_INSTALL = "crd-install"
+# Values that Argo CD sees in `helm.sh/hook` and that are real Helm (2 or 3) hook names, i.e. not typos.
+HELM_KNOWN_VALUES = frozenset((*HELM_EVENTS, *HELM_EVENT_ALIASES, "test-failure", HELM_CRD_INSTALL))
+
+# §4: delete policies, Argo spelling and Helm spelling, in matching order.
+BEFORE_HOOK_CREATION = "BeforeHookCreation"
+ARGO_DELETE_POLICIES = (BEFORE_HOOK_CREATION, "HookSucceeded", "HookFailed")
+HELM_BEFORE_HOOK_CREATION = "before-hook-creation"
+HELM_DELETE_POLICIES = (HELM_BEFORE_HOOK_CREATION, "hook-succeeded", "hook-failed")
+HELM_TO_ARGO_DELETE_POLICY: Mapping[str, str] = dict(zip(HELM_DELETE_POLICIES, ARGO_DELETE_POLICIES, strict=True))
+
+# §6: the sync options this module interprets (exact strings).
+SYNC_FORCE = "Force=true"
+SYNC_REPLACE = "Replace=true"
+SYNC_SSA = "ServerSideApply=true"
+SYNC_SSA_OFF = "ServerSideApply=false"
+SYNC_APPLY_OUT_OF_SYNC_ONLY = "ApplyOutOfSyncOnly=true"
+# gitops-engine `common/types.go` and argo-cd `common`: every spelling Argo CD matches, for typo detection.
+KNOWN_SYNC_OPTIONS = (
+    "SkipDryRunOnMissingResource=true",
+    "Prune=false",
+    "Prune=confirm",
+    "PruneLast=true",
+    "Validate=false",
+    "Replace=true",
+    "Replace=false",
+    SYNC_FORCE,
+    SYNC_SSA,
+    SYNC_SSA_OFF,
+    "Delete=false",
+    "Delete=confirm",
+    SYNC_APPLY_OUT_OF_SYNC_ONLY,
+    "ApplyOutOfSyncOnly=false",
+    "ClientSideApplyMigration=true",
+    "ClientSideApplyMigration=false",
+    "CreateNamespace=true",
+    "RespectIgnoreDifferences=true",
+    "FailOnSharedResource=true",
+    "PrunePropagationPolicy=foreground",
+    "PrunePropagationPolicy=background",
+    "PrunePropagationPolicy=orphan",
+)
+
+FLUX_FORCE_VALUE = "enabled"
+
+# Go's `unicode.IsSpace` set, which `strings.TrimSpace` strips (Python's `str.strip` also strips \x1c-\x1f).
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+
+
+# --------------------------------------------------------------------------------------------------------
+# Value handling
+
+
+def annotation_text(value: object) -> str:
+    """The string a controller would see: None -> "", YAML booleans as written (`true`), else `str()`."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)
+
+
+def _go_trim(text: str) -> str:
+    return text.strip(_GO_SPACE)
+
+
+def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def csv_items(value: object) -> tuple[str, ...]:
+    """gitops-engine `GetAnnotationCSVs` (§2): split on ",", trim, drop empty items, dedupe keeping order."""
+    return _dedupe(item for item in (_go_trim(raw) for raw in annotation_text(value).split(",")) if item)
+
+
+def _helm_items(value: object) -> tuple[tuple[str, str], ...]:
+    """Helm `manifest_sorter.go`: split on ",", trim, lower-case; empty items are KEPT (and are unknown).
+
+    Pairs of (as written after trimming, as Helm compares it), so messages can quote the user's text.
+    """
+    return tuple((item, item.lower()) for item in (_go_trim(raw) for raw in annotation_text(value).split(",")))
+
+
+def _get(mapping: Mapping[str, object] | None, key: str) -> str | None:
+    """The annotation's text, or None when the key is absent (presence matters for Argo CD, §2.1)."""
+    if not mapping or key not in mapping:
+        return None
+    return annotation_text(mapping[key])
+
+
+# --------------------------------------------------------------------------------------------------------
+# Argo CD (§2, §2.1, §2.2, §2.3, §4)
+
+
+@dataclass(frozen=True)
+class ArgoHook:
+    """What Argo CD (gitops-engine + argo-cd controller) makes of one object's hook annotations.
+
+    The first block of fields is the §2.1 model; the rest exists so that rules can explain *why*.
+    `is_ignored` also covers deliberate cases (delete hooks, Helm test hooks): a typo shows up in
+    `unknown_values` / `helm_unknown_values` / `invalid_delete_policies`.
+    """
+
+    key_present: bool
+    types: tuple[str, ...]
+    is_hook: bool
+    is_skip: bool
+    is_ignored: bool
+    sync_phases: frozenset[str]
+    delete_hook: bool
+    unknown_values: tuple[str, ...]
+    delete_policies: frozenset[str]
+    explicit_delete_policies: frozenset[str]
+    invalid_delete_policies: tuple[str, ...]
+    # --- explanation fields -------------------------------------------------------------------------
+    delete_types: tuple[str, ...] = ()
+    """`PreDelete`/`PostDelete` found in either annotation (Helm `pre-delete`/`post-delete` mapped)."""
+    helm_hook_present: bool = False
+    helm_types_used: tuple[str, ...] = ()
+    """`helm.sh/hook` items that produced `types` (only when no valid Argo type exists, §2.1 #3)."""
+    helm_values_overridden: tuple[str, ...] = ()
+    """Mappable `helm.sh/hook` items ignored for typing because a valid Argo type exists (§2.1 #4)."""
+    helm_unknown_values: tuple[str, ...] = ()
+    """`helm.sh/hook` items that are no Helm hook name at all, exact case as Argo CD compares (typos)."""
+    argo_delete_policies: tuple[str, ...] = ()
+    """Valid items of the Argo delete-policy annotation."""
+    helm_delete_policies: tuple[str, ...] = ()
+    """Valid items of `helm.sh/hook-delete-policy`, Helm spelling (they join the union, §4)."""
+    invalid_argo_delete_policies: tuple[str, ...] = ()
+    invalid_helm_delete_policies: tuple[str, ...] = ()
+    delete_policy_present: bool = False
+    """Either delete-policy annotation key is present."""
+
+    @property
+    def recreated_before_sync(self) -> bool:
+        """§4.1: a named hook Job survives template changes only with BeforeHookCreation in effect."""
+        return BEFORE_HOOK_CREATION in self.delete_policies
+
+    @property
+    def never_runs(self) -> bool:
+        """Ignored and not a delete hook: Argo CD neither syncs nor deletes-with it (typos, Helm test hooks)."""
+        return self.is_ignored and not self.delete_hook
+
+    @property
+    def is_normal(self) -> bool:
+        """Applied and diffed like any resource (plain `kubectl apply`, §1)."""
+        return not self.is_hook and not self.is_skip
+
+    @property
+    def delete_policy_ignored(self) -> bool:
+        """§4: `hasHookDeletePolicy` is false for non-hooks, so the policy does nothing there."""
+        return self.delete_policy_present and not self.is_hook
+
+
+def _argo_types(argo_items: tuple[str, ...], helm_items: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
+    """§2.1 `argo_types`; the flag says whether the types came from the Helm fallback."""
+    argo = tuple(item for item in argo_items if item in ARGO_HOOK_TYPES)
+    if argo:
+        return argo, False
+    return _dedupe(HELM_TO_ARGO_PHASE[item] for item in helm_items if item in HELM_TO_ARGO_PHASE), True
+
+
+def _argo_is_hook(argo_raw: str | None, helm_raw: str | None, is_skip: bool) -> bool:
+    """§2.1 `is_hook` (gitops-engine `hook.IsHook` + `helm.IsHook`)."""
+    if argo_raw is not None:
+        return not is_skip
+    return helm_raw is not None and helm_raw != HELM_CRD_INSTALL  # whole-string compare, §2.1 #8
+
+
+def _delete_types(argo_items: tuple[str, ...], helm_items: tuple[str, ...]) -> tuple[str, ...]:
+    """§2: controller/hook.go `isHookOfType`, per trimmed CSV item of either annotation."""
+    found = [item for item in argo_items if item in ARGO_DELETE_TYPES]
+    found += [HELM_TO_ARGO_DELETE[item] for item in helm_items if item in HELM_TO_ARGO_DELETE]
+    return tuple(t for t in ARGO_DELETE_TYPES if t in found)
+
+
+def _split_valid(items: tuple[str, ...], valid: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    allowed = set(valid)
+    return tuple(i for i in items if i in allowed), tuple(i for i in items if i not in allowed)
+
+
+def _sync_phases(types: tuple[str, ...], is_hook: bool, is_skip: bool) -> frozenset[str]:
+    """§2.1 `sync_phases`: nothing for Skip, the hook's sync types for hooks, `Sync` for normal resources."""
+    if is_skip:
+        return frozenset()
+    if is_hook:
+        return frozenset(t for t in types if t in ARGO_SYNC_PHASES)
+    return frozenset({"Sync"})
+
+
+@dataclass(frozen=True)
+class _PolicyParts:
+    argo: tuple[str, ...]
+    bad_argo: tuple[str, ...]
+    helm: tuple[str, ...]
+    bad_helm: tuple[str, ...]
+
+    @property
+    def explicit(self) -> frozenset[str]:
+        """§4: valid Argo items UNION valid Helm items (mapped), whatever the hook types say."""
+        return frozenset((*self.argo, *(HELM_TO_ARGO_DELETE_POLICY[p] for p in self.helm)))
+
+
+def _argo_policy_parts(annotations: Mapping[str, object] | None) -> _PolicyParts:
+    """gitops-engine `DeletePolicies`: exact, case-sensitive items of both keys; invalid ones are dropped."""
+    argo, bad_argo = _split_valid(csv_items(_get(annotations, ARGO_DELETE_POLICY)), ARGO_DELETE_POLICIES)
+    helm, bad_helm = _split_valid(csv_items(_get(annotations, HELM_DELETE_POLICY)), HELM_DELETE_POLICIES)
+    return _PolicyParts(argo, bad_argo, helm, bad_helm)
+
+
+def classify_argocd(annotations: Mapping[str, object] | None) -> ArgoHook:
+    """Classify one object exactly as Argo CD does (§2.1 pseudo-code, §4 delete policies)."""
+    argo_raw, helm_raw = _get(annotations, ARGO_HOOK), _get(annotations, HELM_HOOK)
+    argo_items, helm_items = csv_items(argo_raw), csv_items(helm_raw)
+    types, from_helm = _argo_types(argo_items, helm_items)
+    is_skip = ARGO_SKIP in types and len(types) == 1  # §2.1 #5
+    is_hook = _argo_is_hook(argo_raw, helm_raw, is_skip)
+    unknown = tuple(item for item in argo_items if item not in ARGO_HOOK_VALUES)
+    mappable = tuple(item for item in helm_items if item in HELM_TO_ARGO_PHASE)
+    delete_types = _delete_types(argo_items, helm_items)
+    policies = _argo_policy_parts(annotations)
+    return ArgoHook(
+        key_present=argo_raw is not None,
+        types=types,
+        is_hook=is_hook,
+        is_skip=is_skip,
+        is_ignored=is_hook and not types,  # gitops-engine ignore.Ignore
+        sync_phases=_sync_phases(types, is_hook, is_skip),
+        delete_hook=bool(delete_types),
+        unknown_values=("",) if argo_raw is not None and not argo_items else unknown,
+        delete_policies=policies.explicit or frozenset({BEFORE_HOOK_CREATION}),  # §4 default
+        explicit_delete_policies=policies.explicit,
+        invalid_delete_policies=(*policies.bad_argo, *policies.bad_helm),
+        delete_types=delete_types,
+        helm_hook_present=helm_raw is not None,
+        helm_types_used=mappable if from_helm else (),
+        helm_values_overridden=() if from_helm else mappable,
+        helm_unknown_values=tuple(item for item in helm_items if item not in HELM_KNOWN_VALUES),
+        argo_delete_policies=policies.argo,
+        helm_delete_policies=policies.helm,
+        invalid_argo_delete_policies=policies.bad_argo,
+        invalid_helm_delete_policies=policies.bad_helm,
+        delete_policy_present=ARGO_DELETE_POLICY in (annotations or {}) or HELM_DELETE_POLICY in (annotations or {}),
+    )
+
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+_INT64 = range(-(2**63), 2**63)
+
+
+def _go_atoi(text: str | None) -> int | None:
+    """Go `strconv.Atoi` on 64-bit: optional sign, ASCII digits only, no spaces or underscores."""
+    if text is None or not _GO_INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value in _INT64 else None
+
+
+def sync_wave(annotations: Mapping[str, object] | None) -> int:
+    """§3 / §2.2 (syncwaves `Wave`): an integer sync-wave, else an integer Helm hook weight, else 0."""
+    for key in (ARGO_SYNC_WAVE, HELM_HOOK_WEIGHT):
+        value = _go_atoi(_get(annotations, key))
+        if value is not None:
+            return value
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------
+# Typo corrections (§2.1 consequence 1, §4 "silently ignored")
+
+
+def _squash(value: str) -> str:
+    """Compare spellings without case and separators: `Pre_Sync`, `pre-sync`, `PRESYNC` -> `presync`."""
+    return re.sub(r"[\s_\-.]+", "", value).casefold()
+
+
+def _guess(value: str, table: Mapping[str, str], cutoff: float) -> str | None:
+    """Exact squashed match first, then one clearly closest spelling (difflib ratio >= cutoff)."""
+    key = _squash(value)
+    if not key:
+        return None
+    if key in table:
+        return table[key]
+    close = difflib.get_close_matches(key, list(table), n=1, cutoff=cutoff)
+    return table[close[0]] if close else None
+
+
+_ARGO_HOOK_GUESSES: Mapping[str, str] = {
+    **{_squash(v): v for v in ARGO_HOOK_VALUES},
+    **{_squash(h): a for h, a in HELM_TO_ARGO_PHASE.items()},
+    **{_squash(h): a for h, a in HELM_TO_ARGO_DELETE.items()},
+}
+
+_HELM_HOOK_GUESSES: Mapping[str, str] = {
+    **{_squash(e): e for e in HELM_EVENTS},
+    "testsuccess": "test",
+    "presync": "pre-install,pre-upgrade",
+    "postsync": "post-install,post-upgrade",
+}
+
+_DELETE_POLICY_ALIASES = {
+    "beforehookcreate": 0,
+    "beforehook": 0,
+    "beforecreation": 0,
+    "hooksuccess": 1,
+    "hooksuccessful": 1,
+    "hooksucceed": 1,
+    "onsuccess": 1,
+    "hookfail": 2,
+    "hookfailure": 2,
+    "onfailure": 2,
+}
+
+
+def correct_hook_value(value: str) -> str | None:
+    """Best valid `argocd.argoproj.io/hook` item for a typo, or None without a confident guess.
+
+    Separators and case are ignored (`pre-sync`, `Pre_Sync`, `presync` -> `PreSync`) and Helm event names map
+    as Argo CD would map them (`pre-install` -> `PreSync`, `post-delete` -> `PostDelete`); otherwise one close
+    spelling (difflib ratio >= 0.85) is accepted. A valid value is returned unchanged.
+    """
+    text = _go_trim(annotation_text(value))
+    if text in ARGO_HOOK_VALUES:
+        return text
+    return _guess(text, _ARGO_HOOK_GUESSES, cutoff=0.85)
+
+
+def correct_hook_annotation(value: object) -> str | None:
+    """A corrected whole `argocd.argoproj.io/hook` value (`presync;postsync` -> `PreSync,PostSync`).
+
+    None when the value is blank or any item has no confident correction, so a fix is never half-guessed.
+    """
+    fixed: list[str] = []
+    for item in csv_items(value):
+        guess = correct_hook_value(item)
+        pieces = [guess] if guess else [correct_hook_value(p) for p in re.split(r"[;|/\s]+", item) if p]
+        if not pieces or any(p is None for p in pieces):
+            return None
+        fixed.extend(p for p in pieces if p)
+    return ",".join(_dedupe(fixed)) or None
+
+
+def correct_helm_hook_value(value: str) -> str | None:
+    """Best `helm.sh/hook` spelling for a typo (`preinstall` -> `pre-install`; `PreSync` -> the Helm pair).
+
+    The result may hold two comma-separated events for an Argo phase name. None when unsure, and for
+    `crd-install` (Helm 3 has no such hook, §9).
+    """
+    text = _go_trim(annotation_text(value))
+    if text in HELM_EVENTS:
+        return text
+    return _guess(text, _HELM_HOOK_GUESSES, cutoff=0.85)
+
+
+def correct_delete_policy(value: str, *, helm: bool = False) -> str | None:
+    """Best valid delete policy for a typo, in Argo spelling (default) or Helm spelling (`helm=True`).
+
+    `beforehookcreation`, `before-hook-creation` and `BeforeHookCreate` -> `BeforeHookCreation`; the Helm
+    spelling in the Argo key (or the reverse) is the commonest case (§4 "silently ignored").
+    """
+    names = HELM_DELETE_POLICIES if helm else ARGO_DELETE_POLICIES
+    text = _go_trim(annotation_text(value))
+    if text in names:
+        return text
+    table = {_squash(p): names[i] for i, p in enumerate(ARGO_DELETE_POLICIES)}
+    table.update({alias: names[i] for alias, i in _DELETE_POLICY_ALIASES.items()})
+    return _guess(text, table, cutoff=0.8)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Argo CD sync options (§6, §6.1)
+
+
+def correct_sync_option(item: str) -> str | None:
+    """The exact spelling Argo CD expects for a sync-option item (`force=True` -> `Force=true`), or None.
+
+    Argo CD compares items exactly (§6), so a miscased item is silently a no-op.
+    """
+    key = re.sub(r"\s+", "", annotation_text(item)).replace(":", "=").casefold()
+    for option in KNOWN_SYNC_OPTIONS:
+        if option.casefold() == key:
+            return option
+    return None
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    """The sync options that decide how Argo CD writes an existing Job (§6).
+
+    `items` are the resource annotation's items; `app_items` the Application's `syncPolicy.syncOptions`
+    when the caller passed them. Booleans are the effective result of both, as gitops-engine computes it.
+    """
+
+    items: tuple[str, ...]
+    force: bool
+    replace: bool
+    server_side_apply: bool
+    app_items: tuple[str, ...] = ()
+    server_side_apply_disabled: bool = False
+    """`ServerSideApply=false` on the resource: beats an app-level `ServerSideApply=true`."""
+    apply_out_of_sync_only: bool = False
+    """App-level `ApplyOutOfSyncOnly=true` (stops Force+Replace from re-running unchanged Jobs, §6.2)."""
+    near_misses: tuple[tuple[str, str], ...] = ()
+    """Resource items that differ from a known option only by case/spacing: (as written, expected)."""
+
+    @property
+    def recreates_on_immutable_change(self) -> bool:
+        """§6: apply --force falls back to delete+create; SSA has no fallback unless Replace wins over it."""
+        return self.force and (not self.server_side_apply or self.replace)
+
+    @property
+    def replace_without_force(self) -> bool:
+        """§6.1: a PUT is validated like a PATCH, so Replace alone never fixes a Job."""
+        return self.replace and not self.force
+
+
+def sync_options(annotations: Mapping[str, object] | None, *, app_items: Iterable[object] = ()) -> SyncOptions:
+    """Read `argocd.argoproj.io/sync-options` (exact, case-sensitive items, §6).
+
+    `app_items` (Application `spec.syncPolicy.syncOptions`) contribute Replace and ServerSideApply the way
+    controller/sync.go passes them to gitops-engine; an app-level `Force=true` is NOT honoured (§6.2: force
+    only comes from the sync strategy), and `ServerSideApply=false` on the resource disables SSA
+    (`shouldUseServerSideApply`).
+    """
+    items = csv_items(_get(annotations, ARGO_SYNC_OPTIONS))
+    app = _dedupe(_go_trim(annotation_text(i)) for i in app_items)
+    ssa_off = SYNC_SSA_OFF in items
+    misses = tuple(
+        (item, fixed) for item in items if (fixed := correct_sync_option(item)) is not None and fixed != item
+    )
+    return SyncOptions(
+        items=items,
+        force=SYNC_FORCE in items,
+        replace=SYNC_REPLACE in items or SYNC_REPLACE in app,
+        server_side_apply=not ssa_off and (SYNC_SSA in items or SYNC_SSA in app),
+        app_items=app,
+        server_side_apply_disabled=ssa_off,
+        apply_out_of_sync_only=SYNC_APPLY_OUT_OF_SYNC_ONLY in app,
+        near_misses=misses,
+    )
+
+
+# --------------------------------------------------------------------------------------------------------
+# Flux kustomize-controller (§8.1, §8.2)
+
+
+def flux_force_enabled(annotations: Mapping[str, object] | None, labels: Mapping[str, object] | None = None) -> bool:
+    """§8.2 fluxcd/pkg `AnyInMetadata`: annotation OR label, non-empty, `strings.EqualFold` with "enabled".
+
+    No trimming (`" enabled"` does not count), matching the Go code.
+    """
+    for mapping in (annotations, labels):
+        value = _get(mapping, FLUX_FORCE)
+        if value and value.casefold() == FLUX_FORCE_VALUE:
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------------------
+# Plain Helm / Flux helm-controller (§8.1, §8.3, §9)
+
+
+@dataclass(frozen=True)
+class HelmHook:
+    """What Helm itself (`releaseutil.SortManifests`, `action/hooks.go`) makes of an object.
+
+    Unlike Argo CD, Helm lower-cases items and keeps empty ones; one unknown event makes Helm skip the
+    object entirely (`skipping unknown hook`): it is then neither a hook nor part of the release.
+    """
+
+    events: tuple[str, ...]
+    is_hook: bool
+    delete_policies: frozenset[str]
+    key_present: bool = False
+    is_dropped: bool = False
+    """`helm.sh/hook` holds an unknown item (e.g. `crd-install`, `""`, a typo): Helm installs nothing."""
+    unknown_events: tuple[str, ...] = ()
+    explicit_delete_policies: frozenset[str] = frozenset()
+    invalid_delete_policies: tuple[str, ...] = ()
+    """Items Helm keeps but never acts on; they still suppress the before-hook-creation default."""
+
+    @property
+    def recreated_before_upgrade(self) -> bool:
+        """§9: Helm creates hooks, so an old Job of the same name must be deleted first."""
+        return HELM_BEFORE_HOOK_CREATION in self.delete_policies
+
+    @property
+    def runs_on_upgrade(self) -> bool:
+        return "pre-upgrade" in self.events or "post-upgrade" in self.events
+
+    @property
+    def runs_on_install(self) -> bool:
+        return "pre-install" in self.events or "post-install" in self.events
+
+
+def _helm_delete_policies(raw: str | None) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """(effective, explicit, invalid) per Helm: any item, even "" or a typo, suppresses the default."""
+    items = _helm_items(raw) if raw is not None else ()
+    valid = frozenset(low for _, low in items if low in HELM_DELETE_POLICIES)
+    invalid = _dedupe(text for text, low in items if low not in HELM_DELETE_POLICIES)
+    return (valid if items else frozenset({HELM_BEFORE_HOOK_CREATION})), valid, invalid
+
+
+def classify_helm(annotations: Mapping[str, object] | None) -> HelmHook:
+    """Classify one object as Helm 3/4 does (§9); Argo CD annotations are meaningless here (§8.1)."""
+    raw = _get(annotations, HELM_HOOK)
+    effective, explicit, invalid = _helm_delete_policies(_get(annotations, HELM_DELETE_POLICY))
+    if raw is None:
+        return HelmHook((), False, effective, explicit_delete_policies=explicit, invalid_delete_policies=invalid)
+    items = _helm_items(raw)
+    unknown = _dedupe(text for text, low in items if low not in HELM_EVENTS and low not in HELM_EVENT_ALIASES)
+    events = () if unknown else _dedupe(HELM_EVENT_ALIASES.get(low, low) for _, low in items)
+    return HelmHook(
+        events=events,
+        is_hook=not unknown,
+        delete_policies=effective,
+        key_present=True,
+        is_dropped=bool(unknown),
+        unknown_events=unknown,
+        explicit_delete_policies=explicit,
+        invalid_delete_policies=invalid,
+    )

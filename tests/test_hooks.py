@@ -1,0 +1,313 @@
+"""Tests for bot/hooks.py: table-driven cases from fixtures/hooks/cases.yaml plus the real corpus.
+
+The fixture carries the spec rows (spec/argocd-hooks.md §2, §2.1 consequences 1-8, §2.2, §4, §4.1, §6, §8.2,
+§9); `test_fixture_covers_every_spec_row` fails if a row loses its last case.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import hooks
+from bot.hooks import (
+    ARGO_SYNC_PHASES,
+    ArgoHook,
+    HelmHook,
+    SyncOptions,
+    classify_argocd,
+    classify_helm,
+    correct_delete_policy,
+    correct_helm_hook_value,
+    correct_hook_annotation,
+    correct_hook_value,
+    correct_sync_option,
+    csv_items,
+    flux_force_enabled,
+    sync_options,
+    sync_wave,
+)
+
+CASES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "hooks" / "cases.yaml"
+CASES: dict[str, Any] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
+CORPUS = Path(os.environ.get("JOBGUARD_CORPUS", "/work/shared/corpus"))
+
+REQUIRED_TAGS = {
+    *(f"2:{v}" for v in ("PreSync", "Sync", "PostSync", "SyncFail", "Skip", "PostDelete", "PreDelete", "invalid")),
+    "2.3",
+    *(f"c{n}{sign}" for n in range(1, 9) for sign in "+-"),
+    *(
+        f"2.2:{v}"
+        for v in (
+            "pre-install",
+            "pre-upgrade",
+            "post-install",
+            "post-upgrade",
+            "pre-delete",
+            "post-delete",
+            "crd-install",
+            "test",
+            "test-success",
+            "test-failure",
+            "pre-rollback",
+            "post-rollback",
+            "hook-weight",
+            "delete-policy",
+            "hook-delete-timeout",
+            "resource-policy",
+        )
+    ),
+    *(f"4:{v}" for v in ("BeforeHookCreation", "HookSucceeded", "HookFailed", "union", "default", "invalid")),
+    "4:non-hook",
+    *(f"4.1:{v}" for v in ("none", "bhc", "hs", "hf", "bhc+hs", "bhc+hf", "hs+hf", "bhc+hs+hf")),
+    *(f"6:{v}" for v in ("none", "replace", "force", "force+replace", "ssa", "ApplyOutOfSyncOnly")),
+    *(f"6:{v}" for v in ("PrunePropagationPolicy", "case", "app")),
+    *(f"8.2:{v}" for v in ("annotation", "label", "case", "negative")),
+    "8.1",
+    *(f"9:{v}" for v in ("none", "event", "case", "unknown", "policy", "invalid-policy", "argo")),
+    "nonstring",
+}
+
+
+def _ids(section: str) -> list[str]:
+    return [case["id"] for case in CASES[section]]
+
+
+def _plain(value: object) -> object:
+    """Tuples (also nested) -> lists so that fixture lists compare equal; frozensets stay sets."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _assert_expected(obj: object, expect: Mapping[str, Any], case_id: str) -> None:
+    assert expect, f"{case_id}: a case must expect at least one field"
+    for name, want in expect.items():
+        got = getattr(obj, name)
+        if isinstance(got, frozenset):
+            assert isinstance(want, list), f"{case_id}.{name}: fixture must give a list"
+            assert got == frozenset(want), f"{case_id}.{name}: got {sorted(got)}, want {sorted(want)}"
+        else:
+            assert _plain(got) == want, f"{case_id}.{name}: got {got!r}, want {want!r}"
+            assert type(_plain(got)) is type(want), f"{case_id}.{name}: type {type(got)} vs {type(want)}"
+
+
+# ---- table-driven cases -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES["argocd"], ids=_ids("argocd"))
+def test_argocd_case(case: dict[str, Any]) -> None:
+    _assert_expected(classify_argocd(case["annotations"]), case["expect"], case["id"])
+
+
+@pytest.mark.parametrize("case", CASES["helm"], ids=_ids("helm"))
+def test_helm_case(case: dict[str, Any]) -> None:
+    _assert_expected(classify_helm(case["annotations"]), case["expect"], case["id"])
+
+
+@pytest.mark.parametrize("case", CASES["sync_options"], ids=_ids("sync_options"))
+def test_sync_options_case(case: dict[str, Any]) -> None:
+    result = sync_options(case["annotations"], app_items=case.get("app_items", ()))
+    _assert_expected(result, case["expect"], case["id"])
+
+
+@pytest.mark.parametrize("case", CASES["flux"], ids=_ids("flux"))
+def test_flux_case(case: dict[str, Any]) -> None:
+    assert flux_force_enabled(case["annotations"], case["labels"]) is case["expect"]
+
+
+@pytest.mark.parametrize("case", CASES["sync_wave"], ids=_ids("sync_wave"))
+def test_sync_wave_case(case: dict[str, Any]) -> None:
+    assert sync_wave(case["annotations"]) == case["expect"]
+
+
+@pytest.mark.parametrize(("value", "want"), CASES["csv_items"])
+def test_csv_items(value: object, want: list[str]) -> None:
+    assert list(csv_items(value)) == want
+
+
+CORRECTORS = {
+    "hook_value": correct_hook_value,
+    "hook_annotation": correct_hook_annotation,
+    "helm_hook_value": correct_helm_hook_value,
+    "delete_policy": correct_delete_policy,
+    "delete_policy_helm": lambda v: correct_delete_policy(v, helm=True),
+    "sync_option": correct_sync_option,
+}
+
+
+def _correction_cases() -> Iterator[Any]:
+    for kind, rows in CASES["corrections"].items():
+        for value, want in rows:
+            yield pytest.param(kind, value, want, id=f"{kind}:{value!r}")
+
+
+@pytest.mark.parametrize(("kind", "value", "want"), list(_correction_cases()))
+def test_correction(kind: str, value: Any, want: str | None) -> None:
+    assert CORRECTORS[kind](value) == want
+
+
+def test_corrections_are_valid_values() -> None:
+    """A correction must itself classify as valid, or the suggested fix would be another silent no-op."""
+    for value, want in CASES["corrections"]["hook_annotation"]:
+        if want is not None:
+            fixed = classify_argocd({hooks.ARGO_HOOK: want})
+            assert fixed.unknown_values == () and not fixed.is_ignored, value
+    for value, want in CASES["corrections"]["delete_policy"]:
+        if want is not None:
+            assert classify_argocd({hooks.ARGO_DELETE_POLICY: want}).invalid_delete_policies == (), value
+    for value, want in CASES["corrections"]["delete_policy_helm"]:
+        if want is not None:
+            assert classify_helm({hooks.HELM_DELETE_POLICY: want}).invalid_delete_policies == (), value
+
+
+# ---- fixture hygiene --------------------------------------------------------------------------------------
+
+
+def test_fixture_covers_every_spec_row() -> None:
+    sections = ("argocd", "helm", "sync_options", "flux")
+    tags = {tag for section in sections for case in CASES[section] for tag in case["tags"]}
+    assert REQUIRED_TAGS - tags == set()
+    ids = [case["id"] for section in (*sections, "sync_wave") for case in CASES[section]]
+    assert sorted({i for i in ids if ids.count(i) > 1}) == [], "case ids must be unique"
+    assert len(CASES["argocd"]) + len(CASES["helm"]) >= 80
+
+
+def test_public_api_matches_contract() -> None:
+    """Other modules are written against these names and fields; renaming one must fail here first."""
+    assert hooks.ARGO_SYNC_PHASES == ("PreSync", "Sync", "PostSync", "SyncFail")
+    assert list(inspect.signature(classify_argocd).parameters) == ["annotations"]
+    assert list(inspect.signature(flux_force_enabled).parameters) == ["annotations", "labels"]
+    argo_fields = set(inspect.signature(ArgoHook).parameters)
+    assert {
+        "key_present",
+        "types",
+        "is_hook",
+        "is_skip",
+        "is_ignored",
+        "sync_phases",
+        "delete_hook",
+        "unknown_values",
+        "delete_policies",
+        "explicit_delete_policies",
+        "invalid_delete_policies",
+    } <= argo_fields
+    assert {"items", "force", "replace", "server_side_apply"} <= set(inspect.signature(SyncOptions).parameters)
+    assert {"events", "is_hook", "delete_policies"} <= set(inspect.signature(HelmHook).parameters)
+
+
+# ---- invariants over arbitrary input (fixed seed: deterministic) ------------------------------------------
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from(["", " ", ",", "PreSync", "Skip", "presync", "crd-install", "pre-install", "test"]),
+    st.lists(
+        st.sampled_from([*hooks.ARGO_HOOK_VALUES, *hooks.HELM_EVENTS, "crd-install", " ", "x", "Skip"]),
+        max_size=4,
+    ).map(",".join),
+    st.text(max_size=12),
+)
+_KEYS = st.sampled_from(
+    [
+        hooks.ARGO_HOOK,
+        hooks.HELM_HOOK,
+        hooks.ARGO_DELETE_POLICY,
+        hooks.HELM_DELETE_POLICY,
+        hooks.ARGO_SYNC_OPTIONS,
+    ]
+)
+
+
+@settings(derandomize=True, max_examples=300, deadline=None)
+@given(st.dictionaries(_KEYS, _VALUES, max_size=5))
+def test_argocd_invariants(annotations: dict[str, object]) -> None:
+    hook = classify_argocd(annotations)
+    assert not (hook.is_skip and hook.is_hook)
+    assert hook.is_ignored == (hook.is_hook and not hook.types)
+    assert hook.sync_phases <= set(ARGO_SYNC_PHASES)
+    assert hook.is_normal == (hook.sync_phases == {"Sync"} and not hook.is_hook)
+    assert hook.delete_policies and hook.delete_policies <= set(hooks.ARGO_DELETE_POLICIES)
+    assert hook.explicit_delete_policies <= hook.delete_policies
+    assert hook.delete_hook == bool(hook.delete_types)
+    assert not (hook.helm_types_used and hook.helm_values_overridden)
+    assert hook.key_present or hook.unknown_values == ()
+    opts = sync_options(annotations)
+    assert opts.recreates_on_immutable_change <= opts.force
+    helm = classify_helm(annotations)
+    assert not (helm.is_hook and helm.is_dropped)
+    assert helm.delete_policies <= set(hooks.HELM_DELETE_POLICIES)
+
+
+# ---- the real corpus (spec: every Job flagged argocd-hook / helm-hook is a hook) ----------------------------
+
+
+def _corpus_jobs() -> Iterator[tuple[str, list[str], dict[str, Any]]]:
+    index = json.loads((CORPUS / "files" / "INDEX.json").read_text(encoding="utf-8"))
+    for entry in index:
+        text = (CORPUS / "files" / entry["file"]).read_text(encoding="utf-8")
+        try:
+            docs = list(yaml.safe_load_all(text))
+        except yaml.YAMLError:
+            hooked = {"argocd-hook", "helm-hook"} & set(entry["features"])
+            assert not hooked, f"{entry['file']}: a hook file must parse"
+            continue
+        for doc in docs:
+            if isinstance(doc, dict) and doc.get("kind") == "Job":
+                yield entry["file"], entry["features"], doc
+
+
+needs_corpus = pytest.mark.skipif(not (CORPUS / "files" / "INDEX.json").is_file(), reason="corpus not present")
+
+
+def _annotations(job: Mapping[str, Any]) -> Mapping[str, object]:
+    return (job.get("metadata") or {}).get("annotations") or {}
+
+
+@needs_corpus
+def test_corpus_flagged_jobs_are_hooks() -> None:
+    checked = 0
+    for name, features, job in _corpus_jobs():
+        argo, helm = classify_argocd(_annotations(job)), classify_helm(_annotations(job))
+        if "argocd-hook" in features or "helm-hook" in features:
+            assert argo.is_hook and not argo.is_ignored and argo.sync_phases, name
+            assert argo.unknown_values == () and argo.invalid_delete_policies == (), name
+            checked += 1
+        if "helm-hook" in features:
+            assert helm.is_hook and helm.runs_on_upgrade and helm.recreated_before_upgrade, name
+    assert checked >= 9
+
+
+@needs_corpus
+def test_corpus_other_jobs_are_not_hooks() -> None:
+    for name, features, job in _corpus_jobs():
+        if "argocd-hook" not in features and "helm-hook" not in features:
+            hook = classify_argocd(_annotations(job))
+            assert hook.is_normal and not classify_helm(_annotations(job)).key_present, name
+
+
+@needs_corpus
+def test_corpus_edit_metadata_agrees() -> None:
+    """edits/*/meta.json records is_hook per Job for both sides; our classification must agree."""
+    compared = 0
+    for meta_file in sorted((CORPUS / "edits").glob("*/meta.json")):
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        for side, verdicts in (("hooks_head", meta["is_hook"]), ("hooks_base", meta["is_hook_base"])):
+            for job, info in meta[side].items():
+                if job in verdicts:
+                    assert classify_argocd(info["hook_annotations"]).is_hook is verdicts[job], (
+                        meta_file,
+                        job,
+                    )
+                    compared += 1
+    assert compared > 100
