@@ -1,0 +1,79 @@
+"""diff.parse: statuses, renames and the head lines a comment may sit on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.diff import Status, parse, unified
+
+GIT_DIFF = """\
+diff --git a/apps/old.yaml b/apps/new.yaml
+similarity index 90%
+rename from apps/old.yaml
+rename to apps/new.yaml
+index 1111111..2222222 100644
+--- a/apps/old.yaml
++++ b/apps/new.yaml
+@@ -1,5 +1,5 @@
+ a: 1
+ b: 2
+-c: 3
++c: 4
+ d: 5
+ e: 6
+diff --git a/gone.yaml b/gone.yaml
+deleted file mode 100644
+index 3333333..0000000
+--- a/gone.yaml
++++ /dev/null
+@@ -1,2 +0,0 @@
+-x: 1
+-y: 2
+diff --git a/README.md b/README.md
+index 4444444..5555555 100644
+--- a/README.md
++++ b/README.md
+@@ -10,2 +10,3 @@
+ text
++more
+ text
+"""
+
+
+def test_parse_git_diff() -> None:
+    renamed, removed, readme = parse(GIT_DIFF)
+    assert (renamed.old_path, renamed.new_path, renamed.status) == (
+        "apps/old.yaml",
+        "apps/new.yaml",
+        Status.RENAMED,
+    )
+    assert renamed.added_lines == {3}
+    (hunk,) = renamed.hunks
+    assert (hunk.new_start, hunk.new_end) == (1, 5)
+    assert renamed.hunk_containing(1, 5) is hunk
+    assert renamed.hunk_containing(5, 6) is None
+    assert renamed.old_line_of(4) == 4
+    assert renamed.old_line_of(3) is None  # an added line has no base line
+    assert (removed.status, removed.new_path, removed.path) == (Status.REMOVED, None, "gone.yaml")
+    assert readme.status is Status.MODIFIED
+    assert (readme.hunks[0].new_start, readme.hunks[0].new_end) == (10, 12)
+
+
+def test_unified_round_trips_through_parse() -> None:
+    (change,) = parse(unified("a.yaml", "a.yaml", "a: 1\nb: 2\n", "a: 1\nb: 3\n"))
+    assert change.status is Status.MODIFIED and change.added_lines == {2}
+    (added,) = parse(unified(None, "n.yml", "", "x: 1\n"))
+    assert added.status is Status.ADDED and added.old_path is None
+    assert unified("a.yaml", "a.yaml", "same\n", "same\n") == ""
+
+
+def test_missing_final_newline_is_marked() -> None:
+    text = unified("a.yaml", "a.yaml", "a: 1", "a: 2")
+    assert "\\ No newline at end of file" in text
+    (change,) = parse(text)
+    assert change.added_lines == {1}
+
+
+def test_garbage_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="cannot parse the diff"):
+        parse("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-a\n")
