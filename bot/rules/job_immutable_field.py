@@ -1,0 +1,107 @@
+"""job-immutable-field: a change edits a field Kubernetes does not let change on an existing Job.
+
+Argo CD (and Flux) apply a Job that already exists as an update. The API server rejects updates to the pod
+template, `selector`, `completions`, `completionMode`, `podFailurePolicy`, `backoffLimitPerIndex`,
+`successPolicy` and `managedBy` (with the exceptions for suspended Jobs and elastic Indexed Jobs), so the sync
+fails with `field is immutable` and the application stays OutOfSync until someone deletes the Job by hand.
+Defaults, quantities written differently, comments and key order are compared as the API server compares them.
+
+Failing (base branch has `image: busybox:1.35`):
+
+    apiVersion: batch/v1
+    kind: Job
+    metadata:
+      name: db-migrate
+    spec:
+      template:
+        spec:
+          containers:
+            - name: migrate
+              image: busybox:1.36
+          restartPolicy: Never
+
+Fixed (the Job becomes a hook that Argo CD deletes and re-creates before each sync):
+
+    metadata:
+      name: db-migrate
+      annotations:
+        argocd.argoproj.io/hook: PreSync
+        argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from bot import hooks, strategies
+from bot.findings import FixIntent, Severity
+from bot.immutability import Semantics, immutable_changes
+from bot.jobs import JobChange, JobDoc
+from bot.rules.base import Hit, RuleContext
+
+ID = "job-immutable-field"
+SEVERITY = Severity.ERROR
+SUMMARY = "An existing non-hook Job has an immutable field changed; the sync will fail with `field is immutable`."
+
+
+def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
+    base, head = change.base, change.head
+    if base is None or head is None or not change.touched or head.ref.name is None:
+        return  # new, deleted or generateName: a create, never an update (job-immutability.md §7.1)
+    tool = ctx.tool_for(head)
+    semantics: Semantics = "apply"
+    if tool == "argocd":
+        head_hook = hooks.classify_argocd(head.annotations)
+        if head_hook.key_present or head_hook.is_hook or head_hook.is_skip:
+            return  # hooks, skipped and ignored Jobs are other rules' business (argocd-hooks.md §11)
+        if not _live_in_argocd(base):
+            return
+        options = hooks.sync_options(head.annotations)
+        if options.recreates_on_immutable_change:
+            return
+        if options.replace_without_force:
+            semantics = "replace"
+    elif hooks.flux_force_enabled(head.annotations, head.labels) or hooks.flux_force_enabled(
+        base.annotations, base.labels
+    ):
+        return  # kustomize-controller deletes and re-creates on an immutable error (§8.2)
+    verdict = immutable_changes(base.value, head.value, version=ctx.kubernetes_version)
+    if not verdict.changes:
+        return  # with Replace=true the Job still fails, but that is job-replace-without-force's one message
+    if semantics == "replace":
+        verdict = immutable_changes(base.value, head.value, version=ctx.kubernetes_version, semantics=semantics)
+    fields = tuple(dict.fromkeys(c.dotted for c in verdict.changes))
+    described = "; ".join(f"`{c.dotted}` {c.reason}" for c in verdict.changes[:5])
+    if len(verdict.changes) > 5:
+        described += f"; and {len(verdict.changes) - 5} more"
+    tool_name = "Argo CD" if tool == "argocd" else "Flux"
+    how = " with `Replace=true` (a PUT of the whole manifest, §6)" if semantics == "replace" else ""
+    message = (
+        f"Job `{head.ref.display()}` already exists on the base branch and this change edits fields Kubernetes "
+        f"does not allow to change: {described}. {tool_name} will fail the sync{how} with `field is immutable` "
+        f"and the application will stay OutOfSync until the Job is deleted by hand."
+    )
+    if verdict.notes:
+        message += " Note: " + " ".join(verdict.notes)
+    yield Hit(verdict.changes[0].path, fields, message, _intents(head, ctx, tool))
+
+
+def _live_in_argocd(base: JobDoc) -> bool:
+    """Whether the base Job exists in the cluster: not if Argo CD never applied it or always deletes it."""
+    hook = hooks.classify_argocd(base.annotations)
+    if hook.is_skip or hook.is_ignored:
+        return False
+    return not (hook.is_hook and {"HookSucceeded", "HookFailed"} <= hook.delete_policies)
+
+
+def _intents(head: JobDoc, ctx: RuleContext, tool: str) -> tuple[FixIntent, ...]:
+    if tool == "flux":
+        return (strategies.flux_force(),)
+    phase = strategies.hook_phase_for(head, ctx.hook_phase)
+    options = hooks.sync_options(head.annotations)
+    intents = [strategies.argocd_hook(phase)]
+    if not options.server_side_apply:
+        intents.append(strategies.argocd_force())
+    intents.append(strategies.argocd_force_replace())
+    intents.append(strategies.argocd_hook_generate_name(phase))
+    return tuple(intents)

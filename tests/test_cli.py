@@ -1,0 +1,250 @@
+"""The `jobguard check` contract: inputs, formats, exit codes and one-line errors, asserted exactly."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bot import __version__
+from bot.cli import main
+from bot.rules import RULES
+from tests.conftest import RepoFactory, write_tree
+
+BASE_JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  namespace: apps
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox:1.35
+"""
+HEAD_JOB = BASE_JOB.replace("busybox:1.35", "busybox:1.36")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_version_and_rules(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"jobguard {__version__}\n"
+    code, out, _ = run(capsys, "rules")
+    assert code == 0
+    assert [line.split()[0] for line in out.splitlines()] == [r.id for r in RULES]
+    assert out.splitlines()[0] == (
+        "job-immutable-field             error    An existing non-hook Job has an immutable field changed; "
+        "the sync will fail with `field is immutable`."
+    )
+
+
+def test_check_git_default_base_and_worktree(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"apps/job.yaml": BASE_JOB}, {"apps/job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "check")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[0] == "apps/job.yaml"
+    assert out.splitlines()[1].startswith(
+        "apps/job.yaml:12: error job-immutable-field Job `apps/migrate` already exists on the base branch"
+    )
+    assert out.splitlines()[-1] == "jobguard: 1 error (1 manifest file checked)."
+    # an uncommitted edit in the working tree is seen too, and fixing it makes the check pass
+    (repo / "apps/job.yaml").write_text(BASE_JOB, encoding="utf-8")
+    code, out, _ = run(capsys, "check")
+    assert (code, out) == (0, "jobguard: no findings (0 manifest files checked).\n")
+
+
+def test_check_two_revisions_json_contract(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, "other.yaml": "a: 1\n"}, {"job.yaml": HEAD_JOB, "other.yaml": "a: [\n"})
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys, "check", "--base", "main", "--head", "change", "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["version"] == 1
+    first, second = doc["findings"]
+    assert first == {
+        "rule": "job-immutable-field",
+        "severity": "error",
+        "path": "job.yaml",
+        "line": 12,
+        "end_line": 12,
+        "object": {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "namespace": "apps",
+            "name": "migrate",
+            "generateName": None,
+        },
+        "fields": ["spec.template.spec.containers[0].image"],
+        "message": first["message"],
+        "fingerprint": first["fingerprint"],
+        "fixes": first["fixes"],
+    }
+    assert len(first["fingerprint"]) == 16
+    assert (second["rule"], second["path"], second["line"]) == ("manifest-invalid", "other.yaml", 2)
+    assert second["message"].startswith("other.yaml:2:1: invalid YAML")
+
+
+def test_fingerprint_survives_a_line_move(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    _, out, _ = run(capsys, "check", "--format", "json")
+    before = json.loads(out)["findings"][0]
+    (repo / "job.yaml").write_text("# a comment\n# another\n" + HEAD_JOB, encoding="utf-8")
+    _, out, _ = run(capsys, "check", "--format", "json")
+    after = json.loads(out)["findings"][0]
+    assert after["line"] == before["line"] + 2
+    assert after["fingerprint"] == before["fingerprint"]
+
+
+def test_check_two_directories_and_two_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_tree(tmp_path / "a", {"x/job.yaml": BASE_JOB, "same.yaml": BASE_JOB})
+    write_tree(tmp_path / "b", {"x/job.yaml": HEAD_JOB, "same.yaml": BASE_JOB, "new.yml": HEAD_JOB})
+    code, out, _ = run(
+        capsys, "check", "--base", str(tmp_path / "a"), "--head", str(tmp_path / "b"), "--format", "github"
+    )
+    assert code == 1
+    assert out.startswith(
+        "::error file=x/job.yaml,line=12,endLine=12,title=jobguard job-immutable-field::Job `apps/migrate`"
+    )
+    assert out.count("\n") == 1
+    code, out, _ = run(
+        capsys,
+        "check",
+        "--base",
+        str(tmp_path / "a/x/job.yaml"),
+        "--head",
+        str(tmp_path / "b/new.yml"),
+        "--format",
+        "json",
+    )
+    assert code == 1
+    assert json.loads(out)["findings"][0]["path"] == "new.yml"
+
+
+def test_paths_limit_the_check(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"a/job.yaml": BASE_JOB, "b/job.yaml": BASE_JOB}, {"a/job.yaml": HEAD_JOB, "b/job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo / "b")
+    code, out, _ = run(capsys, "check", "--format", "json", ".")
+    assert code == 1
+    assert [f["path"] for f in json.loads(out)["findings"]] == ["b/job.yaml"]
+
+
+def test_output_file_and_other_formats(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys, "check", "--format", "sarif", "--output", "report.sarif")
+    assert (code, out) == (1, "")
+    sarif = json.loads((repo / "report.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    (result,) = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "job-immutable-field"
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 12, "endLine": 12}
+    code, out, _ = run(capsys, "check", "--format", "codequality")
+    (issue,) = json.loads(out)
+    assert issue["check_name"] == "job-immutable-field" and issue["severity"] == "critical"
+    assert issue["location"] == {"path": "job.yaml", "lines": {"begin": 12, "end": 12}}
+
+
+def test_kubernetes_version_changes_the_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = BASE_JOB.replace("spec:\n  template", "spec:\n  suspend: true\n  template").replace(
+        "image: busybox:1.35", "image: busybox:1.35\n          resources: {requests: {cpu: 100m}}"
+    )
+    head = base.replace("cpu: 100m", "cpu: 200m")
+    write_tree(tmp_path, {"base.yaml": base, "head.yaml": head})
+    args = ["check", "--base", str(tmp_path / "base.yaml"), "--head", str(tmp_path / "head.yaml")]
+    assert run(capsys, *args, "--kubernetes-version", "1.35")[0] == 1
+    assert run(capsys, *args, "--kubernetes-version", "1.36")[0] == 0
+    assert run(capsys, *args)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--format", "xml"], "jobguard: error: jobguard check: argument --format: invalid choice: 'xml'"),
+        (["check", "--kubernetes-version", "banana"], "jobguard: error: --kubernetes-version: "),
+        (["check", "--base", "no-such-rev"], "jobguard: error: --base no-such-rev: not a git revision of "),
+        (["frobnicate"], "jobguard: error: jobguard: argument COMMAND: invalid choice: 'frobnicate'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    make_repo: RepoFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(message), err
+    assert err.count("\n") == 1
+
+
+def test_outside_a_repository_without_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "check")
+    assert code == 2
+    assert err == "jobguard: error: not inside a git repository: give --base and --head as files or directories\n"
+
+
+def test_symlink_out_of_the_tree_is_a_finding_and_the_rest_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: x\n")
+    write_tree(tmp_path / "a", {"job.yaml": BASE_JOB})
+    write_tree(tmp_path / "b", {"job.yaml": HEAD_JOB})
+    os.symlink(secret, tmp_path / "b" / "evil.yaml")
+    code, out, _ = run(
+        capsys, "check", "--base", str(tmp_path / "a"), "--head", str(tmp_path / "b"), "--format", "json"
+    )
+    assert code == 1
+    findings = {f["path"]: f for f in json.loads(out)["findings"]}
+    assert findings["evil.yaml"]["rule"] == "manifest-invalid"
+    assert "points outside the repository; not followed" in findings["evil.yaml"]["message"]
+    assert findings["job.yaml"]["rule"] == "job-immutable-field"
+
+
+def test_unexpected_errors_exit_3(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr("bot.local.check", boom)
+    code, _, err = run(capsys, "check")
+    assert (code, err) == (3, "jobguard: unexpected error: RuntimeError: kaboom\n")
+
+
+def test_demo_runs_the_bundled_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "demo")
+    assert code == 0
+    assert "reviewing the example change" in err
+    assert "apps/billing/migrate-job.yaml:16: error job-immutable-field" in out
+    assert "apps/reports/jobs.yaml:7: error job-hook-unknown-phase" in out
+    assert out.splitlines()[-1] == "jobguard: 2 errors, 1 warning (2 manifest files checked)."

@@ -1,0 +1,28 @@
+"""The README's promises: its rule table comes from the registry, its commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.render import rules_table
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def between(text: str, name: str) -> str:
+    match = re.search(rf"<!-- {name}:start -->\n(.*?)<!-- {name}:end -->", text, re.S)
+    assert match, f"README has no {name} markers"
+    return match.group(1)
+
+
+def test_rule_table_is_generated_from_the_registry() -> None:
+    assert between(README, "rules") == rules_table()
+
+
+def test_readme_starts_with_the_install_demo_and_test_commands() -> None:
+    blocks = re.findall(r"```sh\n(.*?)\n```", README, re.S)
+    assert "jobguard demo" in blocks[0]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert blocks[1] in ci, "the README's test command must be what .ci/run runs"
