@@ -39,7 +39,7 @@ from bot.hooks import (
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "hooks" / "cases.yaml"
 CASES: dict[str, Any] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
-CORPUS = Path(os.environ.get("JOBGUARD_CORPUS", "/work/shared/corpus"))
+CORPUS = Path(os.environ.get("JOBGUARD_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 
 REQUIRED_TAGS = {
     *(f"2:{v}" for v in ("PreSync", "Sync", "PostSync", "SyncFail", "Skip", "PostDelete", "PreDelete", "invalid")),
