@@ -6,15 +6,18 @@ directories, a GitHub pull request and a GitLab merge request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot import diff as diffs
+from bot import ignores
+from bot.config import DEFAULT, Config, RuleSetting
 from bot.findings import Finding, Location, ObjectRef, Severity, fingerprint
-from bot.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion
+from bot.immutability import KubeVersion
 from bot.jobs import FileSides, JobChange, pair
-from bot.manifests import ManifestFile, Problem, load
+from bot.manifests import Manifest, ManifestFile, Problem, load
 from bot.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext
 from bot.strategies import ordered
 
@@ -29,13 +32,21 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class CheckOptions:
-    kubernetes_version: KubeVersion = DEFAULT_KUBERNETES_VERSION
-    gitops: str = "auto"
-    hook_phase: str | None = None
-    severities: Mapping[str, Severity | None] = field(default_factory=dict)  # None switches a rule off
-    rule_options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-    prefer: tuple[str, ...] = ()  # fix strategy order
-    include: Callable[[str], bool] | None = None  # path filter (PATH arguments, config paths)
+    """The configuration of a run plus an optional extra path filter (the PATH arguments)."""
+
+    config: Config = DEFAULT
+    include: Callable[[str], bool] | None = None
+
+    @property
+    def kubernetes_version(self) -> KubeVersion:
+        return self.config.kubernetes_version
+
+    def selects(self, path: str) -> bool:
+        return self.config.includes(path) and (self.include is None or self.include(path))
+
+
+def options_from(config: Config, include: Callable[[str], bool] | None = None) -> CheckOptions:
+    return CheckOptions(config, include)
 
 
 @dataclass(frozen=True)
@@ -51,15 +62,31 @@ def run(changes: Sequence[diffs.FileChange], read: Reader, options: CheckOptions
     selected = [c for c in diffs.only_manifests(changes) if options.include is None or options.include(c.path)]
     findings: list[Finding] = []
     sides: list[FileSides] = []
+    head_texts: dict[str, str] = {}
     for change in selected:
         base = _load(change.old_path, "base", read, jobs_only=True) if change.old_path else ManifestFile("")
         head = _load(change.new_path, "head", read) if change.new_path else ManifestFile("")
         findings.extend(_invalid(p, options) for p in head.problems)
         sides.append(FileSides(change.old_path, change.new_path, base.manifests, head.manifests))
+        if head.manifests:
+            head_texts[head.path] = head.text
+    reviewed: dict[str, list[Manifest]] = defaultdict(list)
     for job_change in pair(sides):
         findings.extend(_check_job(job_change, options))
+        if job_change.head is not None and job_change.touched:
+            reviewed[job_change.head.manifest.path].append(job_change.head.manifest)
     unique = {(f.rule, f.fingerprint): f for f in findings}  # one object can sit in a List and a file twice
-    return CheckResult(tuple(sorted(unique.values(), key=Finding.sort_key)), tuple(selected), len(selected))
+    kept = ignores.apply(list(unique.values()), head_texts, reviewed)
+    final = [c for c in (_configured(f, options) for f in kept) if c is not None]
+    return CheckResult(tuple(sorted(final, key=Finding.sort_key)), tuple(selected), len(selected))
+
+
+def _configured(finding: Finding, options: CheckOptions) -> Finding | None:
+    """The configured severity of the findings `ignores` adds (the rules' own use it already)."""
+    if finding.rule not in (ignores.IGNORE_WITHOUT_REASON, ignores.IGNORE_UNUSED):
+        return finding
+    severity = options.config.setting(finding.rule, finding.location.path).severity
+    return None if severity is None else replace(finding, severity=severity)
 
 
 def _load(path: str, side: Side, read: Reader, jobs_only: bool = False) -> ManifestFile:
@@ -72,17 +99,15 @@ def _load(path: str, side: Side, read: Reader, jobs_only: bool = False) -> Manif
     return load(path, data, jobs_only=jobs_only)
 
 
-def _severity(rule: Rule, options: CheckOptions) -> Severity | None:
-    if rule.id in options.severities:
-        return options.severities[rule.id]
-    return rule.severity
+def _setting(rule: Rule, options: CheckOptions, path: str) -> RuleSetting:
+    return options.config.setting(rule.id, path)
 
 
 def _invalid(problem: Problem, options: CheckOptions) -> Finding:
     rule = RULES_BY_ID["manifest-invalid"]
     return Finding(
         rule=rule.id,
-        severity=_severity(rule, options) or Severity.ERROR,
+        severity=_setting(rule, options, problem.path).severity or Severity.ERROR,
         location=Location(problem.path, problem.line, problem.line),
         object=None,
         fields=(),
@@ -96,15 +121,18 @@ def _check_job(change: JobChange, options: CheckOptions) -> list[Finding]:
     if head is None:
         return []
     found = []
+    path = head.manifest.path
+    config = options.config
     for rule in RULES:
-        severity = _severity(rule, options)
+        setting = _setting(rule, options, path)
+        severity = setting.severity
         if rule.check is None or severity is None:
             continue
         ctx = RuleContext(
-            kubernetes_version=options.kubernetes_version,
-            gitops=options.gitops,
-            hook_phase=options.hook_phase,
-            options=options.rule_options.get(rule.id, {}),
+            kubernetes_version=config.kubernetes_version,
+            gitops=config.gitops,
+            hook_phase=config.hook_phase,
+            options=setting.options,
         )
         for hit in rule.check(change, ctx):
             found.append(_finding(rule, severity, change, hit, options))
@@ -132,7 +160,7 @@ def _finding(rule: Rule, severity: Severity, change: JobChange, hit: Hit, option
             ref.name or ref.generate_name,
             ",".join(hit.fields),
         ),
-        intents=ordered(hit.intents, options.prefer),
+        intents=ordered(hit.intents, options.config.fix_prefer),
     )
 
 

@@ -78,6 +78,7 @@ class ManifestFile:
     manifests: tuple[Manifest, ...] = ()
     problems: tuple[Problem, ...] = ()
     template: bool = False  # a Helm/Jinja template that is not YAML on its own: skipped, not an error
+    text: str = ""  # the decoded text, kept only when the file holds Jobs (inline ignores read its comments)
 
 
 class _Unusable(Exception):
@@ -131,7 +132,7 @@ def load(path: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTES, jobs_only: 
                 continue
             if manifest is not None:
                 manifests.append(manifest)
-    return ManifestFile(path, tuple(manifests), tuple(problems))
+    return ManifestFile(path, tuple(manifests), tuple(problems), text=text if manifests else "")
 
 
 def _syntax_only(path: str, text: str) -> ManifestFile:

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from bot import check as engine
+from bot import config
 from bot import diff as diffs
-from bot.immutability import KubeVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FIXTURES = ROOT / "fixtures" / "rules"
@@ -53,12 +53,9 @@ def load_cases() -> Iterator[Case]:
 
 
 def options_for(case: Case) -> engine.CheckOptions:
-    o = case.options
-    return engine.CheckOptions(
-        kubernetes_version=KubeVersion.parse(str(o.get("kubernetes-version", "1.37"))),
-        gitops=o.get("gitops", "auto"),
-        hook_phase=o.get("hook-phase"),
-    )
+    """The case's `options` are config keys (`kubernetes-version`, `gitops`, `fix`, `rules`, ...)."""
+    text = yaml.safe_dump(dict(case.options)) if case.options else ""
+    return engine.CheckOptions(config.parse(text, f"{case.id} options"))
 
 
 def run_case(case: Case, path: str = "job.yaml") -> engine.CheckResult:

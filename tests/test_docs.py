@@ -26,3 +26,9 @@ def test_readme_starts_with_the_install_demo_and_test_commands() -> None:
     assert "jobguard demo" in blocks[0]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1] in ci, "the README's test command must be what .ci/run runs"
+
+
+def test_configuration_section_is_generated_from_the_schema() -> None:
+    from bot.config import markdown_reference
+
+    assert between(README, "config") == markdown_reference() + ("" if markdown_reference().endswith("\n") else "\n")

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from types import ModuleType
 
 from bot.rules import (
+    ignore_unused,
+    ignore_without_reason,
     job_generate_name_without_hook,
     job_hook_not_recreated,
     job_hook_unknown_phase,
@@ -37,6 +39,8 @@ RULES: tuple[Rule, ...] = tuple(
         job_replace_without_force,
         job_ttl_after_finished,
         manifest_invalid,
+        ignore_without_reason,
+        ignore_unused,
     )
 )
 RULES_BY_ID: Mapping[str, Rule] = {r.id: r for r in RULES}

@@ -1,0 +1,151 @@
+"""bot.ignores: inline ignore comments and annotations (cases in fixtures/config/ignores.yaml), with the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot import check as engine
+from bot import ignores
+from bot.findings import Finding, Location, Severity, fingerprint
+from bot.jobs import job_doc
+from bot.manifests import Manifest, load
+from tests.rule_cases import run_texts
+
+CASES = yaml.safe_load(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "config" / "ignores.yaml").read_text(encoding="utf-8")
+)["cases"]
+PATH = "job.yaml"
+
+
+def _manifests(text: str) -> tuple[Manifest, ...]:
+    loaded = load(PATH, text.encode("utf-8"))
+    assert loaded.problems == ()
+    return loaded.manifests
+
+
+def _findings(raw: Sequence[dict[str, Any]], manifests: Sequence[Manifest]) -> list[Finding]:
+    refs = {}
+    for manifest in manifests:
+        ref = job_doc(manifest).ref
+        refs[ref.name or ref.generate_name] = ref
+    return [
+        Finding(
+            rule=f["rule"],
+            severity=Severity.ERROR,
+            location=Location(PATH, f["line"], f["line"]),
+            object=refs[f["job"]] if "job" in f else None,
+            fields=(),
+            message=f"{f['rule']} finding",
+            fingerprint=fingerprint(f["rule"], str(i)),
+        )
+        for i, f in enumerate(raw)
+    ]
+
+
+def _apply(case: dict[str, Any]) -> tuple[Finding, ...]:
+    text = case["head"].replace("\n", "\r\n") if case.get("crlf") else case["head"]
+    manifests = _manifests(text)
+    return ignores.apply(_findings(case["findings"], manifests), {PATH: text}, {PATH: manifests})
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_ignore_case(case: dict[str, Any]) -> None:
+    got = [
+        {"rule": f.rule, "line": f.location.line, "severity": f.severity.value, "message": f.message}
+        for f in _apply(case)
+    ]
+    assert got == case["expect"]
+
+
+def test_new_findings_are_well_formed() -> None:
+    case = next(c for c in CASES if c["name"] == "unknown rule ids, with and without a close match")
+    found = [f for f in _apply(case) if f.rule == ignores.IGNORE_UNUSED]
+    assert len(found) == 2
+    for finding in found:
+        assert finding.object is not None and finding.object.name == "migrate"
+        assert finding.location == Location(PATH, 4, 4)
+        assert finding.fields == () and finding.fixes == () and finding.intents == ()
+    assert len({f.fingerprint for f in found}) == 2
+
+
+def test_fingerprints_ignore_line_numbers_and_stay_distinct() -> None:
+    head = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  backoffLimit: 1  # jobguard: ignore[job-immutable-field] x
+  parallelism: 1  # jobguard: ignore[job-immutable-field] x
+"""
+    first = _apply({"head": head, "findings": []})
+    moved = _apply({"head": head.replace("spec:\n", "spec:\n  completions: 1\n"), "findings": []})
+    assert [f.location.line for f in first] == [6, 7]
+    assert [f.location.line for f in moved] == [7, 8]
+    assert [f.fingerprint for f in first] == [f.fingerprint for f in moved]
+    assert len({f.fingerprint for f in first}) == 2
+
+
+def test_rule_defaults_of_the_new_rules() -> None:
+    assert ignores.RULE_SEVERITIES == {
+        "ignore-without-reason": Severity.WARNING,
+        "ignore-unused": Severity.INFO,
+    }
+    assert set(ignores.SUMMARIES) == set(ignores.RULE_SEVERITIES)
+
+
+def test_files_without_manifests_change_nothing() -> None:
+    finding = _findings([{"rule": "manifest-invalid", "line": 3}], ())
+    assert ignores.apply(finding, {"other.yaml": "# jobguard: ignore[x]\n"}, {}) == tuple(finding)
+
+
+def test_directives_of_one_job() -> None:
+    head = """\
+# jobguard: ignore[job-ttl-after-finished] cleaned up by the CronJob
+apiVersion: batch/v1
+kind: Job
+metadata:  # jobguard: ignore[job-immutable-field,job-immutable-field]  because
+  name: report
+  annotations: {jobguard.io/ignore: job-hook-not-recreated}
+"""
+    (manifest,) = _manifests(head)
+    assert ignores.directives(manifest, head) == (
+        ignores.Directive(PATH, 1, ("job-ttl-after-finished",), "cleaned up by the CronJob", "comment"),
+        ignores.Directive(PATH, 4, ("job-immutable-field",), "because", "comment"),
+        ignores.Directive(PATH, 6, ("job-hook-not-recreated",), "", "annotation"),
+    )
+
+
+BASE = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  namespace: apps
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox:1.35
+"""
+
+
+def _engine(head: str) -> tuple[Finding, ...]:
+    return run_texts(BASE, head, engine.CheckOptions(), PATH).findings
+
+
+def test_with_the_engine() -> None:
+    """The engine applies inline ignores to the findings of the Jobs it reviewed."""
+    changed = BASE.replace("busybox:1.35", "busybox:1.36")
+    assert [f.rule for f in _engine(changed)] == ["job-immutable-field"]
+    silenced = changed.replace("name: migrate", "name: migrate  # jobguard: ignore[job-immutable-field] one-off")
+    assert _engine(silenced) == ()
+    reasonless = changed.replace("metadata:", "metadata:  # jobguard: ignore[job-immutable-field]")
+    assert [(f.rule, f.location.line) for f in _engine(reasonless)] == [("ignore-without-reason", 3)]
