@@ -1,0 +1,603 @@
+"""bot.fixes: golden style variants (fixtures/fixes/), edits and placement, verification, the real corpus.
+
+Run `python -m tests.test_fixes` for the corpus table (verified fixes per strategy, GitHub/GitLab placement).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot import check as engine
+from bot import config, fixes, strategies
+from bot import diff as diffs
+from bot.findings import AnnotationEdit, Finding, FixIntent, Placement, TextEdit
+from tests.corpus import CORPUS, needs_corpus
+from tests.rule_cases import load_cases, options_for
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "fixtures" / "fixes"
+
+MAKE: Mapping[str, Callable[..., FixIntent]] = {
+    strategies.ARGOCD_HOOK: strategies.argocd_hook,
+    strategies.ARGOCD_HOOK_GENERATE_NAME: strategies.argocd_hook_generate_name,
+    strategies.ARGOCD_FORCE: strategies.argocd_force,
+    strategies.ARGOCD_FORCE_REPLACE: strategies.argocd_force_replace,
+    strategies.FLUX_FORCE: strategies.flux_force,
+    strategies.ADD_BEFORE_HOOK_CREATION: lambda: strategies.add_before_hook_creation(None),  # type: ignore[arg-type]
+    strategies.CORRECT_HOOK_PHASE: strategies.correct_hook_phase,
+    strategies.HOOK_FOR_GENERATE_NAME: strategies.hook_for_generate_name,
+}
+
+
+# --------------------------------------------------------------------------------------------------------
+# Helpers: a two-sided change from texts, and the real `patch`
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A change of one or more files: texts per (side, path), the parsed diff and a reader over them."""
+
+    files: Mapping[tuple[str, str], str | None]
+    changes: tuple[diffs.FileChange, ...]
+
+    @classmethod
+    def of(cls, texts: Mapping[str, tuple[str | None, str | None]]) -> Pair:
+        diff = "".join(
+            diffs.unified(
+                path if base is not None else None, path if head is not None else None, base or "", head or ""
+            )
+            for path, (base, head) in texts.items()
+        )
+        files = {("base", p): b for p, (b, _) in texts.items()} | {("head", p): h for p, (_, h) in texts.items()}
+        return cls(files, tuple(diffs.parse(diff)))
+
+    def read(self, path: str, side: engine.Side) -> bytes | None:
+        text = self.files.get((side, path))
+        return None if text is None else text.encode("utf-8")
+
+    def check(self, options: engine.CheckOptions) -> tuple[Finding, ...]:
+        result = engine.run(self.changes, self.read, options)
+        return fixes.attach(result.findings, result.changes, self.read, options)
+
+
+def options(raw: Mapping[str, Any] | None = None) -> engine.CheckOptions:
+    """Check options from configuration keys (`.jobguard.yaml` syntax, e.g. `{fix: {hook-phase: PostSync}}`)."""
+    return (
+        engine.CheckOptions(config.parse(yaml.safe_dump(dict(raw)), "test options")) if raw else engine.CheckOptions()
+    )
+
+
+PATCH = shutil.which("patch")
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def patched(path: str, text: str, diff: str) -> str:
+    """`text` stored at `path` in a temporary tree, with `diff` applied by GNU patch -p1."""
+    assert PATCH is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("utf-8"))
+        subprocess.run(
+            [PATCH, "-p1", "--batch", "--silent", "--no-backup-if-mismatch", "-d", tmp],
+            input=diff.encode("utf-8"),
+            check=True,
+            capture_output=True,
+        )
+        return target.read_bytes().decode("utf-8")
+
+
+def comment_lines(text: str) -> list[str]:
+    """Each line holding a `#`, reduced to its comment when it has text before it (so a renamed key's line
+    still matches): a check independent of `fixes.comments`, for the corpus, where no value holds a `#`."""
+    lines = [line.rstrip("\r\n") for line in fixes.lines_of(text) if "#" in line]
+    return [line if line.lstrip().startswith("#") else line[line.index("#") :] for line in lines]
+
+
+def about(f: Finding, g: Finding) -> bool:
+    return (g.rule, g.object, g.location.path) == (f.rule, f.object, f.location.path)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Golden style variants
+
+
+@dataclass(frozen=True)
+class Golden:
+    name: str
+    before: str
+    after: str
+    intent: FixIntent
+    index: str
+    spec: Mapping[str, Any]
+
+    @property
+    def base(self) -> str:
+        old, new = self.spec["base_edit"]
+        assert old in self.before
+        return self.before.replace(old, new, 1)
+
+
+def golden_cases() -> list[Golden]:
+    cases = []
+    for folder in sorted(p for p in GOLDEN.iterdir() if p.is_dir()):
+        spec = yaml.safe_load((folder / "intent.yaml").read_text(encoding="utf-8"))
+        cases.append(
+            Golden(
+                name=folder.name,
+                before=(folder / "before.yaml").read_bytes().decode("utf-8"),  # bytes: keep CRLF and BOM
+                after=(folder / "after.yaml").read_bytes().decode("utf-8"),
+                intent=MAKE[spec["strategy"]](*spec.get("args", [])),
+                index=str(spec.get("index", "0")),
+                spec=spec,
+            )
+        )
+    return cases
+
+
+GOLDEN_CASES = golden_cases()
+GOLDEN_IDS = [c.name for c in GOLDEN_CASES]
+
+
+def test_golden_set_covers_the_style_variants() -> None:
+    names = set(GOLDEN_IDS)
+    assert len(names) >= 20
+    crlf = next(c for c in GOLDEN_CASES if c.name == "crlf")
+    assert "\r\n" in crlf.before and crlf.before.count("\r\n") == crlf.before.count("\n"), "CRLF fixture normalised"
+    assert next(c for c in GOLDEN_CASES if c.name == "bom").before.startswith(fixes.BOM)
+    assert not next(c for c in GOLDEN_CASES if c.name == "no-final-newline").before.endswith("\n")
+
+
+@pytest.mark.parametrize("case", GOLDEN_CASES, ids=GOLDEN_IDS)
+def test_golden_text(case: Golden) -> None:
+    assert fixes.fixed_text(case.intent, case.before, case.index) == case.after
+    edit = fixes.edit_for(case.intent, case.before, case.index)
+    assert edit is not None
+    assert fixes.apply(case.before, edit) == case.after
+    replaced = fixes.lines_of(case.before)[edit.start_line - 1 : edit.end_line]
+    new = fixes.lines_of(edit.new_text)
+    widened = len(replaced) == 1 and replaced[0] in (new[0], new[-1])  # an insertion repeats one line
+    assert widened or (replaced[0] != new[0] and replaced[-1] != new[-1]), "edit wider than needed"
+    assert fixes.comments(case.after) == fixes.comments(case.before)
+
+
+@pytest.mark.parametrize("case", [c for c in GOLDEN_CASES if "rule" in c.spec], ids=lambda c: c.name)
+def test_golden_through_the_engine(case: Golden) -> None:
+    """The same edit comes out of `attach` for the finding the engine really reports, and `patch` applies it."""
+    found = Pair.of({"job.yaml": (case.base, case.before)}).check(options(case.spec.get("options")))
+    finding = next(f for f in found if f.rule == case.spec["rule"])
+    fix = next(x for x in finding.fixes if x.strategy == case.intent.strategy)
+    assert fix.title == case.intent.title
+    assert fixes.apply(case.before, fix.edit) == case.after
+    if PATCH:
+        assert patched("job.yaml", case.before, fix.diff) == case.after
+
+
+def test_golden_build_uses_the_finding_object() -> None:
+    case = next(c for c in GOLDEN_CASES if c.name == "multi-document")
+    finding = next(f for f in Pair.of({"job.yaml": (case.base, case.before)}).check(options()) if f.intents)
+    edit, why = fixes.build(finding, case.before)
+    assert why == ""
+    assert edit is not None
+    assert fixes.apply(case.before, edit) == case.after
+    assert fixes.build(replace(finding, intents=()), case.before) == (None, "the finding proposes no fix")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Lines, edits and diffs
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "edit"),
+    [
+        ("a\nb\nc\n", "a\nB\nc\n", TextEdit(2, 2, "B\n")),
+        ("a\nb\nc\n", "a\nb\nx\ny\nc\n", TextEdit(2, 2, "b\nx\ny\n")),  # insertion: repeats the line before
+        ("a\nb\n", "x\na\nb\n", TextEdit(1, 1, "x\na\n")),  # at the top: repeats the line after
+        ("a\nb", "a\nb\nc", TextEdit(2, 2, "b\nc")),  # no final line break, kept so
+        ("a\r\nb\r\n", "a\r\nb\r\nc\r\n", TextEdit(2, 2, "b\r\nc\r\n")),
+        ("a\nb\nc\nd\n", "a\nB\nc\nD\n", TextEdit(2, 4, "B\nc\nD\n")),  # two places: one range
+    ],
+)
+def test_edit_between_is_minimal_and_applies(before: str, after: str, edit: TextEdit) -> None:
+    assert fixes.edit_between(before, after) == edit
+    assert fixes.apply(before, edit) == after
+
+
+def test_apply_inserts_and_rejects_out_of_range() -> None:
+    assert fixes.apply("a\nb\n", TextEdit(2, 1, "x\n")) == "a\nx\nb\n"
+    assert fixes.apply("a\nb\n", TextEdit(3, 2, "c\n")) == "a\nb\nc\n"
+    assert fixes.edit_between("same\n", "same\n") is None
+    with pytest.raises(ValueError, match="outside"):
+        fixes.apply("a\n", TextEdit(3, 3, "x\n"))
+
+
+def test_lines_split_on_line_feed_only() -> None:
+    assert fixes.lines_of("a\u2028b\r\nc\rd\n") == ["a\u2028b\r\n", "c\rd\n"]
+    assert fixes.lines_of("") == []
+
+
+def test_unified_diff_headers_and_missing_final_newline() -> None:
+    text = fixes.unified_diff("apps/job.yaml", "a: 1\nb: 2", "a: 1\nb: 3")
+    assert text.startswith("--- a/apps/job.yaml\n+++ b/apps/job.yaml\n@@ ")
+    assert text.endswith("+b: 3\n\\ No newline at end of file\n")
+    assert fixes.unified_diff("x.yaml", "same\n", "same\n") == ""
+
+
+@pytest.mark.skipif(PATCH is None, reason="GNU patch not installed")
+@pytest.mark.parametrize("before", ["a\nb\nc\n", "a\r\nb\r\nc\r\n", "a\nb\nc", fixes.BOM + "a\nb\nc\n"])
+def test_unified_diff_applies_with_patch(before: str) -> None:
+    nl = fixes.newline_of(before)
+    after = before.replace(f"b{nl}", f"b{nl}inserted{nl}").replace("c", "C")
+    assert patched("deep/dir/f.yaml", before, fixes.unified_diff("deep/dir/f.yaml", before, after)) == after
+
+
+def test_suggestion_repeats_a_line_for_insertions() -> None:
+    head = "a\nb\n"
+    assert fixes.suggestion(TextEdit(2, 1, "x\n"), head) == (1, 1, "a\nx\n")
+    assert fixes.suggestion(TextEdit(1, 0, "x\n"), head) == (1, 1, "x\na\n")
+    assert fixes.suggestion(TextEdit(2, 2, "B\n"), head) == (2, 2, "B\n")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Placement (review-apis.md B3, B5, C5)
+
+
+def change_of(before: str, after: str) -> diffs.FileChange:
+    return diffs.parse(diffs.unified("f.yaml", "f.yaml", before, after))[0]
+
+
+BASE_LINES = "".join(f"line {i}\n" for i in range(1, 301))
+HEAD_LINES = BASE_LINES.replace("line 10\n", "line 10 changed\n").replace("line 250\n", "line 250 changed\n")
+
+
+@pytest.mark.parametrize(
+    ("edit", "github", "gitlab"),
+    [
+        # hunks on the head side: 7..13 (line 10 added) and 247..253 (line 250 added)
+        (TextEdit(10, 10, "x\n"), (10, 10), (10, 0, 0)),  # the added line itself
+        (TextEdit(8, 12, "x\n"), (8, 12), (10, 2, 2)),  # with context lines, one hunk; GitLab anchors on `+`
+        (TextEdit(7, 7, "x\n"), (7, 7), (7, 0, 0)),  # a context line
+        (TextEdit(12, 13, "x\n"), (12, 13), (12, 0, 1)),  # the hunk's last context line included
+        (TextEdit(13, 14, "x\n"), None, (13, 0, 1)),  # leaves the hunk: no GitHub, GitLab widens from 13
+        (TextEdit(14, 14, "x\n"), None, None),  # outside every hunk
+        (TextEdit(11, 10, "x\n"), (10, 10), (10, 0, 0)),  # insertion before 11: the suggestion covers 10
+        (TextEdit(150, 250, "x\n"), None, (250, 100, 0)),  # exactly 100 lines above the anchor
+        (TextEdit(149, 250, "x\n"), None, (247, 98, 3)),  # 101 above 250: a context line serves instead
+        (TextEdit(10, 250, "x\n"), None, None),  # no diff line within 100 lines of both ends
+    ],
+)
+def test_place(edit: TextEdit, github: tuple[int, int] | None, gitlab: tuple[int, int, int] | None) -> None:
+    change = change_of(BASE_LINES, HEAD_LINES)
+    assert fixes.place(edit, change, HEAD_LINES) == Placement(github=github, gitlab=gitlab)
+
+
+def test_place_gitlab_range_across_hunks_within_limits() -> None:
+    change = change_of(BASE_LINES, HEAD_LINES.replace("line 30\n", "line 30 changed\n"))
+    assert fixes.place(TextEdit(12, 28, "x\n"), change, HEAD_LINES) == Placement(None, (12, 0, 16))
+
+
+def test_place_without_diff_and_for_an_added_file() -> None:
+    assert fixes.place(TextEdit(1, 1, "x\n"), None, "a\n") == Placement()
+    added = diffs.parse(diffs.unified(None, "f.yaml", "", "a\nb\nc\n"))[0]
+    assert fixes.place(TextEdit(1, 3, "x\n"), added, "a\nb\nc\n") == Placement((1, 3), (1, 0, 2))
+    assert fixes.place(TextEdit(4, 5, "x\n"), added, "a\nb\nc\n") == Placement()  # beyond the file
+
+
+# --------------------------------------------------------------------------------------------------------
+# Values and quoting
+
+VALUE_CASES = [
+    # (old value, edit, new value); None: absent / nothing to change
+    (None, AnnotationEdit("k", "Force=true", "csv-append"), "Force=true"),
+    ("", AnnotationEdit("k", "Force=true", "csv-append"), "Force=true"),
+    (
+        "Prune=false",
+        AnnotationEdit("k", "Force=true,Replace=true", "csv-append"),
+        "Prune=false,Force=true,Replace=true",
+    ),
+    ("Replace=true", AnnotationEdit("k", "Force=true,Replace=true", "csv-append"), "Replace=true,Force=true"),
+    (
+        "Replace=true, Prune=false",
+        AnnotationEdit("k", "Force=true", "csv-append"),
+        "Replace=true, Prune=false, Force=true",
+    ),
+    ("HookSucceeded,", AnnotationEdit("k", "BeforeHookCreation", "csv-append"), "HookSucceeded,BeforeHookCreation"),
+    ("Force=true", AnnotationEdit("k", "Force=true", "csv-append"), None),
+    ("presync", AnnotationEdit("k", "PreSync", "csv-replace-item", "presync"), "PreSync"),
+    ("PostSync, presync", AnnotationEdit("k", "PreSync", "csv-replace-item", "presync"), "PostSync, PreSync"),
+    ("presync,PreSync", AnnotationEdit("k", "PreSync", "csv-replace-item", "presync"), "PreSync"),
+    (" , ", AnnotationEdit("k", "Sync", "csv-replace-item", ""), "Sync"),
+    ("Sync", AnnotationEdit("k", "PreSync", "set"), "PreSync"),
+    ("PreSync", AnnotationEdit("k", "PreSync", "set"), None),
+]
+
+
+@pytest.mark.parametrize(("old", "edit", "new"), VALUE_CASES)
+def test_annotation_value(old: str | None, edit: AnnotationEdit, new: str | None) -> None:
+    assert fixes.annotation_value(old, edit) == new
+
+
+def test_annotation_value_refuses_an_item_that_is_not_there() -> None:
+    with pytest.raises(fixes.NoFix):
+        fixes.annotation_value("PostSync", AnnotationEdit("k", "PreSync", "csv-replace-item", "presync"))
+
+
+JOB = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: j
+  annotations:
+    a: b
+spec:
+  template: {}
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("Force=true", "    k: Force=true\n"),
+        ("-1", '    k: "-1"\n'),
+        ("yes", '    k: "yes"\n'),
+        ("10", '    k: "10"\n'),
+        ("a: b", '    k: "a: b"\n'),
+        ("x #y", '    k: "x #y"\n'),
+        ("it's", '    k: "it\'s"\n'),
+        ("2024-01-01", '    k: "2024-01-01"\n'),
+    ],
+)
+def test_values_are_quoted_when_yaml_needs_it(value: str, line: str) -> None:
+    new = fixes.fixed_text(FixIntent("s", "t", "r", annotations=(AnnotationEdit("k", value),)), JOB, "0")
+    assert new == JOB.replace("    a: b\n", "    a: b\n" + line)
+
+
+def test_quotes_follow_the_file_when_needed() -> None:
+    text = JOB.replace("    a: b\n", "    a: 'b c'\n    d: e\n")
+    new = fixes.fixed_text(FixIntent("s", "t", "r", annotations=(AnnotationEdit("k", "-1"),)), text, "0")
+    assert "    k: '-1'\n" in new  # single quotes, as the file writes them
+
+
+def test_comments_are_found_outside_tokens_only() -> None:
+    text = '# top\na: "x #y"  # real # more\nb: |\n  # not a comment\n  c\nd: e#f\n#end'
+    assert fixes.comments(text) == ("# top", "# real # more", "#end")
+
+
+# --------------------------------------------------------------------------------------------------------
+# What must not be fixed
+
+
+REFUSED = {
+    "merge key in metadata": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  <<: {annotations: {a: b}}\n  name: j\n"
+    "spec: {}\n",
+    "metadata is an alias": "x: &m {name: j}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: *m\nspec: {}\n",
+    "already fixed": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n"
+    "    argocd.argoproj.io/sync-options: Force=true\nspec: {}\n",
+    "annotations not a mapping": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: [a]\n"
+    "spec: {}\n",
+    "not YAML": "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j\n",
+}
+
+
+@pytest.mark.parametrize("text", REFUSED.values(), ids=REFUSED.keys())
+def test_refused_edits(text: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="jobguard.fixes")
+    index = "1" if text.startswith("x:") else "0"
+    assert fixes.edit_for(strategies.argocd_force(), text, index) is None
+    assert caplog.records, "a refused fix is logged"
+
+
+def test_alias_target_is_refused_even_in_the_same_document() -> None:
+    text = "apiVersion: batch/v1\nkind: Job\nmetadata: &m\n  name: j\nspec:\n  template:\n    metadata: *m\n"
+    assert fixes.edit_for(strategies.argocd_force(), text, "0") is None  # would annotate the pod template too
+
+
+def test_generate_name_needs_a_name() -> None:
+    text = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: j-\nspec:\n  template: {}\n"
+    assert fixes.edit_for(strategies.argocd_hook_generate_name("Sync"), text, "0") is None
+
+
+# --------------------------------------------------------------------------------------------------------
+# attach: verification with the engine, and never raising
+
+
+IMMUTABLE_BASE = """apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  namespace: apps
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox:1.35
+"""
+IMMUTABLE_HEAD = IMMUTABLE_BASE.replace("busybox:1.35", "busybox:1.36")
+
+
+def immutable_finding() -> tuple[Pair, Finding]:
+    pair = Pair.of({"job.yaml": (IMMUTABLE_BASE, IMMUTABLE_HEAD)})
+    result = engine.run(pair.changes, pair.read, options())
+    return pair, next(f for f in result.findings if f.rule == "job-immutable-field")
+
+
+def test_attach_keeps_order_and_fills_every_verified_fix() -> None:
+    pair, finding = immutable_finding()
+    (got,) = fixes.attach([finding], pair.changes, pair.read, options())
+    assert [f.strategy for f in got.fixes] == [i.strategy for i in finding.intents]
+    assert got.fixes[0].placement == Placement()  # metadata is far from the changed image line
+    assert all(fix.diff.startswith("--- a/job.yaml\n+++ b/job.yaml\n") for fix in got.fixes)
+
+
+def test_attach_drops_a_fix_that_does_not_remove_the_finding(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="jobguard.fixes")
+    pair, finding = immutable_finding()
+    useless = FixIntent("useless", "t", "r", annotations=(AnnotationEdit("owner", "me"),))
+    (got,) = fixes.attach([replace(finding, intents=(useless,))], pair.changes, pair.read, options())
+    assert got.fixes == ()
+    assert any("still reported" in r.getMessage() for r in caplog.records)
+
+
+def test_attach_drops_a_fix_that_adds_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="jobguard.fixes")
+    pair, finding = immutable_finding()
+    noisy = replace(strategies.argocd_force(), spec_fields=(("ttlSecondsAfterFinished", 60),))
+    (got,) = fixes.attach([replace(finding, intents=(noisy,))], pair.changes, pair.read, options())
+    assert got.fixes == ()
+    assert any("job-ttl-after-finished" in r.getMessage() for r in caplog.records)
+
+
+def test_attach_never_raises(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="jobguard.fixes")
+    pair, finding = immutable_finding()
+
+    def unreadable(path: str, side: engine.Side) -> bytes | None:
+        raise engine.UnreadableFile("symlink out of the tree")
+
+    assert fixes.attach([finding], pair.changes, unreadable, options())[0].fixes == ()
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(fixes, "fixed_text", broken)
+    assert fixes.attach([finding], pair.changes, pair.read, options())[0].fixes == ()
+    assert any("RuntimeError" in r.getMessage() for r in caplog.records)
+
+
+def test_attach_leaves_findings_without_intents_alone() -> None:
+    pair, finding = immutable_finding()
+    plain = replace(finding, intents=())
+    assert fixes.attach([plain], pair.changes, pair.read, options()) == (plain,)
+
+
+def test_attach_verifies_a_job_moved_between_files() -> None:
+    """The reduced (one document) re-run cannot see the base in another file; the whole change is used."""
+    pair = Pair.of({"old/job.yaml": (IMMUTABLE_BASE, None), "new/job.yaml": (None, IMMUTABLE_HEAD)})
+    found = pair.check(options())
+    finding = next(f for f in found if f.rule == "job-immutable-field")
+    assert finding.location.path == "new/job.yaml"
+    assert [f.strategy for f in finding.fixes] == [i.strategy for i in finding.intents]
+    assert all(f.placement.github is not None for f in finding.fixes)  # an added file: every line is in the diff
+
+
+def test_attach_in_a_large_multi_document_file() -> None:
+    other = "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata: {{k: v}}\n" for i in range(200)
+    )
+    pair = Pair.of({"all.yaml": (IMMUTABLE_BASE + other, other.removeprefix("---\n") + "---\n" + IMMUTABLE_HEAD)})
+    finding = next(f for f in pair.check(options()) if f.rule == "job-immutable-field")
+    assert len(finding.fixes) == len(finding.intents)
+    assert finding.fixes[0].edit.start_line > 1200
+
+
+RULE_CASES = [c for c in load_cases() if any(e for e in c.expect)]
+
+
+@pytest.mark.parametrize("case", RULE_CASES, ids=[c.id for c in RULE_CASES])
+def test_every_rule_case_finding_gets_its_fixes(case: Any) -> None:
+    """fixtures/rules: each proposed intent becomes a verified fix (tests/rule_cases.py's promise)."""
+    found = Pair.of({"job.yaml": (case.base, case.head)}).check(options_for(case))
+    for finding in found:
+        assert [f.strategy for f in finding.fixes] == [i.strategy for i in finding.intents], finding.message
+
+
+# --------------------------------------------------------------------------------------------------------
+# The real corpus
+
+
+@dataclass(frozen=True)
+class CorpusPair:
+    name: str
+    path: str
+    base: str
+    head: str
+    pair: Pair
+    findings: tuple[Finding, ...]
+
+
+def corpus_pairs() -> Iterator[tuple[str, str, str, str]]:
+    for folder in sorted(p for p in (CORPUS / "edits").iterdir() if p.is_dir()):
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        base = (folder / "base.yaml").read_bytes().decode("utf-8")
+        head = (folder / "head.yaml").read_bytes().decode("utf-8")
+        yield folder.name, meta["path"], base, head
+
+
+@cache
+def corpus() -> tuple[CorpusPair, ...]:
+    out = []
+    for name, path, base, head in corpus_pairs():
+        pair = Pair.of({path: (base, head)})
+        out.append(CorpusPair(name, path, base, head, pair, pair.check(options())))
+    return tuple(out)
+
+
+def corpus_counts() -> dict[str, dict[str, int]]:
+    """Per strategy over the corpus: findings offering it, verified fixes, GitHub- and GitLab-placeable ones."""
+    table: dict[str, dict[str, int]] = {}
+    for item in corpus():
+        for finding in item.findings:
+            for intent in finding.intents:
+                table.setdefault(intent.strategy, {"offered": 0, "fixes": 0, "github": 0, "gitlab": 0})["offered"] += 1
+        for strategy, row in fixes.counts(item.findings).items():
+            for key, value in row.items():
+                table[strategy][key] += value
+    return table
+
+
+def corpus_report() -> str:
+    rows = [f"{'strategy':28} {'offered':>7} {'verified':>8} {'github':>6} {'gitlab':>6}"]
+    for strategy, row in sorted(corpus_counts().items()):
+        rows.append(f"{strategy:28} {row['offered']:7} {row['fixes']:8} {row['github']:6} {row['gitlab']:6}")
+    return "\n".join(rows)
+
+
+@needs_corpus
+def test_corpus_every_immutable_finding_has_a_fix() -> None:
+    immutable = [f for item in corpus() for f in item.findings if f.rule == "job-immutable-field"]
+    assert len(immutable) > 50
+    assert all(f.fixes for f in immutable)
+    assert all(f.fixes for item in corpus() for f in item.findings if f.intents)
+
+
+@needs_corpus
+@pytest.mark.skipif(PATCH is None, reason="GNU patch not installed")
+def test_corpus_fixes_apply_with_patch_and_remove_the_finding() -> None:
+    jobs = [(item, finding, fix) for item in corpus() for finding in item.findings for fix in finding.fixes]
+    for item, finding, fix in jobs:
+        result = patched(item.path, item.head, fix.diff)
+        assert result == fixes.apply(item.head, fix.edit), (item.name, fix.strategy)
+        list(yaml.load_all(result.removeprefix(fixes.BOM), Loader=Loader))
+        assert comment_lines(result) == comment_lines(item.head), (item.name, fix.strategy)
+        after = replace(item.pair, files={("base", item.path): item.base, ("head", item.path): result})
+        remaining = engine.run(after.changes, after.read, options()).findings
+        assert not any(about(finding, g) for g in remaining), (item.name, fix.strategy)
+    assert len(jobs) > 300
+
+
+@needs_corpus
+def test_corpus_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    table = corpus_counts()
+    with capsys.disabled():
+        print("\n" + corpus_report())
+    assert {strategies.ARGOCD_HOOK, strategies.ARGOCD_FORCE, strategies.ARGOCD_HOOK_GENERATE_NAME} <= set(table)
+    assert all(row["fixes"] == row["offered"] for row in table.values()), table
+    assert all(row["github"] <= row["gitlab"] <= row["fixes"] for row in table.values())
+    assert table[strategies.ARGOCD_HOOK]["github"] > 0
+
+
+if __name__ == "__main__":
+    print(corpus_report())
