@@ -17,8 +17,10 @@ from bot import __version__
 from bot.errors import JobguardError, UsageError
 
 if TYPE_CHECKING:
+    from bot.config import Config
     from bot.findings import Finding
     from bot.immutability import KubeVersion
+    from bot.platforms import Platform
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
 
@@ -41,12 +43,34 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--kubernetes-version", metavar="1.NN", help="target cluster version (default: 1.37)")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--config", metavar="FILE", help="configuration file (default: .jobguard.yaml at the root)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="limit the check to these files or directories")
 
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example change")
     demo.add_argument("--format", choices=FORMATS, default="text")
 
-    sub.add_parser("rules", help="list every rule with its id, default severity and summary")
+    review = sub.add_parser("review", help="review the pull/merge request of this CI job and post the results")
+    review.add_argument("--platform", choices=("auto", "github", "gitlab", "local"), default="auto")
+    review.add_argument("--config", metavar="FILE", help="configuration file (default: from the base revision)")
+    review.add_argument("--fail-on", choices=("error", "warning", "info", "never"))
+    review.add_argument("--kubernetes-version", metavar="1.NN")
+    review.add_argument("--mode", choices=("review", "annotations"), default="review")
+    review.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE")
+    review.add_argument("--dry-run", action="store_true", help="read from the platform, print instead of posting")
+
+    fix = sub.add_parser("fix", help="apply the verified fixes to the working tree (or push them with --push)")
+    fix.add_argument("--base", help="git revision, file or directory (default: merge-base with the default branch)")
+    fix.add_argument("--strategy", metavar="S", help="use this fix strategy where it applies (see README)")
+    fix.add_argument("--config", metavar="FILE")
+    fix.add_argument("--push", action="store_true", help="in CI: commit the fixes to the change's source branch")
+    fix.add_argument("--platform", choices=("auto", "github", "gitlab"), default="auto")
+    fix.add_argument("paths", nargs="*", metavar="PATH")
+
+    init = sub.add_parser("init", help="write a commented .jobguard.yaml with every default")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    rules = sub.add_parser("rules", help="list every rule with its id, effective severity and summary")
+    rules.add_argument("--config", metavar="FILE")
     return parser
 
 
@@ -61,7 +85,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return _demo(args)
         if args.command == "rules":
-            return _rules()
+            return _rules(args)
+        if args.command == "review":
+            return _review(args)
+        if args.command == "fix":
+            return _fix(args)
+        if args.command == "init":
+            return _init(args)
         raise UsageError(f"unknown command {args.command}")  # pragma: no cover
     except JobguardError as exc:
         print(f"jobguard: error: {exc}", file=sys.stderr)
@@ -90,9 +120,15 @@ def _kubernetes_version(text: str | None) -> KubeVersion:
 def _check(args: argparse.Namespace) -> int:
     from bot import local
 
-    version = _kubernetes_version(args.kubernetes_version)
+    if args.kubernetes_version is not None:
+        _kubernetes_version(args.kubernetes_version)  # a usage error (exit 2) before any work
     run = local.check(
-        base=args.base, head=args.head, paths=tuple(args.paths), cwd=Path.cwd(), kubernetes_version=version
+        base=args.base,
+        head=args.head,
+        paths=tuple(args.paths),
+        cwd=Path.cwd(),
+        config_path=Path(args.config) if args.config else None,
+        kubernetes_version=args.kubernetes_version,
     )
     return _report(run.result.findings, run.result.files_checked, args.format, args.output, run.exit_code)
 
@@ -119,10 +155,118 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _rules() -> int:
+def _rules(args: argparse.Namespace) -> int:
+    from bot import config as configuration
     from bot.rules import RULES
 
+    config = _local_config(args.config)
     width = max(len(r.id) for r in RULES)
     for rule in RULES:
-        print(f"{rule.id:<{width}}  {rule.severity.value:<7}  {rule.summary}")
+        severity = config.setting(rule.id, "").severity
+        shown = severity.value if severity is not None else "off"
+        print(f"{rule.id:<{width}}  {shown:<7}  {rule.summary}")
+    if config is not configuration.DEFAULT:
+        print(f"(severities from {config.source})")
     return EXIT_OK
+
+
+def _local_config(path: str | None) -> Config:
+    from bot import config as configuration
+    from bot import local
+
+    if path:
+        return configuration.load(Path(path))
+    root = local.repository_root(Path.cwd()) or Path.cwd()
+    found = configuration.discover(root)
+    return configuration.load(found) if found else configuration.DEFAULT
+
+
+def _init(args: argparse.Namespace) -> int:
+    from bot import config as configuration
+    from bot import local
+
+    root = local.repository_root(Path.cwd()) or Path.cwd()
+    target = root / configuration.CONFIG_NAMES[0]
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists; use --force to overwrite it")
+    target.write_text(configuration.init_text(), encoding="utf-8")
+    print(f"jobguard: wrote {target}")
+    return EXIT_OK
+
+
+def _platform(name: str, dry_run: bool = False) -> Platform:
+    """The platform of this CI job (or the local checkout), wrapped to print instead of post on --dry-run."""
+    from bot.platforms import detect
+
+    chosen = detect() if name == "auto" else name
+    platform: Platform
+    if chosen == "github":
+        from bot.platforms import github
+
+        platform = github.from_env(os.environ)
+    elif chosen == "gitlab":
+        from bot.platforms import gitlab
+
+        platform = gitlab.from_env(os.environ)
+    else:
+        from bot import local
+        from bot.platforms.local import LocalPlatform
+
+        repo = local.repository_root(Path.cwd())
+        platform = LocalPlatform(local.default_base(repo), local.default_head(repo))
+    if dry_run and chosen != "local":
+        from bot.platforms.local import DryRun
+
+        platform = DryRun(platform)
+    return platform
+
+
+def _review(args: argparse.Namespace) -> int:
+    from bot import review
+
+    platform = _platform(args.platform, args.dry_run)
+    command = getattr(platform, "fix_command", None)
+    request = command() if callable(command) else None
+    if request is not None:  # an issue_comment event saying `/jobguard fix`
+        author, authorised = request
+        print(review.run_fix_command(platform, requested_by=author, authorised=authorised))
+        return EXIT_OK
+    outcome = review.run_review(
+        platform,
+        config_path=Path(args.config) if args.config else None,
+        fail_on=args.fail_on,
+        kubernetes_version=args.kubernetes_version,
+        mode=args.mode,
+        fix_hint=FIX_HINTS.get(platform.name, ""),
+        sarif_path=Path(args.sarif) if args.sarif else None,
+    )
+    print(outcome.report.line(len(outcome.findings)), file=sys.stderr)
+    return outcome.exit_code
+
+
+FIX_HINTS = {
+    "github": "Comment `/jobguard fix` on this pull request (write access needed) and jobguard commits the "
+    "verified fixes to its branch.",
+    "gitlab": "Run the manual `jobguard-fix` job of this pipeline and jobguard commits the verified fixes to the "
+    "source branch.",
+}
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from bot import local, review
+
+    if args.push:
+        platform = _platform(args.platform)
+        user = os.environ.get("GITLAB_USER_LOGIN") or os.environ.get("GITHUB_ACTOR") or "jobguard"
+        print(review.run_fix_command(platform, requested_by=user, authorised=True, strategy=args.strategy))
+        return EXIT_OK
+    result = local.fix(
+        base=args.base,
+        paths=tuple(args.paths),
+        cwd=Path.cwd(),
+        config_path=Path(args.config) if args.config else None,
+        strategy=args.strategy,
+    )
+    for line in result.lines:
+        print(line)
+    return result.exit_code

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot import check as engine
+from bot import config as configuration
+from bot import fixes
 from bot.errors import UsageError
-from bot.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion
-from bot.trees import Tree, changed_files, git
+from bot.review import with_overrides
+from bot.strategies import STRATEGIES
+from bot.trees import Tree, changed_files, git, read_inside
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class LocalRun:
     exit_code: int
     base: Tree
     head: Tree
+    config: configuration.Config
 
 
 def check(
@@ -32,7 +36,9 @@ def check(
     head: str | None,
     paths: Sequence[str],
     cwd: Path,
-    kubernetes_version: KubeVersion = DEFAULT_KUBERNETES_VERSION,
+    config_path: Path | None = None,
+    kubernetes_version: str | None = None,
+    fail_on: str | None = None,
 ) -> LocalRun:
     repo = repository_root(cwd)
     head_tree = resolve(head, repo, cwd, "--head") if head else _worktree(repo)
@@ -46,12 +52,25 @@ def check(
         def read(path: str, side: engine.Side) -> bytes | None:
             return (base_tree if side == "base" else head_tree).read(path)
 
-        options = engine.CheckOptions(kubernetes_version=kubernetes_version)
+        config = with_overrides(_config(config_path, head_tree), fail_on, kubernetes_version)
+        options = engine.options_from(config)
         result = engine.run(changes, read, options)
+        result = replace(result, findings=fixes.attach(result.findings, changes, read, options))
     finally:
         base_tree.close()
         head_tree.close()
-    return LocalRun(result, engine.exit_code(result.findings), base_tree, head_tree)
+    return LocalRun(result, engine.exit_code(result.findings, config.fail_on), base_tree, head_tree, config)
+
+
+def _config(config_path: Path | None, head: Tree) -> configuration.Config:
+    """--config, else the config file at the root of the head tree (locally you review your own change)."""
+    if config_path is not None:
+        return configuration.load(config_path)
+    if head.single is None:
+        found = configuration.discover(head.root)
+        if found is not None:
+            return configuration.load(found)
+    return configuration.DEFAULT
 
 
 def repository_root(cwd: Path) -> Path | None:
@@ -74,6 +93,45 @@ def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
     if not sha:
         raise UsageError(f"{flag} {spec}: not a git revision of {repo} nor a file or directory")
     return Tree(root=repo, rev=sha)
+
+
+def default_base(repo: Path | None) -> Tree:
+    return _merge_base(repo)
+
+
+def default_head(repo: Path | None) -> Tree:
+    return _worktree(repo)
+
+
+@dataclass(frozen=True)
+class FixRun:
+    lines: tuple[str, ...]
+    exit_code: int
+
+
+def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path | None, strategy: str | None) -> FixRun:
+    """Apply the chosen verified fix of every finding to the working tree, then check again."""
+    from bot.review import chosen_fix, fixed_files
+
+    if strategy is not None and strategy not in STRATEGIES:
+        raise UsageError(f"--strategy {strategy}: unknown; one of {', '.join(STRATEGIES)}")
+    before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    root = before.head.root
+    files = fixed_files(before.result.findings, lambda path: read_inside(root / path, root), strategy)
+    lines = []
+    for finding in before.result.findings:
+        chosen = chosen_fix(finding, strategy)
+        if chosen is not None and finding.location.path in files:
+            lines.append(f"{finding.location.path}:{finding.location.line}: {finding.rule}: {chosen.title}")
+    for path, text in files.items():
+        (root / path).write_text(text, encoding="utf-8", newline="")
+    after = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    left = len(after.result.findings)
+    lines.append(
+        f"jobguard: applied fixes to {len(files)} file{'s' if len(files) != 1 else ''}; "
+        f"{left} finding{'s' if left != 1 else ''} left."
+    )
+    return FixRun(tuple(lines), after.exit_code)
 
 
 def _worktree(repo: Path | None) -> Tree:

@@ -6,6 +6,7 @@ Only formatting lives here; what goes where (inline, summary, log) is `bot.publi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -232,3 +233,88 @@ def rules_table() -> str:
     pipe = "\\|"
     rows.extend(f"| `{r.id}` | {r.severity.value} | {r.summary.replace('|', pipe)} |" for r in RULES)
     return "\n".join(rows) + "\n"
+
+
+# ---- review comments (markdown) -------------------------------------------------------------------------------
+
+SUMMARY_MARKER = "<!-- jobguard:summary -->"
+_FINGERPRINT_MARKER = "<!-- jobguard:fingerprint={} -->"
+_FINGERPRINT_RE = re.compile(r"<!-- jobguard:fingerprint=([0-9a-f]{16}) -->")
+_SEVERITY_BADGE = {Severity.ERROR: "🛑 error", Severity.WARNING: "⚠️ warning", Severity.INFO: "ℹ️ info"}
+
+
+def fingerprint_of(body: str) -> str | None:
+    """The fingerprint hidden in a comment jobguard posted, or None for any other comment."""
+    match = _FINGERPRINT_RE.search(body)
+    return match.group(1) if match else None
+
+
+def fence(text: str, info: str = "") -> str:
+    """A code fence longer than any backtick run inside `text`, so the block cannot end early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    body = text if text.endswith("\n") or not text else text + "\n"
+    return f"{ticks}{info}\n{body}{ticks}"
+
+
+def comment_body(finding: Finding, suggestion: str | None, platform: str, offsets: tuple[int, int] = (0, 0)) -> str:
+    """One inline review comment: diagnosis, the preferred fix (one-click when `suggestion` is given),
+    alternatives collapsed, and the hidden fingerprint marker that makes re-runs idempotent."""
+    parts = [f"**jobguard** · {_SEVERITY_BADGE[finding.severity]} · `{finding.rule}`", "", finding.message]
+    fixes = list(finding.fixes)
+    if fixes:
+        preferred = fixes[0]
+        parts += ["", f"**Suggested fix — {preferred.title}.** {preferred.tradeoff}"]
+        if suggestion is not None:
+            info = "suggestion" if platform != "gitlab" else f"suggestion:-{offsets[0]}+{offsets[1]}"
+            parts += ["", fence(suggestion, info)]
+        else:
+            parts += ["", fence(preferred.diff, "diff")]
+        if len(fixes) > 1:
+            parts += ["", "<details><summary>Other fixes</summary>", ""]
+            for alternative in fixes[1:]:
+                parts += [f"**{alternative.title}.** {alternative.tradeoff}", "", fence(alternative.diff, "diff"), ""]
+            parts.append("</details>")
+    parts += ["", _FINGERPRINT_MARKER.format(finding.fingerprint)]
+    return "\n".join(parts) + "\n"
+
+
+def summary_body(
+    findings: Sequence[Finding],
+    *,
+    inline: set[str],
+    fixed: int = 0,
+    fix_hint: str = "",
+    limit: int = 60_000,
+) -> str:
+    """The sticky summary: every finding, where it is, and how to get the fixes applied."""
+    lines = [SUMMARY_MARKER, "### jobguard"]
+    if not findings:
+        lines.append("")
+        lines.append("No problems with Jobs in this change." + (f" {fixed} earlier finding(s) fixed." if fixed else ""))
+        return "\n".join(lines) + "\n"
+    c = counts(findings)
+    lines += ["", ", ".join(f"**{n}** {name}{'s' if n != 1 else ''}" for name, n in c.items() if n) + "."]
+    lines += ["", "| | rule | where | finding |", "| --- | --- | --- | --- |"]
+    for f in findings:
+        where = f"`{f.location.path}:{f.location.line}`"
+        shown = "inline" if f.fingerprint in inline else "here only"
+        message = f.message.replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {_SEVERITY_BADGE[f.severity]} | `{f.rule}` | {where} ({shown}) | {message} |")
+    outside = [f for f in findings if f.fingerprint not in inline and f.fixes]
+    if outside:
+        lines += ["", "<details><summary>Fixes for findings that are not commented inline</summary>", ""]
+        for f in outside:
+            lines += [
+                f"`{f.location.path}:{f.location.line}` — {f.fixes[0].title}:",
+                "",
+                fence(f.fixes[0].diff, "diff"),
+                "",
+            ]
+        lines.append("</details>")
+    if fix_hint:
+        lines += ["", fix_hint]
+    text = "\n".join(lines) + "\n"
+    if len(text) > limit:  # platforms cap comment bodies at 64 KiB (review-apis.md B6)
+        text = text[: limit - 200].rsplit("\n", 1)[0] + "\n\n…(truncated; the full report is in the job log)\n"
+    return text

@@ -1,0 +1,136 @@
+"""The small `Platform` protocol every review channel implements, and `detect()`.
+
+Policy (what goes inline, what to the summary, dedup, caps, fallbacks, exit code) lives once in `bot.publish`;
+a platform only knows how to read the change and how to write each kind of note. Nothing outside this package
+imports `github` or `gitlab`, and those libraries are imported lazily.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from bot.diff import FileChange
+
+Side = Literal["base", "head"]
+
+
+@dataclass(frozen=True)
+class InlineComment:
+    """One review comment on the head side of the diff; `start_line` set for a multi-line range."""
+
+    path: str
+    line: int
+    body: str
+    fingerprint: str
+    start_line: int | None = None
+    suggestion: bool = False  # the body carries a one-click suggestion for start_line..line
+    old_line: int | None = None  # base line of `line` when it is an unchanged context line (GitLab needs it)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A note jobguard posted earlier, found by the hidden marker in its body."""
+
+    id: str
+    kind: Literal["inline", "summary"]
+    fingerprint: str | None  # None for the summary
+    body: str
+    resolved: bool = False
+    thread_id: str | None = None  # GitHub review thread node id / GitLab discussion id
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What happened to a batch of inline comments: the fingerprints that made it and those refused."""
+
+    posted: tuple[str, ...] = ()
+    rejected: tuple[str, ...] = ()  # anchors the platform refused (moved to the summary by publish)
+    error: str | None = None  # one line, when the whole channel failed (read-only token, outage)
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What this run may do; decided once at start (token scopes, fork, event)."""
+
+    can_comment: bool
+    reason: str = ""  # why not, one line, for the log
+    suggestions: bool = True
+
+
+@dataclass
+class Calls:
+    """API calls made by a run (reads and writes), for the closing figures and the zero-writes tests."""
+
+    reads: int = 0
+    writes: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, write: bool) -> None:
+        if write:
+            self.writes += 1
+        else:
+            self.reads += 1
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+
+class Platform(Protocol):
+    name: str
+    calls: Calls
+
+    def changes(self) -> Sequence[FileChange]:
+        """The manifest files of the change under review, with hunks (local git when possible, else the API)."""
+        ...
+
+    def read(self, path: str, side: Side) -> bytes | None:
+        """A file's bytes on one side of the change; None when it does not exist there."""
+        ...
+
+    def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
+        """(path, text) of the first config file found on that side."""
+        ...
+
+    def capabilities(self) -> Capabilities: ...
+
+    def existing(self) -> Sequence[Posted]:
+        """Notes jobguard posted on this change before (inline ones and the summary)."""
+        ...
+
+    def post_inline(self, comments: Sequence[InlineComment]) -> PostResult:
+        """Post new inline comments (GitHub: one review; GitLab: one discussion each)."""
+        ...
+
+    def resolve(self, posted: Posted, note: str) -> bool:
+        """Mark a note whose finding disappeared as fixed (resolve its thread, or edit its text)."""
+        ...
+
+    def upsert_summary(self, body: str, existing: Posted | None) -> bool:
+        """Create the sticky summary, or update it in place (callers only call when the text changed)."""
+        ...
+
+    def report(self, outputs: Mapping[str, str], summary_markdown: str, annotations: str) -> None:
+        """Token-free channels, always written: step summary / outputs / annotations (GitHub), report files."""
+        ...
+
+    def push_fix(self, files: Mapping[str, bytes], message: str) -> str:
+        """Commit these head files to the change's source branch through the API; returns the commit URL.
+
+        Raises `PlatformError` with a one-line reason when it cannot (fork without maintainer edits, no rights).
+        """
+        ...
+
+    def reply(self, body: str) -> None:
+        """A plain comment on the change (answers to the fix command)."""
+        ...
+
+
+def detect(environ: Mapping[str, str] | None = None) -> str:
+    """`github`, `gitlab` or `local`, from the CI environment (GITHUB_ACTIONS / GITLAB_CI)."""
+    env = os.environ if environ is None else environ
+    if env.get("GITHUB_ACTIONS") == "true":
+        return "github"
+    if env.get("GITLAB_CI") == "true":
+        return "gitlab"
+    return "local"

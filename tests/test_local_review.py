@@ -1,0 +1,104 @@
+"""`jobguard review --platform local`, `jobguard fix` and `jobguard init` on a real git checkout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.cli import main
+from tests.conftest import RepoFactory
+from tests.test_cli import BASE_JOB, HEAD_JOB
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_local_review_prints_what_would_be_posted(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "review", "--platform", "local", "--sarif", "out.sarif")
+    assert code == 1
+    assert out.startswith("--- inline comment on job.yaml:12\n**jobguard**")
+    assert "```suggestion" not in out  # no hunk holds the metadata block: the fix is shown as a diff
+    assert "```diff" in out
+    assert "--- summary comment\n<!-- jobguard:summary -->" in out
+    assert err == "jobguard: 1 finding, 1 new inline, summary updated.\n"
+    assert json.loads((repo / "out.sarif").read_text())["runs"][0]["results"][0]["ruleId"] == "job-immutable-field"
+
+
+def test_fix_applies_the_preferred_fix_and_the_check_then_passes(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys, "fix")
+    assert code == 0
+    assert out.splitlines() == [
+        "job.yaml:12: job-immutable-field: Make it an Argo CD PreSync hook with BeforeHookCreation",
+        "jobguard: applied fixes to 1 file; 0 findings left.",
+    ]
+    fixed = (repo / "job.yaml").read_text()
+    assert fixed == HEAD_JOB.replace(
+        "  namespace: apps\n",
+        "  namespace: apps\n  annotations:\n    argocd.argoproj.io/hook: PreSync\n"
+        "    argocd.argoproj.io/hook-delete-policy: BeforeHookCreation\n",
+    )
+    assert run(capsys, "check")[0] == 0
+
+
+def test_fix_with_a_chosen_strategy(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, _, _ = run(capsys, "fix", "--strategy", "argocd-force")
+    assert code == 0
+    assert "argocd.argoproj.io/sync-options: Force=true" in (repo / "job.yaml").read_text()
+    code, _, err = run(capsys, "fix", "--strategy", "nope")
+    assert code == 2 and err.startswith("jobguard: error: --strategy nope: unknown; one of argocd-hook")
+
+
+def test_init_writes_a_config_that_validates(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys, "init")
+    assert (code, out) == (0, f"jobguard: wrote {repo / '.jobguard.yaml'}\n")
+    assert isinstance(yaml.safe_load((repo / ".jobguard.yaml").read_text()), dict)
+    code, _, err = run(capsys, "init")
+    assert code == 2 and "exists; use --force" in err
+    assert run(capsys, "check")[0] == 1
+
+
+def test_config_changes_severity_and_rules_shows_it(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    (repo / ".jobguard.yaml").write_text("rules:\n  job-immutable-field: warning\n")
+    code, out, _ = run(capsys, "check")
+    assert code == 0 and "warning job-immutable-field" in out
+    code, out, _ = run(capsys, "rules")
+    assert out.splitlines()[0].split()[:2] == ["job-immutable-field", "warning"]
+    assert out.splitlines()[-1] == "(severities from .jobguard.yaml)" or out.splitlines()[-1].endswith(
+        ".jobguard.yaml)"
+    )
+    (repo / ".jobguard.yaml").write_text("fail_on: warning\n")
+    code, _, err = run(capsys, "check")
+    assert code == 2
+    assert err.endswith(".jobguard.yaml:1:1: unknown key 'fail_on' (did you mean 'fail-on'?)\n")
+
+
+def test_bad_config_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "rules", "--config", str(tmp_path / "missing.yaml"))
+    assert code == 2 and err.count("\n") == 1

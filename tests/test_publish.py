@@ -1,0 +1,183 @@
+"""publish: routing, dedup, caps, fallbacks - the policy every platform shares, on an in-memory platform."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import pytest
+
+from bot import render
+from bot.diff import FileChange, parse, unified
+from bot.findings import Finding, Fix, Location, ObjectRef, Placement, Severity, TextEdit, fingerprint
+from bot.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
+from bot.publish import PublishSettings, publish, suggestion_text
+
+HEAD = "".join(f"line {i}\n" for i in range(1, 41))
+BASE = HEAD.replace("line 20\n", "old 20\n").replace("line 30\n", "old 30\n")
+CHANGE: FileChange = parse(unified("job.yaml", "job.yaml", BASE, HEAD))[0]
+
+
+@dataclass
+class MemoryPlatform:
+    """Records every write; `existing` is what an earlier run left."""
+
+    name: str = "github"
+    can_comment: bool = True
+    notes: list[Posted] = field(default_factory=list)
+    reject: set[str] = field(default_factory=set)
+    writes: list[tuple[str, object]] = field(default_factory=list)
+    reports: list[tuple[Mapping[str, str], str, str]] = field(default_factory=list)
+    calls: Calls = field(default_factory=Calls)
+
+    def changes(self) -> Sequence[FileChange]:
+        return [CHANGE]
+
+    def read(self, path: str, side: Side) -> bytes | None:
+        return (HEAD if side == "head" else BASE).encode()
+
+    def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
+        return None
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(self.can_comment, "" if self.can_comment else "the token is read-only (fork)")
+
+    def existing(self) -> Sequence[Posted]:
+        return list(self.notes)
+
+    def post_inline(self, comments: Sequence[InlineComment]) -> PostResult:
+        ok = [c for c in comments if c.fingerprint not in self.reject]
+        self.writes.append(("review", ok))
+        for c in ok:
+            self.notes.append(Posted(f"c{len(self.notes)}", "inline", c.fingerprint, c.body))
+        return PostResult(tuple(c.fingerprint for c in ok), tuple(self.reject & {c.fingerprint for c in comments}))
+
+    def resolve(self, posted: Posted, note: str) -> bool:
+        self.writes.append(("resolve", posted.fingerprint))
+        self.notes = [replace(p, resolved=True) if p.id == posted.id else p for p in self.notes]
+        return True
+
+    def upsert_summary(self, body: str, existing: Posted | None) -> bool:
+        self.writes.append(("summary", body))
+        self.notes = [p for p in self.notes if p.kind != "summary"] + [Posted("s", "summary", None, body)]
+        return True
+
+    def report(self, outputs: Mapping[str, str], summary_markdown: str, annotations: str) -> None:
+        self.reports.append((outputs, summary_markdown, annotations))
+
+    def push_fix(self, files: Mapping[str, bytes], message: str) -> str:
+        raise NotImplementedError
+
+    def reply(self, body: str) -> None:
+        self.writes.append(("reply", body))
+
+
+def finding(line: int, name: str = "a", fix: Fix | None = None) -> Finding:
+    return Finding(
+        rule="job-immutable-field",
+        severity=Severity.ERROR,
+        location=Location("job.yaml", line, line),
+        object=ObjectRef("batch/v1", "Job", None, name),
+        fields=("spec.template",),
+        message=f"Job `{name}` edits an immutable field.",
+        fingerprint=fingerprint("job-immutable-field", name),
+        fixes=(fix,) if fix else (),
+    )
+
+
+def run(platform: MemoryPlatform, findings: Sequence[Finding], **settings: object) -> object:
+    return publish(
+        platform,
+        findings,
+        [CHANGE],
+        head_text=lambda path: HEAD,
+        settings=PublishSettings(**settings),  # type: ignore[arg-type]
+        outputs={"findings": str(len(findings))},
+    )
+
+
+def test_first_run_posts_inline_and_summary_then_a_rerun_writes_nothing() -> None:
+    platform = MemoryPlatform()
+    first = run(platform, [finding(20, "a"), finding(30, "b")])
+    assert [kind for kind, _ in platform.writes] == ["review", "summary"]
+    assert len(first.inline_posted) == 2 and first.summary_written  # type: ignore[attr-defined]
+    platform.writes.clear()
+    second = run(platform, [finding(20, "a"), finding(30, "b")])
+    assert platform.writes == []
+    assert len(second.already_posted) == 2 and not second.summary_written  # type: ignore[attr-defined]
+
+
+def test_a_fixed_finding_is_resolved_and_the_summary_says_so() -> None:
+    platform = MemoryPlatform()
+    run(platform, [finding(20, "a"), finding(30, "b")])
+    platform.writes.clear()
+    report = run(platform, [finding(20, "a")])
+    assert [kind for kind, _ in platform.writes] == ["resolve", "summary"]
+    assert report.resolved == [finding(30, "b").fingerprint]  # type: ignore[attr-defined]
+    platform.writes.clear()
+    run(platform, [])
+    assert [kind for kind, _ in platform.writes] == ["resolve", "summary"]
+    assert "No problems with Jobs in this change." in platform.notes[-1].body
+
+
+def test_clean_change_without_history_writes_nothing() -> None:
+    platform = MemoryPlatform()
+    run(platform, [])
+    assert platform.writes == []
+
+
+def test_lines_outside_the_diff_cap_and_rejections_go_to_the_summary() -> None:
+    platform = MemoryPlatform(reject={finding(30, "b").fingerprint})
+    findings = [finding(20, "a"), finding(30, "b"), finding(5, "outside"), finding(20, "c")]
+    report = run(platform, findings, max_inline_comments=2)
+    assert report.inline_posted == [finding(20, "a").fingerprint]  # type: ignore[attr-defined]
+    moved = set(report.moved_to_summary)  # type: ignore[attr-defined]
+    assert moved == {finding(30, "b").fingerprint, finding(5, "outside").fingerprint, finding(20, "c").fingerprint}
+    summary = platform.notes[-1].body
+    assert summary.count("here only") == 3 and summary.count("(inline)") == 1
+
+
+def test_read_only_token_falls_back_to_annotations_and_keeps_every_finding() -> None:
+    platform = MemoryPlatform(can_comment=False)
+    report = run(platform, [finding(20, "a"), finding(5, "b")])
+    assert platform.writes == []
+    (_, summary, annotations) = platform.reports[-1]
+    assert annotations.count("::error ") == 2
+    assert summary.count("job-immutable-field") == 2
+    assert report.line(2).startswith("jobguard: 2 findings, reported through annotations")  # type: ignore[attr-defined]
+
+
+def test_one_click_suggestion_replaces_exactly_the_placed_range() -> None:
+    edit = TextEdit(21, 20, "inserted\n")  # insert before line 21
+    fix = Fix(
+        "argocd-hook",
+        "Make it a hook",
+        "Runs every sync.",
+        edit,
+        "--- a/job.yaml\n",
+        Placement(github=(20, 20), gitlab=(20, 0, 0)),
+    )
+    platform = MemoryPlatform()
+    run(platform, [finding(20, "a", fix)])
+    (comment,) = platform.writes[0][1]  # type: ignore[misc]
+    assert comment.line == 20 and comment.start_line is None and comment.suggestion
+    assert "```suggestion\nline 20\ninserted\n```" in comment.body
+    assert suggestion_text(HEAD, fix, 20, 20) == "line 20\ninserted\n"
+    gitlab = MemoryPlatform(name="gitlab")
+    run(gitlab, [finding(20, "a", fix)])
+    (comment,) = gitlab.writes[0][1]  # type: ignore[misc]
+    assert "```suggestion:-0+0\nline 20\ninserted\n```" in comment.body
+
+
+@pytest.mark.parametrize("text", ["plain", "has ``` fence", "has ```` longer"])
+def test_fences_are_longer_than_any_backtick_run(text: str) -> None:
+    block = render.fence(text, "suggestion")
+    ticks = block.split("suggestion")[0]
+    assert len(ticks) > max((len(r) for r in text.split() if set(r) == {"`"}), default=0)
+    assert block.endswith(ticks) and text in block
+
+
+def test_comment_bodies_carry_the_fingerprint_marker() -> None:
+    body = render.comment_body(finding(20, "a"), None, "github")
+    assert render.fingerprint_of(body) == finding(20, "a").fingerprint
+    assert render.fingerprint_of("a human comment") is None
