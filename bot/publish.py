@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from bot import render
 from bot.diff import FileChange
-from bot.findings import Finding, Fix
+from bot.errors import PlatformError
+from bot.findings import Finding, Fix, TextEdit
 from bot.platforms import InlineComment, Platform, Posted
 
 log = logging.getLogger("jobguard.publish")
@@ -78,6 +79,26 @@ def publish(
         platform.report(outputs, render.summary_body(findings, inline=set()), annotations)
         return report
 
+    try:
+        return _publish(platform, findings, changes, head_text, settings, outputs=outputs, report=report)
+    except PlatformError as exc:  # the API failed past its retries: every finding still reaches a channel
+        report.channel = "fallback"
+        report.notes.append(str(exc))
+        platform.report(outputs, render.summary_body(findings, inline=set()), annotations)
+        return report
+
+
+def _publish(
+    platform: Platform,
+    findings: Sequence[Finding],
+    changes: Sequence[FileChange],
+    head_text: HeadText,
+    settings: PublishSettings,
+    *,
+    outputs: Mapping[str, str],
+    report: PublishReport,
+) -> PublishReport:
+    annotations = render.as_workflow_commands(findings)
     existing = list(platform.existing())
     posted = {p.fingerprint: p for p in existing if p.kind == "inline" and p.fingerprint}
     summary_note = next((p for p in existing if p.kind == "summary"), None)
@@ -85,11 +106,17 @@ def publish(
     by_path = {c.path: c for c in changes}
 
     comments: list[InlineComment] = []
+    suggested: set[tuple[str, TextEdit]] = set()  # one suggestion per edit: applying one outdates a twin
     for finding in findings:
         if finding.fingerprint in posted:
             report.already_posted.append(finding.fingerprint)
             continue
-        comment = inline_comment(finding, by_path.get(finding.location.path), head_text, platform.name)
+        key = (finding.location.path, finding.fixes[0].edit) if finding.fixes else None
+        comment = inline_comment(
+            finding, by_path.get(finding.location.path), head_text, platform.name, suggest=key not in suggested
+        )
+        if comment is not None and comment.suggestion and key is not None:
+            suggested.add(key)
         if comment is None or len(comments) >= settings.max_inline_comments:
             report.moved_to_summary.append(finding.fingerprint)
             continue
@@ -130,13 +157,13 @@ def _changed(existing: Posted | None, body: str) -> bool:
 
 
 def inline_comment(
-    finding: Finding, change: FileChange | None, head_text: HeadText, platform: str
+    finding: Finding, change: FileChange | None, head_text: HeadText, platform: str, *, suggest: bool = True
 ) -> InlineComment | None:
     """The comment for a finding, or None if no line of the diff can carry it."""
     if change is None or not change.hunks:
         return None
     fix = finding.fixes[0] if finding.fixes else None
-    place = _placement(fix, platform)
+    place = _placement(fix, platform) if suggest else None
     if fix is not None and place is not None:
         text = head_text(finding.location.path)
         if text is not None:

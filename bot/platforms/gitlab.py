@@ -1,0 +1,785 @@
+"""GitLab merge-request pipelines: read the change, write diff discussions, the summary note, Code Quality, fixes.
+
+Why the shape (review-apis.md part C):
+- The change is read from the job's own checkout whenever it holds both SHAs (zero API calls, C1); GitLab clones
+  shallow, so a missing commit is fetched quietly, and only then does the adapter fall back to the MR's diff
+  versions and raw files.
+- Positions carry the three SHAs of the MR's latest diff version (C1) and the line fields C3 demands: `new_line`
+  for an added line, both numbers for a context line; `line_range` uses GitLab's line codes (C4).
+- Only a project/group access token (`JOBGUARD_GITLAB_TOKEN`, scope `api`) can comment; `CI_JOB_TOKEN` cannot
+  (C9), and fork pipelines get no variables at all, so the Code Quality report is always written: it needs no
+  token and is the fork-safe channel (C7).
+- python-gitlab retries 429 (honouring Retry-After) and 5xx; POSTs are not retried blindly: after a transient
+  failure the adapter re-lists what landed first, so a retry never posts twice. The token never appears in a
+  message: python-gitlab sends it as a header, and every text this module produces is masked.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+import weakref
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import quote, urlsplit
+
+from bot import __version__
+from bot import diff as diffs
+from bot.errors import PlatformError
+from bot.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
+from bot.render import SUMMARY_MARKER, fingerprint_of
+
+if TYPE_CHECKING:
+    import gitlab
+
+log = logging.getLogger("jobguard.gitlab")
+
+API_TIMEOUT = 30.0  # seconds, every HTTP call
+GIT_TIMEOUT = 120.0  # seconds, the one `git fetch` of a shallow clone
+POST_ATTEMPTS = 3  # a POST that failed transiently is re-checked, then sent again at most this often in all
+POST_BACKOFF = 1.0  # seconds before the first re-check; doubles
+CODEQUALITY_NAME = "gl-code-quality-report.json"
+MANIFEST_PATHSPECS = (":(icase)*.yaml", ":(icase)*.yml")  # bot.diff.MANIFEST_SUFFIXES, any case
+TRANSIENT = frozenset([500, 502, 503, 504, *range(520, 531)])  # python-gitlab's RETRYABLE_TRANSIENT_ERROR_CODES
+_SHA_RE = re.compile(r"^[0-9a-f]{7,64}$")
+_COLLECTIONS = frozenset(
+    ["merge_requests", "versions", "discussions", "notes", "commits", "files", "projects", "diffs", "user"]
+)
+
+JsonDict = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run takes from the CI environment (C8); the token is kept out of `repr`."""
+
+    url: str  # the instance's base URL (python-gitlab appends /api/v4)
+    project_id: str  # the MR's project: CI_MERGE_REQUEST_PROJECT_ID (the target, also for fork pipelines)
+    mr_iid: int
+    base_sha: str  # CI_MERGE_REQUEST_DIFF_BASE_SHA
+    head_sha: str  # CI_MERGE_REQUEST_SOURCE_BRANCH_SHA in merged-results pipelines, else CI_COMMIT_SHA
+    project_dir: Path
+    codequality_path: Path
+    token: str | None = field(default=None, repr=False)
+    job_token: str | None = field(default=None, repr=False)  # only to say why nothing is posted, and to mask
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.token, self.job_token) if s)
+
+
+def from_env(environ: Mapping[str, str]) -> GitLabPlatform:
+    """The platform of this GitLab CI job; `PlatformError` (one line) when it is not a merge request pipeline."""
+    if environ.get("GITLAB_CI") != "true":
+        raise PlatformError("not a GitLab CI job (GITLAB_CI is not 'true')")
+    iid = environ.get("CI_MERGE_REQUEST_IID", "")
+    if not iid:
+        raise PlatformError(
+            "not a merge request pipeline (CI_MERGE_REQUEST_IID is not set): run the job with "
+            '`rules: - if: $CI_PIPELINE_SOURCE == "merge_request_event"`'
+        )
+    if not iid.isdigit():
+        raise PlatformError(f"CI_MERGE_REQUEST_IID is not a number: {iid[:40]!r}")
+    base = environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "")
+    head = environ.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or environ.get("CI_COMMIT_SHA", "")
+    for name, value in (("CI_MERGE_REQUEST_DIFF_BASE_SHA", base), ("CI_COMMIT_SHA", head)):
+        if not _SHA_RE.match(value):
+            raise PlatformError(f"{name} is missing or not a commit SHA; is this a merge request pipeline?")
+    project = environ.get("CI_MERGE_REQUEST_PROJECT_ID") or environ.get("CI_PROJECT_ID", "")
+    if not project:
+        raise PlatformError("neither CI_MERGE_REQUEST_PROJECT_ID nor CI_PROJECT_ID is set")
+    url = _base_url(environ)
+    if not url:
+        raise PlatformError("neither CI_API_V4_URL nor CI_SERVER_URL is set")
+    project_dir = Path(environ.get("CI_PROJECT_DIR") or os.getcwd())
+    report = Path(environ.get("JOBGUARD_CODEQUALITY_PATH") or CODEQUALITY_NAME)
+    return GitLabPlatform(
+        Settings(
+            url=url,
+            project_id=project,
+            mr_iid=int(iid),
+            base_sha=base,
+            head_sha=head,
+            project_dir=project_dir,
+            codequality_path=report if report.is_absolute() else project_dir / report,
+            token=environ.get("JOBGUARD_GITLAB_TOKEN", "").strip() or None,
+            job_token=environ.get("CI_JOB_TOKEN") or None,
+        )
+    )
+
+
+def _base_url(environ: Mapping[str, str]) -> str:
+    """CI_API_V4_URL keeps a relative URL root (https://host/gitlab/api/v4); CI_SERVER_URL is the fallback."""
+    api = environ.get("CI_API_V4_URL", "").rstrip("/")
+    if api.endswith("/api/v4"):
+        return api[: -len("/api/v4")]
+    return environ.get("CI_SERVER_URL", "").rstrip("/")
+
+
+class ApiFailure(Exception):
+    """One failed API call, already reduced to a masked one-line text."""
+
+    def __init__(self, status: int | None, text: str) -> None:
+        super().__init__(text)
+        self.status = status  # None: no HTTP answer (connection error, timeout)
+
+    @property
+    def transient(self) -> bool:
+        return self.status is None or self.status in TRANSIENT
+
+
+@dataclass(frozen=True)
+class _Anchor:
+    """A head line of the diff as GitLab addresses it (C3, C4)."""
+
+    new_line: int
+    old_line: int | None  # None for an added line
+    old_counter: int  # Gitlab::Diff::Parser's old-side counter at this line, which line codes are made of
+
+
+class GitLabPlatform:
+    """The `Platform` for one merge request pipeline. Reads and writes lazily; every HTTP call is counted."""
+
+    name = "gitlab"
+
+    def __init__(self, settings: Settings, stdout: TextIO | None = None) -> None:
+        self.settings = settings
+        self.calls = Calls()
+        self.stdout = stdout or sys.stdout
+        self._gl: gitlab.Gitlab | None = None
+        self._mr_data: JsonDict | None = None
+        self._caps: Capabilities | None = None
+        self._local: bool | None = None
+        self._blobs: _Blobs | None = None
+        self._changes: list[diffs.FileChange] | None = None
+        self._cache: dict[tuple[str, Side], bytes | None] = {}
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return f"GitLabPlatform(project={s.project_id}, mr=!{s.mr_iid}, head={s.head_sha[:12]})"
+
+    # ---- reading the change -------------------------------------------------------------------------
+
+    def changes(self) -> Sequence[diffs.FileChange]:
+        if self._changes is None:
+            local = self._local_diff() if self._checkout_ready() else None
+            self._changes = local if local is not None else self._api_changes()
+        return self._changes
+
+    def read(self, path: str, side: Side) -> bytes | None:
+        key = (path, side)
+        if key not in self._cache:
+            sha = self.settings.base_sha if side == "base" else self.settings.head_sha
+            if self._checkout_ready():
+                self._cache[key] = self._blob_reader().read(f"{sha}:{path}")
+            else:
+                self._cache[key] = self._api_raw(path, sha)
+        return self._cache[key]
+
+    def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
+        for name in names:
+            data = self.read(name, side)
+            if data is not None:
+                return name, data.decode("utf-8-sig", "replace")
+        return None
+
+    def close(self) -> None:
+        """Stop the `git cat-file` process, if one was started."""
+        if self._blobs is not None:
+            self._blobs.close()
+            self._blobs = None
+
+    # ---- what this run may do -----------------------------------------------------------------------
+
+    def capabilities(self) -> Capabilities:
+        if self._caps is None:
+            self._caps = self._decide()
+        return self._caps
+
+    def _decide(self) -> Capabilities:
+        s = self.settings
+        if not s.token:
+            why = "CI_JOB_TOKEN cannot comment" if s.job_token else "a fork's pipeline gets no CI/CD variables"
+            return Capabilities(
+                False,
+                f"JOBGUARD_GITLAB_TOKEN is not set ({why}); findings are in the Code Quality report and the job log",
+            )
+        try:
+            mr = self._mr()
+        except ApiFailure as exc:
+            return Capabilities(False, f"cannot read merge request !{s.mr_iid} with JOBGUARD_GITLAB_TOKEN: {exc}")
+        current = (mr.get("diff_refs") or {}).get("head_sha")
+        if current and current != s.head_sha:
+            # C1: a newer push exists; its own pipeline reviews it, and this run's lines may no longer match.
+            return Capabilities(
+                False, f"merge request !{s.mr_iid} moved on to {current[:12]} (this job ran on {s.head_sha[:12]})"
+            )
+        return Capabilities(True)
+
+    # ---- notes --------------------------------------------------------------------------------------
+
+    def existing(self) -> Sequence[Posted]:
+        if not self.settings.token:
+            return []
+        try:
+            return _posted(self._list(f"{self._mr_path}/discussions"))
+        except ApiFailure as exc:
+            raise PlatformError(
+                f"cannot list the discussions of merge request !{self.settings.mr_iid}: {exc}"
+            ) from None
+
+    def post_inline(self, comments: Sequence[InlineComment]) -> PostResult:
+        """One diff discussion per comment (C2); a refused anchor is returned as rejected, the others still go.
+
+        After a failure of the whole channel the comments not yet sent are returned as rejected too, so that
+        they are shown in the summary.
+        """
+        every = tuple(c.fingerprint for c in comments)
+        if not self.settings.token:
+            return PostResult(rejected=every, error=self.capabilities().reason)
+        try:
+            refs = self._diff_refs()
+        except ApiFailure as exc:
+            return PostResult(rejected=every, error=f"cannot read the merge request: {exc}")
+        posted: list[str] = []
+        rejected: list[str] = []
+        for index, comment in enumerate(comments):
+            position = self._position(comment, refs)
+            if position is None:
+                log.info("jobguard: %s:%d is not a line of the diff", comment.path, comment.line)
+                rejected.append(comment.fingerprint)
+                continue
+            try:
+                self._create(
+                    f"{self._mr_path}/discussions",
+                    {"body": comment.body, "position": position},
+                    functools.partial(self._landed_inline, comment.fingerprint),
+                )
+            except ApiFailure as exc:
+                if exc.status in (400, 422):  # the anchor does not resolve to a diff line (C3)
+                    log.info("GitLab refused the anchor %s:%d: %s", comment.path, comment.line, exc)
+                    rejected.append(comment.fingerprint)
+                    continue
+                rest = [c.fingerprint for c in comments[index:]]
+                return PostResult(tuple(posted), (*rejected, *rest), f"GitLab refused the diff discussions: {exc}")
+            posted.append(comment.fingerprint)
+        return PostResult(tuple(posted), tuple(rejected))
+
+    def resolve(self, posted: Posted, note: str) -> bool:
+        """Resolve the thread and say why in the note itself (one write each; no reply that could pile up)."""
+        if not self.settings.token:
+            return False
+        done = posted.resolved
+        if not done and posted.thread_id:
+            try:
+                self._request("put", f"{self._mr_path}/discussions/{posted.thread_id}", data={"resolved": True})
+                done = True
+            except ApiFailure as exc:  # 403: the token's role is below Developer (C6)
+                log.info("cannot resolve discussion %s: %s", posted.thread_id, exc)
+        if note and not posted.body.startswith(f"**{note}**"):
+            try:
+                body = f"**{note}**\n\n{posted.body}"
+                self._request("put", f"{self._mr_path}/notes/{posted.id}", data={"body": body})
+                done = True
+            except ApiFailure as exc:
+                log.info("cannot edit note %s: %s", posted.id, exc)
+        return done
+
+    def upsert_summary(self, body: str, existing: Posted | None) -> bool:
+        if not self.settings.token:
+            return False
+        notes = f"{self._mr_path}/notes"
+        try:
+            if existing is not None:
+                try:
+                    self._request("put", f"{notes}/{existing.id}", data={"body": body})
+                    return True
+                except ApiFailure as exc:
+                    if exc.status != 404:  # deleted by someone: write a new one
+                        raise
+            self._create(notes, {"body": body}, self._landed_summary)
+            return True
+        except ApiFailure as exc:
+            log.warning("jobguard: cannot write the summary note: %s", exc)
+            return False
+
+    def reply(self, body: str) -> None:
+        """A plain MR note. Failures are logged, not raised: the caller prints the same text to the job log."""
+        if not self.settings.token:
+            log.warning("jobguard: no JOBGUARD_GITLAB_TOKEN, so this reply is only in the job log")
+            return
+        try:
+            self._create(f"{self._mr_path}/notes", {"body": body}, lambda: self._landed_note(body))
+        except ApiFailure as exc:
+            log.warning("jobguard: cannot post the reply: %s", exc)
+
+    # ---- token-free channel -------------------------------------------------------------------------
+
+    def report(self, outputs: Mapping[str, str], summary_markdown: str, annotations: str) -> None:
+        """Always write the Code Quality report (C7): the MR widget shows it without any token. The summary goes
+        to the job log, GitLab's counterpart of a step summary (annotations are GitHub's and are left out)."""
+        target = self.settings.codequality_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_text(outputs.get("codequality", "[]\n"), encoding="utf-8")
+        partial.replace(target)
+        shown = "\n".join(line for line in summary_markdown.splitlines() if line != SUMMARY_MARKER).strip()
+        if shown:
+            self.stdout.write(shown + "\n")
+            self.stdout.flush()
+
+    # ---- fix commits --------------------------------------------------------------------------------
+
+    def push_fix(self, files: Mapping[str, bytes], message: str) -> str:
+        """Commit through the API to the MR's source branch (in the fork when it allows collaboration)."""
+        s = self.settings
+        if not s.token:
+            raise PlatformError("JOBGUARD_GITLAB_TOKEN is not set; CI_JOB_TOKEN cannot push commits")
+        try:
+            mr = self._mr(fresh=True)
+        except ApiFailure as exc:
+            raise PlatformError(f"cannot read merge request !{s.mr_iid}: {exc}") from None
+        source, branch = str(mr.get("source_project_id")), str(mr.get("source_branch"))
+        fork = source != str(mr.get("target_project_id", s.project_id))
+        if fork and not mr.get("allow_collaboration"):
+            raise PlatformError(
+                f"merge request !{s.mr_iid} comes from a fork whose author did not allow commits from members "
+                "who can merge (allow_collaboration), so jobguard cannot push there; apply the suggestions by hand"
+            )
+        if mr.get("sha") != s.head_sha:
+            raise PlatformError(
+                f"the source branch moved on to {str(mr.get('sha'))[:12]} after this job's commit "
+                f"{s.head_sha[:12]}; run the fix job of the newest pipeline"
+            )
+        data = {"branch": branch, "commit_message": message, "actions": [_action(p, b) for p, b in files.items()]}
+        try:
+            commit = self._create(f"/projects/{quote(source, safe='')}/repository/commits", data, self._landed_commit)
+        except ApiFailure as exc:
+            if exc.status in (401, 403):
+                where = "the fork's branch" if fork else "the source branch"
+                raise PlatformError(
+                    f"the token may not push to {where} {branch} ({exc}); it needs the Developer role and the api scope"
+                ) from None
+            raise PlatformError(f"GitLab refused the fix commit: {exc}") from None
+        return str(commit.get("web_url") or commit.get("id"))
+
+    # ---- positions (C2-C4) --------------------------------------------------------------------------
+
+    def _position(self, comment: InlineComment, refs: Mapping[str, str]) -> JsonDict | None:
+        """The `position` of a diff discussion, or None when the line is not in the diff (no call is made)."""
+        change = next((c for c in self.changes() if c.new_path == comment.path), None)
+        if change is None:
+            return None
+        anchor = _anchor(change, comment.line, comment.old_line)
+        if anchor is None:
+            return None
+        position: JsonDict = {
+            "base_sha": refs["base_sha"],
+            "start_sha": refs["start_sha"],
+            "head_sha": refs["head_sha"],
+            "position_type": "text",
+            "old_path": change.old_path or comment.path,  # both paths always, even for a new file (C3)
+            "new_path": comment.path,
+            "new_line": anchor.new_line,
+        }
+        if anchor.old_line is not None:
+            position["old_line"] = anchor.old_line
+        if comment.start_line is not None and comment.start_line < comment.line:
+            start = _anchor(change, comment.start_line, None)
+            if start is not None:  # else: a single-line comment on the end line
+                position["line_range"] = {
+                    "start": _range_end(comment.path, start),
+                    "end": _range_end(comment.path, anchor),
+                }
+        return position
+
+    def _diff_refs(self) -> Mapping[str, str]:
+        refs = self._mr().get("diff_refs") or {}
+        if not all(refs.get(k) for k in ("base_sha", "start_sha", "head_sha")):
+            raise ApiFailure(None, "the merge request has no diff_refs yet")
+        return {k: str(refs[k]) for k in ("base_sha", "start_sha", "head_sha")}
+
+    # ---- local git ----------------------------------------------------------------------------------
+
+    def _checkout_ready(self) -> bool:
+        """Whether CI_PROJECT_DIR holds both commits, fetching them once if it is a shallow clone."""
+        if self._local is None:
+            self._local = self._prepare_checkout()
+        return self._local
+
+    def _prepare_checkout(self) -> bool:
+        s = self.settings
+        if self._git("rev-parse", "--git-dir") is None:
+            return False
+        missing = [sha for sha in dict.fromkeys((s.base_sha, s.head_sha)) if not self._has_commit(sha)]
+        if not missing:
+            return True
+        shallow = (self._git("rev-parse", "--is-shallow-repository") or "").strip() == "true"
+        depth = ["--depth=1"] if shallow else []
+        # The output is never shown: the runner's remote URL carries the job token.
+        if self._git("fetch", "--quiet", "--no-tags", *depth, "origin", *missing, timeout=GIT_TIMEOUT) is None:
+            log.info("jobguard: fetching the merge request's commits failed; reading the change through the API")
+            return False
+        return all(self._has_commit(sha) for sha in missing)
+
+    def _has_commit(self, sha: str) -> bool:
+        return self._git("cat-file", "-e", f"{sha}^{{commit}}") is not None
+
+    def _local_diff(self) -> list[diffs.FileChange] | None:
+        s = self.settings
+        text = self._git(
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "-M",
+            "-U3",
+            s.base_sha,
+            s.head_sha,
+            "--",
+            *MANIFEST_PATHSPECS,
+        )
+        if text is None:
+            return None
+        try:
+            return diffs.parse(text)
+        except ValueError:
+            return None
+
+    def _git(self, *args: str, timeout: float = 30.0) -> str | None:
+        """stdout of a git command in CI_PROJECT_DIR, or None when it failed (never raises, never prints)."""
+        directory = str(self.settings.project_dir)
+        try:
+            proc = subprocess.run(
+                ["git", "-c", f"safe.directory={directory}", "-c", "core.quotepath=off", "-C", directory, *args],
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="surrogateescape",
+                timeout=timeout,
+                env={**os.environ, **_git_env(self.settings.project_dir)},
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return proc.stdout if proc.returncode == 0 else None
+
+    def _blob_reader(self) -> _Blobs:
+        if self._blobs is None:
+            self._blobs = _Blobs(self.settings.project_dir)
+            weakref.finalize(self, self._blobs.close)  # callers need not call close()
+        return self._blobs
+
+    # ---- the API ------------------------------------------------------------------------------------
+
+    @property
+    def _project_path(self) -> str:
+        return f"/projects/{quote(self.settings.project_id, safe='')}"
+
+    @property
+    def _mr_path(self) -> str:
+        return f"{self._project_path}/merge_requests/{self.settings.mr_iid}"
+
+    def _client(self) -> gitlab.Gitlab:
+        if self._gl is None:
+            import gitlab
+
+            self._gl = gitlab.Gitlab(
+                url=self.settings.url,
+                private_token=self.settings.token,
+                timeout=API_TIMEOUT,
+                retry_transient_errors=True,  # 5xx and timeouts; 429 is always retried with Retry-After (C10)
+                user_agent=f"jobguard/{__version__}",
+            )
+            self._gl.session.hooks["response"].append(self._count)
+        return self._gl
+
+    def _count(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        """A requests hook: sees every HTTP answer, retries included."""
+        method = str(response.request.method).upper()
+        self.calls.count(f"{method} {_endpoint(urlsplit(response.request.url).path)}", method not in ("GET", "HEAD"))
+
+    def _require_token(self, what: str) -> None:
+        if not self.settings.token:
+            raise PlatformError(
+                f"cannot {what}: the checkout in CI_PROJECT_DIR lacks the merge request's commits and "
+                "JOBGUARD_GITLAB_TOKEN is not set for the API; set `GIT_DEPTH: 0` on the job"
+            )
+
+    def _request(
+        self, verb: str, path: str, *, data: JsonDict | None = None, query: JsonDict | None = None, retry: bool = True
+    ) -> Any:
+        """One call through python-gitlab; any failure becomes `ApiFailure` with a masked one-line text."""
+        from gitlab.exceptions import GitlabError
+
+        try:
+            return self._client().http_request(
+                verb, path, query_data=query, post_data=data, retry_transient_errors=retry, timeout=API_TIMEOUT
+            )
+        except GitlabError as exc:
+            raise ApiFailure(exc.response_code, self._mask(_error_text(exc))) from None
+        except OSError as exc:  # requests' ConnectionError, Timeout, ... are OSErrors
+            raise ApiFailure(None, self._mask(f"{type(exc).__name__}: no answer from {self.settings.url}")) from None
+
+    def _json(self, path: str) -> JsonDict:
+        data = self._request("get", path).json()
+        if not isinstance(data, dict):
+            raise ApiFailure(200, f"unexpected answer from {_endpoint(path)}")
+        return data
+
+    def _list(self, path: str) -> list[JsonDict]:
+        from gitlab.exceptions import GitlabError
+
+        try:
+            items = self._client().http_list(path, query_data={"per_page": 100}, get_all=True, timeout=API_TIMEOUT)
+        except GitlabError as exc:
+            raise ApiFailure(exc.response_code, self._mask(_error_text(exc))) from None
+        except OSError as exc:
+            raise ApiFailure(None, self._mask(f"{type(exc).__name__}: no answer from {self.settings.url}")) from None
+        return [item for item in items if isinstance(item, dict)]
+
+    def _create(self, path: str, data: JsonDict, landed: Callable[[], JsonDict | None]) -> JsonDict:
+        """POST without python-gitlab's blind retry: after a transient failure, `landed()` looks for what the
+        lost answer may have created before the POST is sent again (no double post)."""
+        for attempt in range(POST_ATTEMPTS):
+            try:
+                result = self._request("post", path, data=data, retry=False).json()
+                return result if isinstance(result, dict) else {}
+            except ApiFailure as exc:
+                if not exc.transient or attempt == POST_ATTEMPTS - 1:
+                    raise
+                log.info("jobguard: POST %s failed (%s); checking whether it landed", _endpoint(path), exc)
+                time.sleep(POST_BACKOFF * 2**attempt)
+                found = landed()
+                if found is not None:
+                    return found
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _landed_inline(self, fingerprint: str) -> JsonDict | None:
+        for discussion in self._list(f"{self._mr_path}/discussions"):
+            if any(p.fingerprint == fingerprint for p in _posted([discussion])):
+                return discussion
+        return None
+
+    def _landed_summary(self) -> JsonDict | None:
+        for discussion in self._list(f"{self._mr_path}/discussions"):
+            if any(p.kind == "summary" for p in _posted([discussion])):
+                return discussion
+        return None
+
+    def _landed_note(self, body: str) -> JsonDict | None:
+        notes = self._list(f"{self._mr_path}/notes")
+        return next((n for n in notes if n.get("body") == body and not n.get("system")), None)
+
+    def _landed_commit(self) -> JsonDict | None:
+        mr = self._mr(fresh=True)
+        sha = mr.get("sha")
+        if not sha or sha == self.settings.head_sha:
+            return None
+        source = quote(str(mr.get("source_project_id")), safe="")
+        return self._json(f"/projects/{source}/repository/commits/{sha}")
+
+    def _mr(self, fresh: bool = False) -> JsonDict:
+        if self._mr_data is None or fresh:
+            self._mr_data = self._json(self._mr_path)
+        return self._mr_data
+
+    def _api_changes(self) -> list[diffs.FileChange]:
+        """The MR's diff version for this job's SHAs (else the latest) from `/versions` (C1, C12)."""
+        self._require_token("read the change")
+        s = self.settings
+        try:
+            versions = self._list(f"{self._mr_path}/versions")  # newest first
+            if not versions:
+                raise ApiFailure(None, "the merge request has no diff versions")
+            chosen = next(
+                (
+                    v
+                    for v in versions
+                    if (v.get("head_commit_sha"), v.get("base_commit_sha")) == (s.head_sha, s.base_sha)
+                ),
+                next((v for v in versions if v.get("head_commit_sha") == s.head_sha), versions[0]),
+            )
+            version = self._json(f"{self._mr_path}/versions/{chosen['id']}")
+        except ApiFailure as exc:
+            raise PlatformError(f"cannot read the diff of merge request !{s.mr_iid}: {exc}") from None
+        items = [d for d in version.get("diffs") or [] if isinstance(d, dict)]
+        return [
+            self._api_change(d)
+            for d in items
+            if diffs.is_manifest(d.get("new_path")) or diffs.is_manifest(d.get("old_path"))
+        ]
+
+    def _api_change(self, item: JsonDict) -> diffs.FileChange:
+        old, new = str(item.get("old_path")), str(item.get("new_path"))
+        old_path = None if item.get("new_file") else old
+        new_path = None if item.get("deleted_file") else new
+        text = str(item.get("diff") or "")
+        if not text and (item.get("too_large") or item.get("collapsed")):
+            before = self.read(old, "base") if old_path else None
+            after = self.read(new, "head") if new_path else None
+            text = diffs.unified(old_path, new_path, _text(before), _text(after))
+            parsed = diffs.parse(text) if text else []
+            if parsed:
+                return parsed[0]
+        elif text:
+            # The API gives hunks without the ---/+++ header (gitlab-org/gitlab#270960): add it back.
+            header = f"--- {'a/' + old if old_path else '/dev/null'}\n+++ {'b/' + new if new_path else '/dev/null'}\n"
+            parsed = diffs.parse(header + text if text.endswith("\n") else header + text + "\n")
+            if parsed:
+                change = parsed[0]
+                return diffs.FileChange(old_path, new_path, _status(item), change.hunks, change.binary)
+        return diffs.FileChange(old_path, new_path, _status(item))
+
+    def _api_raw(self, path: str, sha: str) -> bytes | None:
+        self._require_token(f"read {path}")
+        try:
+            response = self._request(
+                "get", f"{self._project_path}/repository/files/{quote(path, safe='')}/raw", query={"ref": sha}
+            )
+        except ApiFailure as exc:
+            if exc.status == 404:
+                return None
+            raise PlatformError(f"cannot read {path} at {sha[:12]}: {exc}") from None
+        content = response.content
+        return bytes(content)
+
+    def _mask(self, text: str) -> str:
+        for secret in self.settings.secrets:
+            text = text.replace(secret, "[masked]")
+        return text
+
+
+# ---- helpers ----------------------------------------------------------------------------------------
+
+
+class _Blobs:
+    """One `git cat-file --batch` for every read of a run; safe.directory set for runners with other uids."""
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def read(self, spec: str) -> bytes | None:
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                ["git", "-c", f"safe.directory={self.repo}", "-C", str(self.repo), "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, **_git_env(self.repo)},
+            )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        self.proc.stdin.flush()
+        header = self.proc.stdout.readline().split()
+        if len(header) != 3 or header[1] != b"blob":
+            return None
+        data = self.proc.stdout.read(int(header[2]))
+        self.proc.stdout.read(1)
+        return data
+
+    def close(self) -> None:
+        if self.proc is not None:
+            assert self.proc.stdin is not None and self.proc.stdout is not None
+            self.proc.stdin.close()
+            self.proc.wait()
+            self.proc.stdout.close()
+            self.proc = None
+
+
+def _git_env(project_dir: Path) -> dict[str, str]:
+    """No prompts, C messages, and no looking above CI_PROJECT_DIR for some other repository."""
+    return {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CEILING_DIRECTORIES": str(project_dir.parent)}
+
+
+def _anchor(change: diffs.FileChange, line: int, old_line: int | None) -> _Anchor | None:
+    """Which GitLab line a head line is: added (new_line only) or context (both numbers), from the hunks."""
+    hunk = change.hunk_containing(line, line)
+    if hunk is None:
+        return None if old_line is None else _Anchor(line, old_line, old_line)
+    if line in hunk.added:
+        # git prints a block's removed lines before its added ones, so at an added line the old counter already
+        # stands at the next context line's base number (or just past the hunk).
+        later = sorted(old for new, old in hunk.context_old if new > line)
+        return _Anchor(line, None, later[0] if later else hunk.old_end + 1)
+    old = dict(hunk.context_old).get(line, old_line)
+    return None if old is None else _Anchor(line, old, old)
+
+
+def _range_end(path: str, anchor: _Anchor) -> JsonDict:
+    """`<sha1(path)>_<old>_<new>`, typed `new` for an added line, else `old` (C4)."""
+    code = f"{hashlib.sha1(path.encode()).hexdigest()}_{anchor.old_counter}_{anchor.new_line}"
+    return {"line_code": code, "type": "new" if anchor.old_line is None else "old"}
+
+
+def _posted(discussions: Sequence[JsonDict]) -> list[Posted]:
+    """jobguard's notes, by marker: the first note of a thread (replies are people's)."""
+    found: list[Posted] = []
+    for discussion in discussions:
+        notes = [n for n in discussion.get("notes") or [] if isinstance(n, dict)]
+        if not notes or notes[0].get("system"):
+            continue
+        first = notes[0]
+        body = str(first.get("body") or "")
+        fingerprint = fingerprint_of(body)
+        thread = str(discussion.get("id"))
+        if fingerprint is not None:
+            found.append(Posted(str(first.get("id")), "inline", fingerprint, body, bool(first.get("resolved")), thread))
+        elif SUMMARY_MARKER in body:
+            found.append(Posted(str(first.get("id")), "summary", None, body, False, thread))
+    return found
+
+
+def _text(data: bytes | None) -> str:
+    return (data or b"").decode("utf-8", "replace")
+
+
+def _status(item: Mapping[str, Any]) -> diffs.Status:
+    if item.get("new_file"):
+        return diffs.Status.ADDED
+    if item.get("deleted_file"):
+        return diffs.Status.REMOVED
+    if item.get("renamed_file"):
+        return diffs.Status.RENAMED
+    return diffs.Status.MODIFIED
+
+
+def _action(path: str, data: bytes) -> JsonDict:
+    """An `update` action of the commits API; text as is, anything else base64."""
+    try:
+        return {"action": "update", "file_path": path, "content": data.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"action": "update", "file_path": path, "content": base64.b64encode(data).decode(), "encoding": "base64"}
+
+
+def _endpoint(path: str) -> str:
+    """A URL path as a call kind: `merge_requests/:id`, `discussions`, `raw`, ... (for `Calls.by_kind`)."""
+    segments = [s for s in path.split("/api/v4/", 1)[-1].split("/") if s]
+    if not segments:
+        return "/"
+    if segments[-1] == "raw" or segments[-1] in _COLLECTIONS:
+        return segments[-1]
+    return f"{segments[-2]}/:id" if len(segments) > 1 else segments[-1]
+
+
+def _error_text(exc: Any) -> str:
+    """`<status> <message>` on one line, at most 300 characters."""
+    message = exc.error_message
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    text = " ".join(str(message).split())
+    status = exc.response_code
+    text = text if status is None or text.startswith(str(status)) else f"{status} {text}"
+    return text[:300]
