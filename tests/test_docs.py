@@ -32,3 +32,22 @@ def test_configuration_section_is_generated_from_the_schema() -> None:
     from bot.config import markdown_reference
 
     assert between(README, "config") == markdown_reference() + ("" if markdown_reference().endswith("\n") else "\n")
+
+
+def test_every_fix_strategy_is_documented() -> None:
+    from bot.strategies import STRATEGIES
+
+    for strategy in STRATEGIES:
+        assert f"| `{strategy}` |" in README, strategy
+
+
+def test_every_environment_variable_read_is_documented() -> None:
+    """Any environment variable bot/ reads by name must appear in the README's table."""
+    names: set[str] = set()
+    pattern = re.compile(r"""(?:environ|env)(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_-]+)["']""")
+    for path in (ROOT / "bot").rglob("*.py"):
+        names.update(pattern.findall(path.read_text(encoding="utf-8")))
+    assert "GITHUB_EVENT_PATH" in names or "JOBGUARD_DEBUG" in names
+    section = README[README.index("### Environment variables read") :]
+    missing = sorted(n for n in names if f"`{n}`" not in section)
+    assert not missing, missing
