@@ -51,10 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     review = sub.add_parser("review", help="review the pull/merge request of this CI job and post the results")
     review.add_argument("--platform", choices=("auto", "github", "gitlab", "local"), default="auto")
+    # The GitHub Action passes every input, empty ones as `--flag=`: an empty value means "not given".
     review.add_argument("--config", metavar="FILE", help="configuration file (default: from the base revision)")
-    review.add_argument("--fail-on", choices=("error", "warning", "info", "never"))
+    review.add_argument("--fail-on", metavar="LEVEL", help="error, warning, info or never (default: the config's)")
     review.add_argument("--kubernetes-version", metavar="1.NN")
-    review.add_argument("--mode", choices=("review", "annotations"), default="review")
+    review.add_argument("--mode", metavar="MODE", default="review", help="review (default) or annotations")
     review.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE")
     review.add_argument("--dry-run", action="store_true", help="read from the platform, print instead of posting")
 
@@ -224,6 +225,14 @@ def _platform(name: str, dry_run: bool = False) -> Platform:
 def _review(args: argparse.Namespace) -> int:
     from bot import review
 
+    fail_on = args.fail_on or None
+    mode = args.mode or "review"
+    if fail_on is not None and fail_on not in review.FAIL_ON:
+        raise UsageError(f"--fail-on {fail_on}: expected one of {', '.join(review.FAIL_ON)}")
+    if mode not in ("review", "annotations"):
+        raise UsageError(f"--mode {mode}: expected review or annotations")
+    if args.kubernetes_version:
+        _kubernetes_version(args.kubernetes_version)
     platform = _platform(args.platform, args.dry_run)
     command = getattr(platform, "fix_command", None)
     request = command() if callable(command) else None
@@ -234,13 +243,15 @@ def _review(args: argparse.Namespace) -> int:
     outcome = review.run_review(
         platform,
         config_path=Path(args.config) if args.config else None,
-        fail_on=args.fail_on,
-        kubernetes_version=args.kubernetes_version,
-        mode=args.mode,
+        fail_on=fail_on,
+        kubernetes_version=args.kubernetes_version or None,
+        mode=mode,
         fix_hint=FIX_HINTS.get(platform.name, ""),
         sarif_path=Path(args.sarif) if args.sarif else None,
     )
     print(outcome.report.line(len(outcome.findings)), file=sys.stderr)
+    for note in getattr(platform, "notes", ()):  # how the platform got the change (fallbacks), one line each
+        print(f"jobguard: {note}", file=sys.stderr)
     return outcome.exit_code
 
 

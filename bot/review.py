@@ -90,8 +90,10 @@ def run_review(
     config = with_overrides(load_config(platform, config_path), fail_on, kubernetes_version)
     findings, changes, files_checked = analyse(platform, config)
     outputs = dict(_outputs(findings))
+    if platform.name == "gitlab":
+        outputs["codequality"] = render.as_code_quality(findings)  # the report file the adapter writes
     if sarif_path is not None:
-        sarif_path.write_text(outputs["sarif-text"], encoding="utf-8")
+        sarif_path.write_text(render.as_sarif(findings), encoding="utf-8")
         outputs["sarif"] = str(sarif_path)
     settings = PublishSettings(
         max_inline_comments=config.review.max_inline_comments,
@@ -119,8 +121,6 @@ def _outputs(findings: Sequence[Finding]) -> Mapping[str, str]:
         "errors": str(c["error"]),
         "warnings": str(c["warning"]),
         "infos": str(c["info"]),
-        "codequality": render.as_code_quality(findings),
-        "sarif-text": render.as_sarif(findings),
     }
 
 

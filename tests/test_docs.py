@@ -51,3 +51,11 @@ def test_every_environment_variable_read_is_documented() -> None:
     section = README[README.index("### Environment variables read") :]
     missing = sorted(n for n in names if f"`{n}`" not in section)
     assert not missing, missing
+
+
+def test_the_github_workflow_in_the_readme_is_the_documented_one() -> None:
+    doc = (ROOT / "docs" / "github-workflow.md").read_text(encoding="utf-8").replace("## GitHub Actions\n\n", "", 1)
+    assert between(README, "github").strip() == doc.strip()
+    workflows = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    assert any("pull-requests: write" in w and "contents: read" in w for w in workflows)
+    assert any("issue_comment" in w and "contents: write" in w for w in workflows)
