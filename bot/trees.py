@@ -7,7 +7,6 @@ following a symlink out of the tree) and produces the unified diff the engine an
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,53 +14,15 @@ from pathlib import Path
 from bot import diff as diffs
 from bot.check import UnreadableFile
 from bot.errors import UsageError
+from bot.gitrepo import DIFF_ARGS, MANIFEST_PATHSPECS, Repo
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
-    """Run git in `repo`; paths are never quoted, and output is text."""
-    proc = subprocess.run(
-        ["git", "-c", "core.quotepath=off", "-C", str(repo), *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="surrogateescape",
-        check=False,
-    )
-    if check and proc.returncode != 0:
-        raise UsageError(f"git {' '.join(args)}: {proc.stderr.strip() or 'failed'}")
-    return proc.stdout
-
-
-class BlobReader:
-    """One `git cat-file --batch` process for all reads of a run (thousands of files, one fork)."""
-
-    def __init__(self, repo: Path) -> None:
-        self.repo = repo
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def read(self, spec: str) -> bytes | None:
-        if self.proc is None:
-            self.proc = subprocess.Popen(
-                ["git", "-C", str(self.repo), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().split()
-        if len(header) != 3 or header[1] != b"blob":
-            return None
-        data = self.proc.stdout.read(int(header[2]))
-        self.proc.stdout.read(1)
-        return data
-
-    def close(self) -> None:
-        if self.proc is not None:
-            assert self.proc.stdin is not None
-            self.proc.stdin.close()
-            self.proc.wait()
-            self.proc = None
+    """Run git in `repo` (safe.directory, no prompts, unquoted paths); a failure is a usage error if `check`."""
+    done = Repo(repo).run(*args)
+    if check and done.returncode != 0:
+        raise UsageError(f"git {' '.join(args)}: {done.stderr.strip() or 'failed'}")
+    return done.stdout if done.returncode == 0 else ""
 
 
 @dataclass
@@ -72,7 +33,7 @@ class Tree:
     rev: str | None = None
     single: Path | None = None  # a single file compared as one file
     worktree: bool = False  # the working tree of a git repository (lists tracked + untracked, not ignored)
-    blobs: BlobReader | None = field(default=None, repr=False)
+    repo: Repo | None = field(default=None, repr=False)
     cache: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
     def files(self) -> dict[str, bytes | str]:
@@ -102,15 +63,15 @@ class Tree:
 
     def _read(self, path: str) -> bytes | None:
         if self.rev is not None:
-            if self.blobs is None:
-                self.blobs = BlobReader(self.root)
-            return self.blobs.read(f"{self.rev}:{path}")
+            if self.repo is None:
+                self.repo = Repo(self.root)
+            return self.repo.blob(self.rev, path)
         full = self.single if self.single is not None else self.root / path
         return read_inside(full, self.single.parent if self.single is not None else self.root)
 
     def close(self) -> None:
-        if self.blobs is not None:
-            self.blobs.close()
+        if self.repo is not None:
+            self.repo.close()
 
 
 def read_inside(full: Path, root: Path) -> bytes | None:
@@ -148,11 +109,8 @@ def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> li
     diff for every changed file would cost more than reviewing them.
     """
     if base.rev is not None and base.root == head.root and (head.rev is not None or head.worktree):
-        specs = list(pathspecs) or ["*.yaml", "*.yml", "*.YAML", "*.YML"]
-        args = ["diff", "--no-color", "--no-ext-diff", "-M", "-U3", base.rev]
-        if head.rev is not None:
-            args.append(head.rev)
-        text = git(base.root, *args, "--", *specs)
+        specs = tuple(pathspecs) or MANIFEST_PATHSPECS
+        text = git(base.root, *DIFF_ARGS, base.rev, *([head.rev] if head.rev else []), "--", *specs)
         if head.worktree:
             untracked = git(head.root, "ls-files", "-z", "--others", "--exclude-standard", "--", *specs)
             text += "".join(

@@ -44,7 +44,7 @@ def test_every_fix_strategy_is_documented() -> None:
 def test_every_environment_variable_read_is_documented() -> None:
     """Any environment variable bot/ reads by name must appear in the README's table."""
     names: set[str] = set()
-    pattern = re.compile(r"""(?:environ|env)(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_-]+)["']""")
+    pattern = re.compile(r"""(?:environ\.get\(|environ\[|env\.get\()\s*["']([A-Z][A-Z0-9_-]+)["']""")
     for path in (ROOT / "bot").rglob("*.py"):
         names.update(pattern.findall(path.read_text(encoding="utf-8")))
     assert "GITHUB_EVENT_PATH" in names or "JOBGUARD_DEBUG" in names

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -30,6 +29,7 @@ from bot import __version__
 from bot import diff as diffs
 from bot.check import UnreadableFile
 from bot.errors import PlatformError
+from bot.gitrepo import Repo
 from bot.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
 from bot.render import SUMMARY_MARKER, fingerprint_of
 
@@ -46,7 +46,6 @@ MAX_BODY = 65_536  # B6
 STEP_SUMMARY_LIMIT = 1024 * 1024  # B6: 1 MiB per step
 OUTPUT_LIMIT = 1024 * 1024  # a step output holds at most 1 MiB (GitHub Actions limits)
 DEFAULT_API_URL = "https://api.github.com"
-_MANIFEST_PATHSPECS = (":(icase)*.yaml", ":(icase)*.yml")
 _SUGGESTION_FENCE = re.compile(r"^(`{3,})suggestion\b.*$", re.MULTILINE)
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
@@ -333,65 +332,6 @@ def _next_link(header: str) -> str | None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class _Git:
-    """Read-only git on the workspace. The workspace belongs to another uid in the container, so every call
-    names it safe (testing.md 7); external diff and textconv are off so nothing configured in the repo runs."""
-
-    def __init__(self, workspace: Path) -> None:
-        self.workspace = workspace
-        safe = {str(workspace), str(workspace.resolve())}
-        self.prefix = ["git", *(arg for s in sorted(safe) for arg in ("-c", f"safe.directory={s}"))]
-        self.prefix += ["-c", "core.quotepath=off", "-C", str(workspace)]
-        self._batch: subprocess.Popen[bytes] | None = None
-
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*self.prefix, *args],
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            check=False,
-        )
-
-    def has_commit(self, sha: str) -> bool:
-        return self.run("cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
-
-    def merge_base(self, base: str, head: str) -> str | None:
-        done = self.run("merge-base", base, head)
-        return (done.stdout.strip() or None) if done.returncode == 0 else None
-
-    def diff(self, base: str, head: str) -> str | None:
-        done = self.run(
-            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "-U3", "--src-prefix=a/",
-            "--dst-prefix=b/", base, head, "--", *_MANIFEST_PATHSPECS,
-        )  # fmt: skip
-        return done.stdout if done.returncode == 0 else None
-
-    def blob(self, rev: str, path: str) -> bytes | None:
-        """`rev:path` through one `git cat-file --batch` process for the whole run."""
-        if self._batch is None:
-            self._batch = subprocess.Popen(
-                [*self.prefix, "cat-file", "--batch"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-            )
-        assert self._batch.stdin is not None and self._batch.stdout is not None
-        self._batch.stdin.write(f"{rev}:{path}".encode("utf-8", "surrogateescape") + b"\n")
-        self._batch.stdin.flush()
-        header = self._batch.stdout.readline().split()
-        if len(header) != 3 or header[1] != b"blob":
-            return None
-        data = self._batch.stdout.read(int(header[2]))
-        self._batch.stdout.read(1)
-        return data
-
-    def close(self) -> None:
-        if self._batch is not None:
-            assert self._batch.stdin is not None
-            self._batch.stdin.close()
-            self._batch.wait()
-            self._batch = None
-
-
 # ---------------------------------------------------------------------------------------------------------------
 # The platform
 # ---------------------------------------------------------------------------------------------------------------
@@ -445,7 +385,7 @@ class GitHubPlatform:
         self.api = _Api(token, api_url, settings or ClientSettings(), self.calls)
         self.diff_source = ""
         self._state = _State()
-        self._git: _Git | None = None
+        self._git: Repo | None = None
         self._pull: PullInfo | None = None
         self._post_budget = 0
         if event_name == "issue_comment":
@@ -509,7 +449,7 @@ class GitHubPlatform:
             self._state.changes = local if local is not None else self._api_changes()
         return self._state.changes
 
-    def _local(self) -> _Git | None:
+    def _local(self) -> Repo | None:
         """The checkout, if it holds both commits (fetch-depth: 0); decided once."""
         if self._state.local is None:
             self._state.local = False
@@ -519,7 +459,7 @@ class GitHubPlatform:
                     "(actions/checkout with fetch-depth: 0 makes it free)"
                 )
             else:
-                git = _Git(self.workspace)
+                git = Repo(self.workspace, root=True)
                 pull = self.pull
                 if git.has_commit(pull.base_sha) and git.has_commit(pull.head_sha):
                     self._git, self._state.local = git, True

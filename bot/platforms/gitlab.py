@@ -22,7 +22,6 @@ import hashlib
 import logging
 import os
 import re
-import subprocess
 import sys
 import time
 import weakref
@@ -35,6 +34,7 @@ from urllib.parse import quote, urlsplit
 from bot import __version__
 from bot import diff as diffs
 from bot.errors import PlatformError
+from bot.gitrepo import Repo
 from bot.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
 from bot.render import SUMMARY_MARKER, fingerprint_of
 
@@ -48,7 +48,6 @@ GIT_TIMEOUT = 120.0  # seconds, the one `git fetch` of a shallow clone
 POST_ATTEMPTS = 3  # a POST that failed transiently is re-checked, then sent again at most this often in all
 POST_BACKOFF = 1.0  # seconds before the first re-check; doubles
 CODEQUALITY_NAME = "gl-code-quality-report.json"
-MANIFEST_PATHSPECS = (":(icase)*.yaml", ":(icase)*.yml")  # bot.diff.MANIFEST_SUFFIXES, any case
 TRANSIENT = frozenset([500, 502, 503, 504, *range(520, 531)])  # python-gitlab's RETRYABLE_TRANSIENT_ERROR_CODES
 _SHA_RE = re.compile(r"^[0-9a-f]{7,64}$")
 _COLLECTIONS = frozenset(
@@ -159,7 +158,8 @@ class GitLabPlatform:
         self._mr_data: JsonDict | None = None
         self._caps: Capabilities | None = None
         self._local: bool | None = None
-        self._blobs: _Blobs | None = None
+        self._repo = Repo(settings.project_dir, root=True)
+        weakref.finalize(self, self._repo.close)  # callers need not call close()
         self._changes: list[diffs.FileChange] | None = None
         self._cache: dict[tuple[str, Side], bytes | None] = {}
 
@@ -180,7 +180,7 @@ class GitLabPlatform:
         if key not in self._cache:
             sha = self.settings.base_sha if side == "base" else self.settings.head_sha
             if self._checkout_ready():
-                self._cache[key] = self._blob_reader().read(f"{sha}:{path}")
+                self._cache[key] = self._repo.blob(sha, path)
             else:
                 self._cache[key] = self._api_raw(path, sha)
         return self._cache[key]
@@ -194,9 +194,7 @@ class GitLabPlatform:
 
     def close(self) -> None:
         """Stop the `git cat-file` process, if one was started."""
-        if self._blobs is not None:
-            self._blobs.close()
-            self._blobs = None
+        self._repo.close()
 
     # ---- what this run may do -----------------------------------------------------------------------
 
@@ -435,21 +433,7 @@ class GitLabPlatform:
         return self._git("cat-file", "-e", f"{sha}^{{commit}}") is not None
 
     def _local_diff(self) -> list[diffs.FileChange] | None:
-        s = self.settings
-        text = self._git(
-            "diff",
-            "--no-color",
-            "--no-ext-diff",
-            "--no-textconv",
-            "--src-prefix=a/",
-            "--dst-prefix=b/",
-            "-M",
-            "-U3",
-            s.base_sha,
-            s.head_sha,
-            "--",
-            *MANIFEST_PATHSPECS,
-        )
+        text = self._repo.diff(self.settings.base_sha, self.settings.head_sha)
         if text is None:
             return None
         try:
@@ -459,27 +443,7 @@ class GitLabPlatform:
 
     def _git(self, *args: str, timeout: float = 30.0) -> str | None:
         """stdout of a git command in CI_PROJECT_DIR, or None when it failed (never raises, never prints)."""
-        directory = str(self.settings.project_dir)
-        try:
-            proc = subprocess.run(
-                ["git", "-c", f"safe.directory={directory}", "-c", "core.quotepath=off", "-C", directory, *args],
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="surrogateescape",
-                timeout=timeout,
-                env={**os.environ, **_git_env(self.settings.project_dir)},
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return proc.stdout if proc.returncode == 0 else None
-
-    def _blob_reader(self) -> _Blobs:
-        if self._blobs is None:
-            self._blobs = _Blobs(self.settings.project_dir)
-            weakref.finalize(self, self._blobs.close)  # callers need not call close()
-        return self._blobs
+        return self._repo.text(*args, timeout=timeout)
 
     # ---- the API ------------------------------------------------------------------------------------
 
@@ -662,46 +626,6 @@ class GitLabPlatform:
 
 
 # ---- helpers ----------------------------------------------------------------------------------------
-
-
-class _Blobs:
-    """One `git cat-file --batch` for every read of a run; safe.directory set for runners with other uids."""
-
-    def __init__(self, repo: Path) -> None:
-        self.repo = repo
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def read(self, spec: str) -> bytes | None:
-        if self.proc is None:
-            self.proc = subprocess.Popen(
-                ["git", "-c", f"safe.directory={self.repo}", "-C", str(self.repo), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env={**os.environ, **_git_env(self.repo)},
-            )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().split()
-        if len(header) != 3 or header[1] != b"blob":
-            return None
-        data = self.proc.stdout.read(int(header[2]))
-        self.proc.stdout.read(1)
-        return data
-
-    def close(self) -> None:
-        if self.proc is not None:
-            assert self.proc.stdin is not None and self.proc.stdout is not None
-            self.proc.stdin.close()
-            self.proc.wait()
-            self.proc.stdout.close()
-            self.proc = None
-
-
-def _git_env(project_dir: Path) -> dict[str, str]:
-    """No prompts, C messages, and no looking above CI_PROJECT_DIR for some other repository."""
-    return {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CEILING_DIRECTORIES": str(project_dir.parent)}
 
 
 def _anchor(change: diffs.FileChange, line: int, old_line: int | None) -> _Anchor | None:
