@@ -1,0 +1,52 @@
+"""In review mode the configuration comes from the base revision: a change cannot switch off its own check."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot import local, review
+from bot.platforms.local import LocalPlatform, Printer
+from tests.conftest import RepoFactory
+from tests.test_cli import BASE_JOB, HEAD_JOB
+
+OFF = 'rules:\n  job-immutable-field: "off"\n'
+
+
+def outcome(repo: Path, config_path: Path | None = None) -> review.ReviewOutcome:
+    platform = LocalPlatform(
+        local.resolve("main", repo, repo, "--base"), local.default_head(repo), Printer(io.StringIO())
+    )
+    try:
+        return review.run_review(platform, config_path=config_path)
+    finally:
+        platform.close()
+
+
+def test_a_change_cannot_switch_off_its_own_check(make_repo: RepoFactory) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB, ".jobguard.yaml": OFF})
+    result = outcome(repo)
+    assert [f.rule for f in result.findings] == ["job-immutable-field"]
+    assert result.exit_code == 1 and result.config.source is None
+
+
+def test_the_base_config_applies(make_repo: RepoFactory) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yaml": OFF}, {"job.yaml": HEAD_JOB})
+    result = outcome(repo)
+    assert result.findings == () and result.exit_code == 0
+    assert result.config.source == ".jobguard.yaml"
+
+
+def test_the_base_config_may_allow_the_head_config(make_repo: RepoFactory) -> None:
+    allow = "review:\n  allow-head-config: true\n"
+    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yaml": allow}, {"job.yaml": HEAD_JOB, ".jobguard.yaml": OFF})
+    result = outcome(repo)
+    assert result.findings == () and result.exit_code == 0
+
+
+def test_an_explicit_config_file_wins(make_repo: RepoFactory, tmp_path: Path) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yaml": OFF}, {"job.yaml": HEAD_JOB})
+    explicit = tmp_path / "strict.yaml"
+    explicit.write_text("fail-on: warning\n")
+    result = outcome(repo, explicit)
+    assert [f.rule for f in result.findings] == ["job-immutable-field"] and result.exit_code == 1
