@@ -144,10 +144,15 @@ def run_fix_command(
         platform.reply(message)
         return message
     config = load_config(platform, config_path)
-    findings, _, _ = analyse(platform, config)
+    findings, changes, _ = analyse(platform, config)
     files = fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
     if not files:
         message = f"@{requested_by}: jobguard found nothing it can fix in this change."
+        platform.reply(message)
+        return message
+    new = introduced(platform, changes, config, findings, files)
+    if new:  # each fix was verified alone; together they must not create a problem either
+        message = f"@{requested_by}: jobguard did not push: together the fixes would cause {', '.join(new)}."
         platform.reply(message)
         return message
     count = sum(1 for f in findings if chosen_fix(f, strategy) is not None and f.location.path in files)
@@ -164,6 +169,25 @@ def run_fix_command(
     message = f"@{requested_by}: jobguard applied {count} fix{'es' if count != 1 else ''} in {url}."
     platform.reply(message)
     return message
+
+
+def introduced(
+    platform: Platform,
+    changes: Sequence[FileChange],
+    config: configuration.Config,
+    findings: Sequence[Finding],
+    files: Mapping[str, str],
+) -> list[str]:
+    """Rules that would report something new once all `files` are applied (the combined fix re-checked)."""
+
+    def read(path: str, side: engine.Side) -> bytes | None:
+        if side == "head" and path in files:
+            return files[path].encode("utf-8")
+        return platform.read(path, side)
+
+    before = {f.fingerprint for f in findings}
+    after = engine.run(changes, read, engine.options_from(config)).findings
+    return sorted({f"{f.rule} at {f.location.path}:{f.location.line}" for f in after if f.fingerprint not in before})
 
 
 def chosen_fix(finding: Finding, strategy: str | None) -> Fix | None:

@@ -50,3 +50,19 @@ def test_an_explicit_config_file_wins(make_repo: RepoFactory, tmp_path: Path) ->
     explicit.write_text("fail-on: warning\n")
     result = outcome(repo, explicit)
     assert [f.rule for f in result.findings] == ["job-immutable-field"] and result.exit_code == 1
+
+
+def test_combined_fixes_are_checked_again_before_a_push(make_repo: RepoFactory) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    platform = LocalPlatform(
+        local.resolve("main", repo, repo, "--base"), local.default_head(repo), Printer(io.StringIO())
+    )
+    try:
+        config = review.load_config(platform, None)
+        findings, changes, _ = review.analyse(platform, config)
+        good = review.fixed_files(findings, lambda path: platform.read(path, "head"))
+        assert review.introduced(platform, changes, config, findings, good) == []
+        bad = {"job.yaml": HEAD_JOB.replace("spec:\n  template", "spec:\n  ttlSecondsAfterFinished: 60\n  template")}
+        assert review.introduced(platform, changes, config, findings, bad) == ["job-ttl-after-finished at job.yaml:7"]
+    finally:
+        platform.close()
