@@ -30,7 +30,7 @@ fi
 from="$(awk 'toupper($1) == "FROM" { print $2; exit }' "$here/Dockerfile")"
 base="${JOBGUARD_BASE_IMAGE:-$from}"
 case "$base" in
-  */*/*) ;;                                   # registry/namespace/name: already qualified
+  */*/* | localhost/* | *.*/* | *:*/*) ;;      # registry/...: already qualified
   */*) base="docker.io/$base" ;;              # namespace/name
   *) base="docker.io/library/$base" ;;        # official image
 esac
