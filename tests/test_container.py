@@ -48,7 +48,7 @@ def run(argv: Sequence[str], timeout: float = 120, **kwargs: Any) -> subprocess.
 
 
 @pytest.fixture(scope="module")
-def image() -> str:
+def image() -> Iterator[str]:
     missing = [tool for tool in ("podman", "buildah", "debootstrap") if shutil.which(tool) is None]
     if missing:
         pytest.skip(f"{', '.join(missing)} not installed: run tests/container_setup.sh (testing.md 6)")
@@ -61,7 +61,8 @@ def image() -> str:
         timeout=900,
     )
     assert built.returncode == 0, (built.stdout + built.stderr)[-3000:]
-    return IMAGE
+    yield IMAGE
+    run(["podman", "image", "prune", "--force"])  # each build leaves its previous image untagged (~400 MB)
 
 
 def image_config(image: str) -> dict[str, Any]:
