@@ -36,6 +36,7 @@ class CheckOptions:
 
     config: Config = DEFAULT
     include: Callable[[str], bool] | None = None
+    repository_tool: str | None = None  # `gitops: auto` fallback from the repository's content (bot.gitops)
 
     @property
     def kubernetes_version(self) -> KubeVersion:
@@ -45,8 +46,10 @@ class CheckOptions:
         return self.config.includes(path) and (self.include is None or self.include(path))
 
 
-def options_from(config: Config, include: Callable[[str], bool] | None = None) -> CheckOptions:
-    return CheckOptions(config, include)
+def options_from(
+    config: Config, include: Callable[[str], bool] | None = None, repository_tool: str | None = None
+) -> CheckOptions:
+    return CheckOptions(config, include, repository_tool)
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ def _check_job(change: JobChange, options: CheckOptions) -> list[Finding]:
             gitops=config.gitops,
             hook_phase=config.hook_phase,
             options=setting.options,
+            repository_tool=options.repository_tool,
         )
         for hit in rule.check(change, ctx):
             found.append(_finding(rule, severity, change, hit, options))

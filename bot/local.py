@@ -14,8 +14,9 @@ from pathlib import Path
 
 from bot import check as engine
 from bot import config as configuration
-from bot import fixes
+from bot import fixes, gitops
 from bot.errors import UsageError
+from bot.gitrepo import Repo
 from bot.review import with_overrides
 from bot.strategies import STRATEGIES
 from bot.trees import Tree, changed_files, git, read_inside
@@ -53,13 +54,20 @@ def check(
             return (base_tree if side == "base" else head_tree).read(path)
 
         config = with_overrides(_config(config_path, head_tree), fail_on, kubernetes_version)
-        options = engine.options_from(config)
+        options = engine.options_from(config, repository_tool=_repository_tool(config, head_tree))
         result = engine.run(changes, read, options)
         result = replace(result, findings=fixes.attach(result.findings, changes, read, options))
     finally:
         base_tree.close()
         head_tree.close()
     return LocalRun(result, engine.exit_code(result.findings, config.fail_on), base_tree, head_tree, config)
+
+
+def _repository_tool(config: configuration.Config, head: Tree) -> str | None:
+    """For `gitops: auto`: what the head's repository declares (git revisions and working trees only)."""
+    if config.gitops != "auto" or head.single is not None or not (head.rev or head.worktree):
+        return None
+    return gitops.detect(Repo(head.root), head.rev)
 
 
 def _config(config_path: Path | None, head: Tree) -> configuration.Config:

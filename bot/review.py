@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot import check as engine
 from bot import config as configuration
-from bot import fixes, render
+from bot import fixes, gitops, render
 from bot.diff import FileChange
 from bot.errors import ConfigError, PlatformError
 from bot.findings import Finding, Fix, Severity
@@ -71,7 +71,8 @@ def with_overrides(
 def analyse(platform: Platform, config: configuration.Config) -> tuple[tuple[Finding, ...], Sequence[FileChange], int]:
     """Findings of the change under review, with their verified fixes."""
     changes = list(platform.changes())
-    options = engine.options_from(config)
+    checkout = platform.checkout() if config.gitops == "auto" else None
+    options = engine.options_from(config, repository_tool=gitops.detect(*checkout) if checkout else None)
     result = engine.run(changes, platform.read, options)
     with_fixes = fixes.attach(result.findings, changes, platform.read, options)
     return with_fixes, changes, result.files_checked

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from bot.diff import FileChange
+from bot.gitrepo import Repo
 
 Side = Literal["base", "head"]
 
@@ -123,6 +124,10 @@ class Platform(Protocol):
 
     def reply(self, body: str) -> None:
         """A plain comment on the change (answers to the fix command)."""
+        ...
+
+    def checkout(self) -> tuple[Repo, str] | None:
+        """The local git checkout holding the head commit, and that commit (None: the change came by API)."""
         ...
 
 

@@ -449,6 +449,10 @@ class GitHubPlatform:
             self._state.changes = local if local is not None else self._api_changes()
         return self._state.changes
 
+    def checkout(self) -> tuple[Repo, str] | None:
+        git = self._local()
+        return (git, self.pull.head_sha) if git is not None else None
+
     def _local(self) -> Repo | None:
         """The checkout, if it holds both commits (fetch-depth: 0); decided once."""
         if self._state.local is None:

@@ -408,6 +408,9 @@ class GitLabPlatform:
 
     # ---- local git ----------------------------------------------------------------------------------
 
+    def checkout(self) -> tuple[Repo, str] | None:
+        return (self._repo, self.settings.head_sha) if self._checkout_ready() else None
+
     def _checkout_ready(self) -> bool:
         """Whether CI_PROJECT_DIR holds both commits, fetching them once if it is a shallow clone."""
         if self._local is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from bot.diff import FileChange
+from bot.gitrepo import Repo
 from bot.platforms import Calls, Capabilities, InlineComment, Platform, Posted, PostResult, Side
 from bot.trees import Tree, changed_files, with_hunks
 
@@ -91,6 +92,11 @@ class LocalPlatform:
     def reply(self, body: str) -> None:
         self.printer.note(f"reply: {body}")
 
+    def checkout(self) -> tuple[Repo, str] | None:
+        if self.head.single is not None or not (self.head.rev or self.head.worktree):
+            return None
+        return Repo(self.head.root), self.head.rev or "HEAD"
+
     def close(self) -> None:
         self.base.close()
         self.head.close()
@@ -143,3 +149,6 @@ class DryRun:
 
     def reply(self, body: str) -> None:
         self.printer.note(f"would reply: {body}")
+
+    def checkout(self) -> tuple[Repo, str] | None:
+        return self.inner.checkout()

@@ -22,6 +22,7 @@ class RuleContext:
     gitops: str = "auto"  # argocd | flux | auto (decided per Job from its annotations, Argo CD otherwise)
     hook_phase: str | None = None  # phase for hook fixes; None: PreSync for migrations, else Sync
     options: Mapping[str, object] = field(default_factory=dict)  # this rule's options from the config
+    repository_tool: str | None = None  # what the repository's own content says (bot.gitops), for `auto`
 
     def tool_for(self, job: JobDoc) -> str:
         """Which GitOps tool applies this Job (spec argocd-hooks.md §8: Flux ignores Argo annotations)."""
@@ -32,7 +33,7 @@ class RuleContext:
             return "argocd"
         if any(k.startswith(("kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/")) for k in keys):
             return "flux"
-        return "argocd"
+        return self.repository_tool or "argocd"
 
 
 @dataclass(frozen=True)
