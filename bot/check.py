@@ -114,7 +114,7 @@ def _invalid(problem: Problem, options: CheckOptions) -> Finding:
         location=Location(problem.path, problem.line, problem.line),
         object=None,
         fields=(),
-        message=f"{problem.path}:{problem.line}:{problem.column}: {problem.message}",
+        message=f"{problem.message} (line {problem.line}, column {problem.column})",
         fingerprint=fingerprint(rule.id, problem.path, problem.message),
     )
 
