@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="limit the check to these files or directories")
 
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example change")
-    demo.add_argument("--format", choices=FORMATS, default="text")
+    demo.add_argument(
+        "--format", choices=("review", *FORMATS), default="review", help="review: the comments a review would post"
+    )
 
     review = sub.add_parser("review", help="review the pull/merge request of this CI job and post the results")
     review.add_argument("--platform", choices=("auto", "github", "gitlab", "local"), default="auto")
@@ -147,12 +149,23 @@ def _report(findings: Sequence[Finding], files_checked: int, fmt: str, output: s
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot import local
+    """The example change in fixtures/demo/, reviewed as a pull request would be (or checked, with --format)."""
+    from bot import local, review
+    from bot.platforms.local import LocalPlatform
+    from bot.trees import Tree
 
     root = local.demo_root()
     print(f"jobguard demo: reviewing the example change {root}/base -> {root}/head\n", file=sys.stderr)
-    run = local.check(base=str(root / "base"), head=str(root / "head"), paths=(), cwd=root)
-    _report(run.result.findings, run.result.files_checked, args.format, None, 0)
+    if args.format != "review":
+        run = local.check(base=str(root / "base"), head=str(root / "head"), paths=(), cwd=root)
+        _report(run.result.findings, run.result.files_checked, args.format, None, 0)
+        return EXIT_OK
+    platform = LocalPlatform(Tree(root=root / "base"), Tree(root=root / "head"))
+    try:
+        outcome = review.run_review(platform, fix_hint=FIX_HINTS["github"])
+    finally:
+        platform.close()
+    print(outcome.report.line(len(outcome.findings)))
     return EXIT_OK
 
 

@@ -242,9 +242,24 @@ def test_unexpected_errors_exit_3(capsys: pytest.CaptureFixture[str], monkeypatc
 
 
 def test_demo_runs_the_bundled_example(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "demo")
+    code, out, err = run(capsys, "demo", "--format", "text")
     assert code == 0
     assert "reviewing the example change" in err
     assert "apps/billing/migrate-job.yaml:16: error job-immutable-field" in out
     assert "apps/reports/jobs.yaml:7: error job-hook-unknown-phase" in out
     assert out.splitlines()[-1] == "jobguard: 2 errors, 1 warning (2 manifest files checked)."
+
+
+def test_demo_review_matches_the_golden_record(
+    capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
+) -> None:
+    """The whole review of the example change, comments and summary, exactly as it would be posted."""
+    code, out, _ = run(capsys, "demo")
+    assert code == 0
+    golden = Path(__file__).resolve().parent.parent / "fixtures" / "golden" / "001-demo" / "review.md"
+    if request.config.getoption("--update-golden"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(out, encoding="utf-8")
+    assert out == golden.read_text(encoding="utf-8")
+    assert out.count("```suggestion\n") == 3
+    assert out.splitlines()[-1] == "jobguard: 3 findings, 3 new inline, summary updated."
