@@ -7,6 +7,7 @@ The one place that prints errors and maps them to exit codes: 0 clean, 1 finding
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -78,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    debug = bool(os.environ.get("JOBGUARD_DEBUG"))
+    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="jobguard: %(name)s: %(message)s")
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
@@ -103,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the one catch-all: a bug must still exit 3 with one clear line
         print(f"jobguard: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        if os.environ.get("JOBGUARD_DEBUG"):
+        if debug:
             raise
         return EXIT_UNEXPECTED
 
