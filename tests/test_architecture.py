@@ -1,0 +1,53 @@
+"""The layout's promises (design.md): imports run down the data flow, platforms stay behind their protocol."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BOT = Path(__file__).resolve().parent.parent / "bot"
+
+
+def imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+MODULES = {p.relative_to(BOT).as_posix(): imports(p) for p in BOT.rglob("*.py")}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_only_platform_adapters_import_the_platform_libraries(module: str) -> None:
+    third_party = {name.split(".")[0] for name in MODULES[module]}
+    if module == "platforms/github.py":
+        assert "gitlab" not in third_party
+    elif module == "platforms/gitlab.py":
+        assert "github" not in third_party
+    else:
+        assert not third_party & {"github", "gitlab"}, module
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("rules/") or m in {"check.py"}))
+def test_the_engine_and_rules_know_no_platform(module: str) -> None:
+    assert not any(name.startswith("bot.platforms") for name in MODULES[module]), module
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("rules/")))
+def test_rules_never_touch_yaml_nodes(module: str) -> None:
+    assert not any(name.split(".")[0] in {"yaml", "ruamel"} for name in MODULES[module]), module
+
+
+def test_start_up_does_not_load_the_platform_libraries() -> None:
+    code = "import sys, bot.cli, bot.check, bot.review; print(sorted({'github', 'gitlab'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
