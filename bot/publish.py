@@ -100,7 +100,11 @@ def _publish(
 ) -> PublishReport:
     annotations = render.as_workflow_commands(findings)
     existing = list(platform.existing())
-    posted = {p.fingerprint: p for p in existing if p.kind == "inline" and p.fingerprint}
+    inline_notes = [p for p in existing if p.kind == "inline" and p.fingerprint]
+    # a note still on the diff (or one a person resolved) counts as posted; an unresolved note that a later push
+    # made outdated is posted again on the current lines, and the old thread is resolved as superseded
+    posted = {p.fingerprint: p for p in inline_notes if not p.outdated or p.resolved}
+    superseded = [p for p in inline_notes if p.outdated and not p.resolved and p.fingerprint not in posted]
     summary_note = next((p for p in existing if p.kind == "summary"), None)
     current = {f.fingerprint for f in findings}
     by_path = {c.path: c for c in changes}
@@ -133,9 +137,15 @@ def _publish(
                 platform.report(outputs, render.summary_body(findings, inline=set()), annotations)
                 return report
 
-    for fingerprint, note in posted.items():
-        if fingerprint not in current and not note.resolved and platform.resolve(note, "Fixed in a later commit."):
-            report.resolved.append(fingerprint)
+    for note in [*posted.values(), *superseded]:
+        fingerprint = note.fingerprint or ""
+        if note.resolved:
+            continue
+        if fingerprint not in current:
+            if platform.resolve(note, "Fixed in a later commit."):
+                report.resolved.append(fingerprint)
+        elif note.outdated and fingerprint in report.inline_posted:
+            platform.resolve(note, "Superseded: the finding is commented again on the current lines.")
 
     inline = set(report.inline_posted) | set(report.already_posted)
     summary = render.summary_body(findings, inline=inline, fixed=len(report.resolved), fix_hint=settings.fix_hint)

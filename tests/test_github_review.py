@@ -185,6 +185,22 @@ def test_fixed_finding_is_resolved_and_new_one_is_posted(fake: FakeGitHub, tmp_p
     assert pr.inline()[by_rule(third)[TTL]].commit_id == pr.pr.head_sha
 
 
+def test_a_comment_made_outdated_by_a_push_is_posted_again(fake: FakeGitHub, tmp_path: Path) -> None:
+    pr = Scenario(fake, tmp_path)
+    rules = by_rule(pr.run())
+    old = pr.inline()[rules[REPLACE]]
+    moved = {**HEAD, REPORTS: HEAD[REPORTS].replace("sync-options: Replace=true", "sync-options: 'Replace=true'")}
+    pr.push(moved)
+    second = pr.run()
+    assert by_rule(second)[REPLACE] == rules[REPLACE]  # the same finding, on a line the push rewrote
+    assert second.report.inline_posted == [rules[REPLACE]]
+    assert fake.threads[old.id].resolved
+    current = [c for c in fake.comments_of(NUMBER) if fingerprint_of(c.body) == rules[REPLACE] and not c.outdated]
+    assert len(current) == 1 and current[0].id != old.id
+    third = pr.run()
+    assert third.report.inline_posted == [] and pr.calls[1] == 0
+
+
 def test_without_a_checkout_the_api_gives_the_change(fake: FakeGitHub, tmp_path: Path) -> None:
     pr = Scenario(fake, tmp_path, local=False)
     first = pr.run()

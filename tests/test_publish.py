@@ -181,3 +181,23 @@ def test_comment_bodies_carry_the_fingerprint_marker() -> None:
     body = render.comment_body(finding(20, "a"), None, "github")
     assert render.fingerprint_of(body) == finding(20, "a").fingerprint
     assert render.fingerprint_of("a human comment") is None
+
+
+def test_an_outdated_note_whose_finding_persists_is_posted_again_and_the_old_one_resolved() -> None:
+    platform = MemoryPlatform()
+    run(platform, [finding(20, "a")])
+    platform.notes = [replace(p, outdated=True) if p.kind == "inline" else p for p in platform.notes]
+    platform.writes.clear()
+    report = run(platform, [finding(20, "a")])
+    assert [kind for kind, _ in platform.writes] == ["review", "resolve"]  # the summary text is unchanged
+    assert report.inline_posted == [finding(20, "a").fingerprint]  # type: ignore[attr-defined]
+    assert report.resolved == []  # type: ignore[attr-defined]  # superseded, not fixed
+
+
+def test_an_outdated_note_a_person_resolved_is_left_alone() -> None:
+    platform = MemoryPlatform()
+    run(platform, [finding(20, "a")])
+    platform.notes = [replace(p, outdated=True, resolved=True) if p.kind == "inline" else p for p in platform.notes]
+    platform.writes.clear()
+    run(platform, [finding(20, "a")])
+    assert platform.writes == []

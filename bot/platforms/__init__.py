@@ -41,6 +41,7 @@ class Posted:
     body: str
     resolved: bool = False
     thread_id: str | None = None  # GitHub review thread node id / GitLab discussion id
+    outdated: bool = False  # a later push changed its lines: the platform no longer shows it on the diff
 
 
 @dataclass(frozen=True)

@@ -688,14 +688,15 @@ class GitHubPlatform:
         """Review comments with a fingerprint marker (thread roots only) and the summary issue comment;
         resolution state from one paginated GraphQL reviewThreads query, sent only when there are any."""
         found: list[Posted] = []
-        seen: set[str] = set()
         for item in self.api.pages("pulls/list-review-comments", f"{self._repo_url}/pulls/{self.number}/comments"):
             body = str(item.get("body") or "")
             fingerprint = fingerprint_of(body)
-            if fingerprint is None or item.get("in_reply_to_id") or fingerprint in seen:
+            if fingerprint is None or item.get("in_reply_to_id"):
                 continue
-            seen.add(fingerprint)
-            found.append(Posted(str(item["id"]), "inline", fingerprint, body, resolved=FIXED_MARKER in body))
+            outdated = item.get("line") is None and item.get("subject_type", "line") == "line"  # B8
+            found.append(
+                Posted(str(item["id"]), "inline", fingerprint, body, resolved=FIXED_MARKER in body, outdated=outdated)
+            )
         threads = self._threads() if found else {}
         found = [
             Posted(
@@ -705,6 +706,7 @@ class GitHubPlatform:
                 p.body,
                 resolved=p.resolved or threads.get(p.id, ("", False))[1],
                 thread_id=threads.get(p.id, (None, False))[0],
+                outdated=p.outdated,
             )
             for p in found
         ]
