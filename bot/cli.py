@@ -285,7 +285,11 @@ def _fix(args: argparse.Namespace) -> int:
     if args.push:
         platform = _platform(args.platform)
         user = os.environ.get("GITLAB_USER_LOGIN") or os.environ.get("GITHUB_ACTOR") or "jobguard"
-        print(review.run_fix_command(platform, requested_by=user, authorised=True, strategy=args.strategy))
+        config_path = Path(args.config) if args.config else None
+        message = review.run_fix_command(
+            platform, requested_by=user, authorised=True, config_path=config_path, strategy=args.strategy
+        )
+        print(message)
         return EXIT_OK
     result = local.fix(
         base=args.base,
