@@ -281,7 +281,10 @@ FIX_HINTS = {
 
 def _fix(args: argparse.Namespace) -> int:
     from bot import local, review
+    from bot.strategies import STRATEGIES
 
+    if args.strategy is not None and args.strategy not in STRATEGIES:
+        raise UsageError(f"--strategy {args.strategy}: unknown; one of {', '.join(STRATEGIES)}")
     if args.push:
         platform = _platform(args.platform)
         user = os.environ.get("GITLAB_USER_LOGIN") or os.environ.get("GITHUB_ACTOR") or "jobguard"

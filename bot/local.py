@@ -18,7 +18,6 @@ from bot import fixes, gitops
 from bot.errors import UsageError
 from bot.gitrepo import Repo
 from bot.review import with_overrides
-from bot.strategies import STRATEGIES
 from bot.trees import Tree, changed_files, git, read_inside
 
 
@@ -121,8 +120,6 @@ def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path 
     """Apply the chosen verified fix of every finding to the working tree, then check again."""
     from bot.review import chosen_fix, fixed_files
 
-    if strategy is not None and strategy not in STRATEGIES:
-        raise UsageError(f"--strategy {strategy}: unknown; one of {', '.join(STRATEGIES)}")
     before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
     root = before.head.root
     files = fixed_files(before.result.findings, lambda path: read_inside(root / path, root), strategy)
