@@ -62,14 +62,14 @@ class CheckResult:
 def run(changes: Sequence[diffs.FileChange], read: Reader, options: CheckOptions | None = None) -> CheckResult:
     """Check every changed manifest file; a file that cannot be read becomes a finding, never a crash."""
     options = options or CheckOptions()
-    selected = [c for c in diffs.only_manifests(changes) if options.include is None or options.include(c.path)]
+    selected = [c for c in diffs.only_manifests(changes) if options.selects(c.path)]
     findings: list[Finding] = []
     sides: list[FileSides] = []
     head_texts: dict[str, str] = {}
     for change in selected:
         base = _load(change.old_path, "base", read, jobs_only=True) if change.old_path else ManifestFile("")
         head = _load(change.new_path, "head", read) if change.new_path else ManifestFile("")
-        findings.extend(_invalid(p, options) for p in head.problems)
+        findings.extend(f for f in (_invalid(p, options) for p in head.problems) if f is not None)
         sides.append(FileSides(change.old_path, change.new_path, base.manifests, head.manifests))
         if head.manifests:
             head_texts[head.path] = head.text
@@ -106,11 +106,14 @@ def _setting(rule: Rule, options: CheckOptions, path: str) -> RuleSetting:
     return options.config.setting(rule.id, path)
 
 
-def _invalid(problem: Problem, options: CheckOptions) -> Finding:
+def _invalid(problem: Problem, options: CheckOptions) -> Finding | None:
     rule = RULES_BY_ID["manifest-invalid"]
+    severity = _setting(rule, options, problem.path).severity
+    if severity is None:
+        return None  # switched off for this path
     return Finding(
         rule=rule.id,
-        severity=_setting(rule, options, problem.path).severity or Severity.ERROR,
+        severity=severity,
         location=Location(problem.path, problem.line, problem.line),
         object=None,
         fields=(),
