@@ -35,40 +35,16 @@ from tests.fakes.github import (
     load_contract,
     to_sentence,
 )
+from tests.samples import annotated_and_bumped, migrate_job
 
 __all__ = ["fake_github", "github_contract"]  # the fixtures, imported so pytest sees them here
 
 TOKEN = "test-token"
 JOB = "k8s/job.yaml"
-BASE_JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  namespace: prod
-  labels:
-    app: migrate
-spec:
-  backoffLimit: 2
-  completions: 1
-  parallelism: 1
-  ttlSecondsAfterFinished: 600
-  template:
-    metadata:
-      labels:
-        app: migrate
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: migrate
-          image: registry.example.com/app:1.0
-          args: ["--all"]
-"""
+BASE_JOB = migrate_job("prod")
 # Two annotation lines after old line 5 (new 6-7) and an image bump (old 21 -> new 23): two hunks,
 # hunk 0 = old 3-8 / new 3-10, hunk 1 = old 18-22 / new 20-24.
-HEAD_JOB = BASE_JOB.replace("  namespace: prod\n", "  namespace: prod\n  annotations:\n    team: data\n").replace(
-    "app:1.0", "app:1.1"
-)
+HEAD_JOB = annotated_and_bumped("prod")
 BASE = {JOB: BASE_JOB, "README.md": "# demo\n", "old/cron.yaml": "kind: CronJob\n", "docs/a.md": "one\ntwo\n"}
 HEAD = {JOB: HEAD_JOB, "README.md": "# demo\n", "new/job2.yaml": "kind: Job\n", "docs/b.md": "one\ntwo\n"}
 SUGGESTION = (

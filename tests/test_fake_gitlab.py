@@ -29,36 +29,12 @@ from tests.fakes.gitlab import (
     encode_path,
     parse_suggestions,
 )
+from tests.samples import annotated_and_bumped, migrate_job
 
 JOB = "k8s/job.yaml"
-BASE_JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  namespace: prod
-  labels:
-    app: migrate
-spec:
-  backoffLimit: 2
-  completions: 1
-  parallelism: 1
-  ttlSecondsAfterFinished: 600
-  template:
-    metadata:
-      labels:
-        app: migrate
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: migrate
-          image: registry.example.com/app:1.0
-          args: ["--all"]
-"""
+BASE_JOB = migrate_job("prod")
 # Two added annotation lines after line 5 (head 6-7) shift the rest by 2; the image changes at old 21/new 23.
-HEAD_JOB = BASE_JOB.replace("  namespace: prod\n", "  namespace: prod\n  annotations:\n    team: data\n").replace(
-    "app:1.0", "app:1.1"
-)
+HEAD_JOB = annotated_and_bumped("prod")
 BASE_FILES = {
     JOB: BASE_JOB,
     "VERSION": "1.9.7",

@@ -33,6 +33,7 @@ from bot.platforms.github import (
 )
 from bot.render import SUMMARY_MARKER
 from tests.fakes.github import ApiError, FakeGitHub, api_data_path, fake_github, github_contract
+from tests.samples import annotated_and_bumped, migrate_job
 
 __all__ = ["fake_github", "github_contract"]  # fixtures used here
 
@@ -57,34 +58,9 @@ GIT_ENV = {
 }
 
 JOB = "apps/billing/migrate.yaml"
-BASE_JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  namespace: billing
-  labels:
-    app: migrate
-spec:
-  backoffLimit: 2
-  completions: 1
-  parallelism: 1
-  ttlSecondsAfterFinished: 600
-  template:
-    metadata:
-      labels:
-        app: migrate
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: migrate
-          image: registry.example.com/app:1.0
-          args: ["--all"]
-"""
+BASE_JOB = migrate_job("billing")
 # Two annotation lines after line 5 (head 6-7) and an image bump (head 23): hunks head 3-10 and 20-24.
-HEAD_JOB = BASE_JOB.replace("  namespace: billing\n", "  namespace: billing\n  annotations:\n    team: data\n").replace(
-    "app:1.0", "app:1.1"
-)
+HEAD_JOB = annotated_and_bumped("billing")
 OTHER = "apps/reports/cron.yaml"
 BASE = {JOB: BASE_JOB, OTHER: "kind: ConfigMap\n", "README.md": "# demo\n", ".jobguard.yaml": "fail-on: error\n"}
 HEAD = {JOB: HEAD_JOB, OTHER: "kind: ConfigMap\n", "README.md": "# demo!\n", ".jobguard.yaml": "fail-on: warning\n"}

@@ -25,36 +25,12 @@ from bot.platforms import InlineComment, Posted
 from bot.platforms.gitlab import GitLabPlatform, from_env
 from bot.render import SUMMARY_MARKER
 from tests.fakes.gitlab import Commit, FakeGitLab, MergeRequest, Project, Response
+from tests.samples import annotated_and_bumped, migrate_job
 
 JOB = "k8s/job.yaml"
-BASE_JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  namespace: prod
-  labels:
-    app: migrate
-spec:
-  backoffLimit: 2
-  completions: 1
-  parallelism: 1
-  ttlSecondsAfterFinished: 600
-  template:
-    metadata:
-      labels:
-        app: migrate
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: migrate
-          image: registry.example.com/app:1.0
-          args: ["--all"]
-"""
+BASE_JOB = migrate_job("prod")
 # Two annotation lines added after line 5 (head 6-7) shift the rest by 2; the image changes at old 21 / new 23.
-HEAD_JOB = BASE_JOB.replace("  namespace: prod\n", "  namespace: prod\n  annotations:\n    team: data\n").replace(
-    "app:1.0", "app:1.1"
-)
+HEAD_JOB = annotated_and_bumped("prod")
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: '1'\n"
 BASE_FILES = {JOB: BASE_JOB, "k8s/a.yaml": CONFIGMAP, "README.md": "# deploy\n"}
 HEAD_FILES = {JOB: HEAD_JOB, "k8s/b.yaml": CONFIGMAP, "k8s/new.yaml": "kind: ConfigMap\n", "README.md": "# x\n"}
