@@ -1,4 +1,4 @@
-"""Tests for bot/hooks.py: table-driven cases from fixtures/hooks/cases.yaml plus the real corpus.
+"""Tests for bot/hooks.py: table-driven cases from fixtures/rules/spec-tables/hooks.yaml plus the real corpus.
 
 The fixture carries the spec rows (spec/argocd-hooks.md §2, §2.1 consequences 1-8, §2.2, §4, §4.1, §6, §8.2,
 §9); `test_fixture_covers_every_spec_row` fails if a row loses its last case.
@@ -37,7 +37,7 @@ from bot.hooks import (
     sync_wave,
 )
 
-CASES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "hooks" / "cases.yaml"
+CASES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "spec-tables" / "hooks.yaml"
 CASES: dict[str, Any] = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
 CORPUS = Path(os.environ.get("JOBGUARD_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 

@@ -1,4 +1,4 @@
-"""Tests for bot.immutability: the data-driven cases in fixtures/immutability/cases.yaml plus direct tests
+"""Tests for bot.immutability: the data-driven cases in fixtures/rules/spec-tables/immutability.yaml plus direct tests
 of the public API (version parsing, dotted paths) and of robustness on odd input."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.immutability import (
     immutable_changes,
 )
 
-CASES_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "immutability" / "cases.yaml"
+CASES_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "spec-tables" / "immutability.yaml"
 _DATA = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
 _TEMPLATES: dict[str, Any] = _DATA["templates"]
 _CASES: list[dict[str, Any]] = _DATA["cases"]
