@@ -1,9 +1,10 @@
 """Bytes of a changed file -> the Kubernetes objects in it, with the line of every field.
 
-Why PyYAML's libyaml composer and not ruamel.yaml here: every changed file of a pull request is parsed on
-both sides, and the C composer is several times faster than any pure-Python parser while still giving node
-positions. ruamel.yaml's round-trip parser (which keeps comments) is used only by `bot.fixes`, for the few
-files that get a fix. Decoding follows what kubectl / Argo CD do (YAML 1.1 scalars, merge keys, multi-document
+Why PyYAML's libyaml composer: every changed file of a pull request is parsed on both sides, and the C composer is
+several times faster than any pure-Python parser while still giving exact node positions. Fixes use the same
+positions to splice text (bot.fixes), so no round-trip parser is needed to keep comments and style.
+
+Decoding follows what kubectl / Argo CD do (YAML 1.1 scalars, merge keys, multi-document
 files, `kind: List`), and every way a file can be unusable becomes a `Problem` with a line, never an exception.
 """
 
