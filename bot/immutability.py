@@ -104,16 +104,20 @@ class FieldChange:
     @property
     def dotted(self) -> str:
         """`spec.template.spec.containers[0].image`; data keys print as `labels[app.kubernetes.io/name]`."""
-        out = ""
-        previous: str | int | None = None
-        for part in self.path:
-            data_key = isinstance(previous, str) and previous in _FREE_MAPS
-            if isinstance(part, int) or data_key or not _IDENT_RE.fullmatch(part):
-                out += f"[{part}]"
-            else:
-                out += f".{part}" if out else part
-            previous = part
-        return out
+        return _dotted(self.path)
+
+
+def _dotted(parts: tuple[Any, ...], previous: Any = None) -> str:
+    """Path parts as the API server prints them: `a.b[0]`, and keys of free-form maps in brackets."""
+    out = ""
+    for part in parts:
+        data_key = isinstance(previous, str) and previous in _FREE_MAPS
+        if isinstance(part, int) or data_key or not (isinstance(part, str) and _IDENT_RE.fullmatch(part)):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+        previous = part
+    return out
 
 
 @dataclass(frozen=True)
@@ -725,15 +729,7 @@ def _rel_name(parent: Any, rel: tuple[Any, ...]) -> str:
     """Name of a field below the deepest head node: `imagePullPolicy`, `'app'`, `metadata.labels[app]`."""
     if len(rel) == 1:
         return _name(rel[0], parent)
-    out, previous = "", parent
-    for part in rel:
-        data_key = isinstance(previous, str) and previous in _FREE_MAPS
-        if isinstance(part, int) or data_key or not (isinstance(part, str) and _IDENT_RE.fullmatch(part)):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-        previous = part
-    return out
+    return _dotted(rel, parent)
 
 
 @dataclass(frozen=True)

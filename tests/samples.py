@@ -41,3 +41,22 @@ def annotated_and_bumped(namespace: str) -> str:
         .replace(f"  namespace: {namespace}\n", f"  namespace: {namespace}\n  annotations:\n    team: data\n")
         .replace("app:1.0", "app:1.1")
     )
+
+
+SMALL_JOB = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  namespace: apps
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: main
+          image: busybox:1.35
+"""
+"""The smallest realistic plain Job (12 lines, image on line 12); `SMALL_JOB_NEW_IMAGE` is its immutable edit."""
+
+SMALL_JOB_NEW_IMAGE = SMALL_JOB.replace("busybox:1.35", "busybox:1.36")

@@ -12,22 +12,10 @@ from bot import __version__
 from bot.cli import main
 from bot.rules import RULES
 from tests.conftest import RepoFactory, write_tree
+from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
 
-BASE_JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  namespace: apps
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: main
-          image: busybox:1.35
-"""
-HEAD_JOB = BASE_JOB.replace("busybox:1.35", "busybox:1.36")
+BASE_JOB = SMALL_JOB
+HEAD_JOB = SMALL_JOB_NEW_IMAGE
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -25,6 +25,7 @@ from bot import diff as diffs
 from bot.findings import AnnotationEdit, Finding, FixIntent, Placement, TextEdit
 from tests.corpus import CORPUS, needs_corpus
 from tests.rule_cases import load_cases, options_for
+from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "fixtures" / "fixes"
@@ -412,20 +413,8 @@ def test_generate_name_needs_a_name() -> None:
 # attach: verification with the engine, and never raising
 
 
-IMMUTABLE_BASE = """apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  namespace: apps
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: main
-          image: busybox:1.35
-"""
-IMMUTABLE_HEAD = IMMUTABLE_BASE.replace("busybox:1.35", "busybox:1.36")
+IMMUTABLE_BASE = SMALL_JOB
+IMMUTABLE_HEAD = SMALL_JOB_NEW_IMAGE
 
 
 def immutable_finding() -> tuple[Pair, Finding]:

@@ -15,6 +15,7 @@ from bot.findings import Finding, Location, Severity, fingerprint
 from bot.jobs import job_doc
 from bot.manifests import Manifest, load
 from tests.rule_cases import run_texts
+from tests.samples import SMALL_JOB
 
 CASES = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "fixtures" / "config" / "ignores.yaml").read_text(encoding="utf-8")
@@ -121,20 +122,7 @@ metadata:  # jobguard: ignore[job-immutable-field,job-immutable-field]  because
     )
 
 
-BASE = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  namespace: apps
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: main
-          image: busybox:1.35
-"""
+BASE = SMALL_JOB
 
 
 def _engine(head: str) -> tuple[Finding, ...]:

@@ -5,21 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.manifests import MAX_EXPANDED_NODES, load
+from tests.samples import SMALL_JOB_NEW_IMAGE
 
-JOB = """\
-apiVersion: batch/v1
-kind: Job
-metadata:
-  name: migrate
-  namespace: apps
-spec:
-  template:
-    spec:
-      restartPolicy: Never
-      containers:
-        - name: main
-          image: busybox:1.36
-"""
+JOB = SMALL_JOB_NEW_IMAGE
 
 
 def test_reads_job_with_field_spans() -> None:
