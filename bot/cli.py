@@ -20,10 +20,9 @@ from bot.errors import JobguardError, UsageError
 if TYPE_CHECKING:
     from bot.config import Config
     from bot.findings import Finding
-    from bot.immutability import KubeVersion
     from bot.platforms import Platform
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_UNEXPECTED = 0, 1, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_UNEXPECTED = 0, 2, 3  # 1 (findings) comes from the engine's exit_code
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,23 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNEXPECTED
 
 
-def _kubernetes_version(text: str | None) -> KubeVersion:
-
-    from bot.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion
-
-    if text is None:
-        return DEFAULT_KUBERNETES_VERSION
-    try:
-        return KubeVersion.parse(text)
-    except ValueError as exc:
-        raise UsageError(f"--kubernetes-version: {exc}") from None
-
-
 def _check(args: argparse.Namespace) -> int:
     from bot import local
 
-    if args.kubernetes_version is not None:
-        _kubernetes_version(args.kubernetes_version)  # a usage error (exit 2) before any work
     run = local.check(
         base=args.base,
         head=args.head,
@@ -191,11 +176,8 @@ def _local_config(path: str | None) -> Config:
     from bot import config as configuration
     from bot import local
 
-    if path:
-        return configuration.load(Path(path))
     root = local.repository_root(Path.cwd()) or Path.cwd()
-    found = configuration.discover(root)
-    return configuration.load(found) if found else configuration.DEFAULT
+    return configuration.for_root(Path(path) if path else None, root)
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -241,32 +223,25 @@ def _platform(name: str, dry_run: bool = False) -> Platform:
 def _review(args: argparse.Namespace) -> int:
     from bot import review
 
-    fail_on = args.fail_on or None
     mode = args.mode or "review"
-    if fail_on is not None and fail_on not in review.FAIL_ON:
-        raise UsageError(f"--fail-on {fail_on}: expected one of {', '.join(review.FAIL_ON)}")
     if mode not in ("review", "annotations"):
         raise UsageError(f"--mode {mode}: expected review or annotations")
-    if args.kubernetes_version:
-        _kubernetes_version(args.kubernetes_version)
     platform = _platform(args.platform, args.dry_run)
-    command = getattr(platform, "fix_command", None)
-    request = command() if callable(command) else None
+    request = platform.fix_command()
     if request is not None:  # an issue_comment event saying `/jobguard fix`
-        author, authorised = request
-        print(review.run_fix_command(platform, requested_by=author, authorised=authorised))
+        print(review.run_fix_command(platform, requested_by=request.author, authorised=request.authorised))
         return EXIT_OK
     outcome = review.run_review(
         platform,
         config_path=Path(args.config) if args.config else None,
-        fail_on=fail_on,
-        kubernetes_version=args.kubernetes_version or None,
+        fail_on=args.fail_on,
+        kubernetes_version=args.kubernetes_version,
         mode=mode,
         fix_hint=FIX_HINTS.get(platform.name, ""),
         sarif_path=Path(args.sarif) if args.sarif else None,
     )
     print(outcome.report.line(len(outcome.findings)), file=sys.stderr)
-    for note in getattr(platform, "notes", ()):  # how the platform got the change (fallbacks), one line each
+    for note in platform.notes:
         print(f"jobguard: {note}", file=sys.stderr)
     return outcome.exit_code
 

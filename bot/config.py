@@ -17,7 +17,7 @@ import json
 import re
 import textwrap
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -153,6 +153,33 @@ def load(path: Path) -> Config:
         line = data[: exc.start].count(b"\n") + 1
         raise ConfigError(f"{source}:{line}:1: not UTF-8 text (invalid byte at offset {exc.start})") from None
     return parse(text, source)
+
+
+def for_root(config_path: Path | None, root: Path | None) -> Config:
+    """`--config`, else the first config file under `root` (a local run: your own change), else the defaults."""
+    if config_path is not None:
+        return load(config_path)
+    found = discover(root) if root is not None else None
+    return load(found) if found is not None else DEFAULT
+
+
+FAIL_ON: Mapping[str, Severity | None] = MappingProxyType(
+    {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "never": None}
+)
+
+
+def with_overrides(config: Config, fail_on: str | None, kubernetes_version: str | None) -> Config:
+    """Command-line flags and Action inputs over the file's values (None or empty: not given)."""
+    if fail_on:
+        if fail_on not in FAIL_ON:
+            raise ConfigError(f"--fail-on {fail_on}: expected one of {', '.join(FAIL_ON)}")
+        config = replace(config, fail_on=FAIL_ON[fail_on])
+    if kubernetes_version:
+        try:
+            config = replace(config, kubernetes_version=KubeVersion.parse(kubernetes_version))
+        except ValueError as exc:
+            raise ConfigError(f"--kubernetes-version: {exc}") from None
+    return config
 
 
 def parse(text: str, source: str) -> Config:

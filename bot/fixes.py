@@ -17,6 +17,7 @@ import functools
 import json
 import logging
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -940,3 +941,40 @@ def counts(findings: Sequence[Finding]) -> dict[str, dict[str, int]]:
             row["github"] += fix.placement.github is not None
             row["gitlab"] += fix.placement.gitlab is not None
     return table
+
+
+# ---- applying several fixes at once (jobguard fix, the fix command) ----------------------------------------
+
+
+def chosen_fix(finding: Finding, strategy: str | None) -> Fix | None:
+    """The fix of `strategy` when the finding has one, else its preferred fix."""
+    if not finding.fixes:
+        return None
+    return next((f for f in finding.fixes if f.strategy == strategy), finding.fixes[0])
+
+
+def fixed_files(
+    findings: Sequence[Finding], read_head: Callable[[str], bytes | None], strategy: str | None = None
+) -> dict[str, str]:
+    """Head texts with each finding's chosen fix applied (back to front; overlapping edits wait for a re-run)."""
+    by_path: dict[str, list[Fix]] = defaultdict(list)
+    for finding in findings:
+        fix = chosen_fix(finding, strategy)
+        if fix is not None:
+            by_path[finding.location.path].append(fix)
+    result: dict[str, str] = {}
+    for path, items in by_path.items():
+        data = read_head(path)
+        if data is None:
+            continue
+        text = data.decode("utf-8-sig")
+        edits = sorted({f.edit for f in items}, key=lambda e: e.start_line, reverse=True)
+        applied, last_start = text, None
+        for edit in edits:
+            if last_start is not None and edit.end_line >= last_start:
+                continue  # overlapping edits: the next run picks up what is left
+            applied = apply(applied, edit)
+            last_start = edit.start_line
+        if applied != text:
+            result[path] = applied
+    return result

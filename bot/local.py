@@ -17,7 +17,6 @@ from bot import config as configuration
 from bot import fixes, gitops
 from bot.errors import UsageError
 from bot.gitrepo import Repo
-from bot.review import with_overrides
 from bot.trees import Tree, changed_files, git, read_inside
 
 
@@ -41,8 +40,8 @@ def check(
     fail_on: str | None = None,
 ) -> LocalRun:
     repo = repository_root(cwd)
-    head_tree = resolve(head, repo, cwd, "--head") if head else _worktree(repo)
-    base_tree = resolve(base, repo, cwd, "--base") if base else _merge_base(repo)
+    head_tree = resolve(head, repo, cwd, "--head") if head else default_head(repo)
+    base_tree = resolve(base, repo, cwd, "--base") if base else default_base(repo)
     if (base_tree.single is None) != (head_tree.single is None):
         raise UsageError("--base and --head must both be files, or both directories or revisions")
     pathspecs = tuple(_relative(p, head_tree.root, cwd) for p in paths)
@@ -52,7 +51,8 @@ def check(
         def read(path: str, side: engine.Side) -> bytes | None:
             return (base_tree if side == "base" else head_tree).read(path)
 
-        config = with_overrides(_config(config_path, head_tree), fail_on, kubernetes_version)
+        root = head_tree.root if head_tree.single is None else None
+        config = configuration.with_overrides(configuration.for_root(config_path, root), fail_on, kubernetes_version)
         options = engine.options_from(config, repository_tool=_repository_tool(config, head_tree))
         result = engine.run(changes, read, options)
         result = replace(result, findings=fixes.attach(result.findings, changes, read, options))
@@ -69,17 +69,6 @@ def _repository_tool(config: configuration.Config, head: Tree) -> str | None:
     return gitops.detect(Repo(head.root), head.rev)
 
 
-def _config(config_path: Path | None, head: Tree) -> configuration.Config:
-    """--config, else the config file at the root of the head tree (locally you review your own change)."""
-    if config_path is not None:
-        return configuration.load(config_path)
-    if head.single is None:
-        found = configuration.discover(head.root)
-        if found is not None:
-            return configuration.load(found)
-    return configuration.DEFAULT
-
-
 def repository_root(cwd: Path) -> Path | None:
     out = git(cwd, "rev-parse", "--show-toplevel", check=False).strip()
     return Path(out) if out else None
@@ -92,7 +81,7 @@ def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
         return Tree(root=candidate.parent, single=candidate)
     if candidate.is_dir():
         if repo is not None and candidate.resolve() == repo.resolve():
-            return _worktree(repo)
+            return default_head(repo)
         return Tree(root=candidate)
     if repo is None:
         raise UsageError(f"{flag} {spec}: no such file or directory, and not inside a git repository")
@@ -100,14 +89,6 @@ def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
     if not sha:
         raise UsageError(f"{flag} {spec}: not a git revision of {repo} nor a file or directory")
     return Tree(root=repo, rev=sha)
-
-
-def default_base(repo: Path | None) -> Tree:
-    return _merge_base(repo)
-
-
-def default_head(repo: Path | None) -> Tree:
-    return _worktree(repo)
 
 
 @dataclass(frozen=True)
@@ -118,14 +99,12 @@ class FixRun:
 
 def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path | None, strategy: str | None) -> FixRun:
     """Apply the chosen verified fix of every finding to the working tree, then check again."""
-    from bot.review import chosen_fix, fixed_files
-
     before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
     root = before.head.root
-    files = fixed_files(before.result.findings, lambda path: read_inside(root / path, root), strategy)
+    files = fixes.fixed_files(before.result.findings, lambda path: read_inside(root / path, root), strategy)
     lines = []
     for finding in before.result.findings:
-        chosen = chosen_fix(finding, strategy)
+        chosen = fixes.chosen_fix(finding, strategy)
         if chosen is not None and finding.location.path in files:
             lines.append(f"{finding.location.path}:{finding.location.line}: {finding.rule}: {chosen.title}")
     for path, text in files.items():
@@ -139,13 +118,13 @@ def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path 
     return FixRun(tuple(lines), after.exit_code)
 
 
-def _worktree(repo: Path | None) -> Tree:
+def default_head(repo: Path | None) -> Tree:
     if repo is None:
         raise UsageError("not inside a git repository: give --base and --head as files or directories")
     return Tree(root=repo, worktree=True)
 
 
-def _merge_base(repo: Path | None) -> Tree:
+def default_base(repo: Path | None) -> Tree:
     if repo is None:
         raise UsageError("not inside a git repository: give --base and --head as files or directories")
     for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):

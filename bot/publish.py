@@ -10,7 +10,6 @@ is rewritten only when its text changes, and the exit code never depends on any 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,8 +18,6 @@ from bot.diff import FileChange
 from bot.errors import PlatformError
 from bot.findings import Finding, Fix, TextEdit
 from bot.platforms import InlineComment, Platform, Posted
-
-log = logging.getLogger("jobguard.publish")
 
 
 @dataclass
@@ -71,34 +68,37 @@ def publish(
     outputs: Mapping[str, str],
 ) -> PublishReport:
     report = PublishReport()
-    caps = platform.capabilities()
     annotations = render.as_workflow_commands(findings)
-    if settings.mode != "review" or not caps.can_comment:
+
+    def fallback(note: str) -> PublishReport:
+        """Every finding through the token-free channels (annotations, job summary, report files)."""
         report.channel = "fallback"
-        report.notes.append(caps.reason if not caps.can_comment else "mode: annotations")
+        report.notes.append(note)
         platform.report(outputs, render.summary_body(findings, inline=set()), annotations)
         return report
 
+    caps = platform.capabilities()
+    if not caps.can_comment:
+        return fallback(caps.reason)
+    if settings.mode != "review":
+        return fallback("mode: annotations")
     try:
-        return _publish(platform, findings, changes, head_text, settings, outputs=outputs, report=report)
+        return _publish(platform, findings, changes, head_text, settings, outputs, report, annotations, fallback)
     except PlatformError as exc:  # the API failed past its retries: every finding still reaches a channel
-        report.channel = "fallback"
-        report.notes.append(str(exc))
-        platform.report(outputs, render.summary_body(findings, inline=set()), annotations)
-        return report
+        return fallback(str(exc))
 
 
-def _publish(
+def _publish(  # noqa: PLR0917 - one call site, the state of one publish run
     platform: Platform,
     findings: Sequence[Finding],
     changes: Sequence[FileChange],
     head_text: HeadText,
     settings: PublishSettings,
-    *,
     outputs: Mapping[str, str],
     report: PublishReport,
+    annotations: str,
+    fallback: Callable[[str], PublishReport],
 ) -> PublishReport:
-    annotations = render.as_workflow_commands(findings)
     existing = list(platform.existing())
     inline_notes = [p for p in existing if p.kind == "inline" and p.fingerprint]
     # a note still on the diff (or one a person resolved) counts as posted; an unresolved note that a later push
@@ -131,11 +131,9 @@ def _publish(
         report.inline_posted.extend(result.posted)
         report.moved_to_summary.extend(result.rejected)
         if result.error:
-            report.notes.append(result.error)
             if not result.posted:  # the channel itself failed (e.g. the token turned out read-only)
-                report.channel = "fallback"
-                platform.report(outputs, render.summary_body(findings, inline=set()), annotations)
-                return report
+                return fallback(result.error)
+            report.notes.append(result.error)
 
     for note in [*posted.values(), *superseded]:
         fingerprint = note.fingerprint or ""

@@ -7,25 +7,18 @@ that refuses comments changes where findings are shown, never whether the job fa
 
 from __future__ import annotations
 
-import logging
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot import check as engine
 from bot import config as configuration
 from bot import fixes, gitops, render
 from bot.diff import FileChange
-from bot.errors import ConfigError, PlatformError
-from bot.findings import Finding, Fix, Severity
-from bot.immutability import KubeVersion
+from bot.errors import PlatformError
+from bot.findings import Finding
 from bot.platforms import Platform
 from bot.publish import PublishReport, PublishSettings, publish
-
-log = logging.getLogger("jobguard.review")
-
-FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "never": None}
 
 
 @dataclass(frozen=True)
@@ -51,31 +44,24 @@ def load_config(platform: Platform, config_path: Path | None) -> configuration.C
     return config
 
 
-def with_overrides(
-    config: configuration.Config, fail_on: str | None, kubernetes_version: str | None
-) -> configuration.Config:
-    """Action inputs / CLI flags over the file's values."""
+@dataclass(frozen=True)
+class Analysis:
+    """What the engine made of the change: the findings with their verified fixes, and how it was run."""
 
-    if fail_on is not None:
-        if fail_on not in FAIL_ON:
-            raise ConfigError(f"--fail-on {fail_on!r}: expected one of {', '.join(FAIL_ON)}")
-        config = replace(config, fail_on=FAIL_ON[fail_on])
-    if kubernetes_version:
-        try:
-            config = replace(config, kubernetes_version=KubeVersion.parse(kubernetes_version))
-        except ValueError as exc:
-            raise ConfigError(f"--kubernetes-version: {exc}") from None
-    return config
+    findings: tuple[Finding, ...]
+    changes: Sequence[FileChange]
+    options: engine.CheckOptions
+    files_checked: int
 
 
-def analyse(platform: Platform, config: configuration.Config) -> tuple[tuple[Finding, ...], Sequence[FileChange], int]:
+def analyse(platform: Platform, config: configuration.Config) -> Analysis:
     """Findings of the change under review, with their verified fixes."""
     changes = list(platform.changes())
     checkout = platform.checkout() if config.gitops == "auto" else None
     options = engine.options_from(config, repository_tool=gitops.detect(*checkout) if checkout else None)
     result = engine.run(changes, platform.read, options)
     with_fixes = fixes.attach(result.findings, changes, platform.read, options)
-    return with_fixes, changes, result.files_checked
+    return Analysis(with_fixes, changes, options, result.files_checked)
 
 
 def run_review(
@@ -88,8 +74,9 @@ def run_review(
     fix_hint: str = "",
     sarif_path: Path | None = None,
 ) -> ReviewOutcome:
-    config = with_overrides(load_config(platform, config_path), fail_on, kubernetes_version)
-    findings, changes, files_checked = analyse(platform, config)
+    config = configuration.with_overrides(load_config(platform, config_path), fail_on, kubernetes_version)
+    analysis = analyse(platform, config)
+    findings = analysis.findings
     outputs = dict(_outputs(findings))
     if platform.name == "gitlab":
         outputs["codequality"] = render.as_code_quality(findings)  # the report file the adapter writes
@@ -110,9 +97,9 @@ def run_review(
             cache[path] = None if data is None else data.decode("utf-8-sig", "replace")
         return cache[path]
 
-    report = publish(platform, findings, changes, head_text=head_text, settings=settings, outputs=outputs)
+    report = publish(platform, findings, analysis.changes, head_text=head_text, settings=settings, outputs=outputs)
     code = engine.exit_code(findings, config.fail_on)
-    return ReviewOutcome(findings, code, report, config, files_checked)
+    return ReviewOutcome(findings, code, report, config, analysis.files_checked)
 
 
 def _outputs(findings: Sequence[Finding]) -> Mapping[str, str]:
@@ -145,18 +132,19 @@ def run_fix_command(
         platform.reply(message)
         return message
     config = load_config(platform, config_path)
-    findings, changes, _ = analyse(platform, config)
-    files = fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
+    analysis = analyse(platform, config)
+    findings = analysis.findings
+    files = fixes.fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
     if not files:
         message = f"@{requested_by}: jobguard found nothing it can fix in this change."
         platform.reply(message)
         return message
-    new = introduced(platform, changes, config, findings, files)
+    new = introduced(platform, analysis, files)
     if new:  # each fix was verified alone; together they must not create a problem either
         message = f"@{requested_by}: jobguard did not push: together the fixes would cause {', '.join(new)}."
         platform.reply(message)
         return message
-    count = sum(1 for f in findings if chosen_fix(f, strategy) is not None and f.location.path in files)
+    count = sum(1 for f in findings if fixes.chosen_fix(f, strategy) is not None and f.location.path in files)
     try:
         url = platform.push_fix(
             {path: text.encode("utf-8") for path, text in files.items()},
@@ -172,54 +160,15 @@ def run_fix_command(
     return message
 
 
-def introduced(
-    platform: Platform,
-    changes: Sequence[FileChange],
-    config: configuration.Config,
-    findings: Sequence[Finding],
-    files: Mapping[str, str],
-) -> list[str]:
-    """Rules that would report something new once all `files` are applied (the combined fix re-checked)."""
+def introduced(platform: Platform, analysis: Analysis, files: Mapping[str, str]) -> list[str]:
+    """Rules that would report something new once all `files` are applied (the combined fix re-checked with the
+    same options as the analysis, so only the fixes can make a difference)."""
 
     def read(path: str, side: engine.Side) -> bytes | None:
         if side == "head" and path in files:
             return files[path].encode("utf-8")
         return platform.read(path, side)
 
-    before = {f.fingerprint for f in findings}
-    after = engine.run(changes, read, engine.options_from(config)).findings
+    before = {f.fingerprint for f in analysis.findings}
+    after = engine.run(analysis.changes, read, analysis.options).findings
     return sorted({f"{f.rule} at {f.location.path}:{f.location.line}" for f in after if f.fingerprint not in before})
-
-
-def chosen_fix(finding: Finding, strategy: str | None) -> Fix | None:
-    """The fix of `strategy` when the finding has one, else its preferred fix."""
-    if not finding.fixes:
-        return None
-    return next((f for f in finding.fixes if f.strategy == strategy), finding.fixes[0])
-
-
-def fixed_files(
-    findings: Sequence[Finding], read_head: Callable[[str], bytes | None], strategy: str | None = None
-) -> dict[str, str]:
-    """Head texts with each finding's chosen fix applied (back to front; overlapping edits wait for a re-run)."""
-    by_path: dict[str, list[Fix]] = defaultdict(list)
-    for finding in findings:
-        fix = chosen_fix(finding, strategy)
-        if fix is not None:
-            by_path[finding.location.path].append(fix)
-    result: dict[str, str] = {}
-    for path, items in by_path.items():
-        data = read_head(path)
-        if data is None:
-            continue
-        text = data.decode("utf-8-sig")
-        edits = sorted({f.edit for f in items}, key=lambda e: e.start_line, reverse=True)
-        applied, last_start = text, None
-        for edit in edits:
-            if last_start is not None and edit.end_line >= last_start:
-                continue  # overlapping edits: the next run picks up what is left
-            applied = fixes.apply(applied, edit)
-            last_start = edit.start_line
-        if applied != text:
-            result[path] = applied
-    return result

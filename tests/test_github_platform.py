@@ -23,11 +23,10 @@ import pytest
 
 from bot.diff import FileChange, Hunk
 from bot.errors import PlatformError
-from bot.platforms import InlineComment, Posted
+from bot.platforms import FixRequest, InlineComment, Posted
 from bot.platforms.github import (
     FIXED_MARKER,
     ClientSettings,
-    FixRequest,
     GitHubPlatform,
     from_env,
 )
@@ -706,8 +705,7 @@ def test_fix_command(
         assert request is None
     else:
         assert isinstance(request, FixRequest) and request.association == association
-        author, authorised = request  # what `jobguard review` unpacks
-        assert (author, authorised) == expected
+        assert (request.author, request.authorised) == expected
     assert platform.pull.head_sha == pr.head_sha and [r.operation for r in fake.requests] == ["pulls/get"]
     assert platform.capabilities().can_comment
     assert open_pr_platform_has_no_request(pr)

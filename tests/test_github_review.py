@@ -302,7 +302,7 @@ def test_fix_command(fake: FakeGitHub, tmp_path: Path, association: str) -> None
     platform = github_platform.from_env(comment_env(pr, "/jobguard fix", association), settings=FAST)
     request = platform.fix_command()
     assert request is not None
-    author, authorised = request
+    author, authorised = request.author, request.authorised
     message = run_fix_command(platform, requested_by=author, authorised=authorised)
     replies = [c.body for c in fake.issue_comments.values() if not c.body.startswith(SUMMARY_MARKER)]
     assert replies == [message]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot import local, review
+from bot import fixes, local, review
 from bot.platforms.local import LocalPlatform, Printer
 from tests.conftest import RepoFactory
 from tests.test_cli import BASE_JOB, HEAD_JOB
@@ -59,10 +59,10 @@ def test_combined_fixes_are_checked_again_before_a_push(make_repo: RepoFactory) 
     )
     try:
         config = review.load_config(platform, None)
-        findings, changes, _ = review.analyse(platform, config)
-        good = review.fixed_files(findings, lambda path: platform.read(path, "head"))
-        assert review.introduced(platform, changes, config, findings, good) == []
+        analysis = review.analyse(platform, config)
+        good = fixes.fixed_files(analysis.findings, lambda path: platform.read(path, "head"))
+        assert review.introduced(platform, analysis, good) == []
         bad = {"job.yaml": HEAD_JOB.replace("spec:\n  template", "spec:\n  ttlSecondsAfterFinished: 60\n  template")}
-        assert review.introduced(platform, changes, config, findings, bad) == ["job-ttl-after-finished at job.yaml:7"]
+        assert review.introduced(platform, analysis, bad) == ["job-ttl-after-finished at job.yaml:7"]
     finally:
         platform.close()

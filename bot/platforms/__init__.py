@@ -59,7 +59,15 @@ class Capabilities:
 
     can_comment: bool
     reason: str = ""  # why not, one line, for the log
-    suggestions: bool = True
+
+
+@dataclass(frozen=True)
+class FixRequest:
+    """A `/jobguard fix` command: who asked, and whether they may change the branch (and why, for the log)."""
+
+    author: str
+    authorised: bool
+    association: str = ""
 
 
 @dataclass
@@ -81,6 +89,7 @@ class Calls:
 class Platform(Protocol):
     name: str
     calls: Calls
+    notes: list[str]  # how the platform got the change (fallbacks), one line each, for the log
 
     def changes(self) -> Sequence[FileChange]:
         """The manifest files of the change under review, with hunks (local git when possible, else the API)."""
@@ -125,6 +134,10 @@ class Platform(Protocol):
 
     def reply(self, body: str) -> None:
         """A plain comment on the change (answers to the fix command)."""
+        ...
+
+    def fix_command(self) -> FixRequest | None:
+        """The fix command this run answers (a `/jobguard fix` comment), or None for an ordinary review."""
         ...
 
     def checkout(self) -> tuple[Repo, str] | None:

@@ -30,7 +30,7 @@ from bot import diff as diffs
 from bot.check import UnreadableFile
 from bot.errors import PlatformError
 from bot.gitrepo import Repo
-from bot.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
+from bot.platforms import Calls, Capabilities, FixRequest, InlineComment, Posted, PostResult, Side
 from bot.render import SUMMARY_MARKER, fingerprint_of
 
 if TYPE_CHECKING:
@@ -79,21 +79,6 @@ class ClientSettings:
     seconds_between_requests: float = 0.25
     seconds_between_writes: float = 1.0  # B12: >= 1 s between writes
     post_attempts: int = 3  # POSTs whose outcome was unknown (5xx, timeout): re-list, then re-post
-
-
-@dataclass(frozen=True)
-class FixRequest:
-    """A `/jobguard fix` comment: who asked, and whether their association may change the branch.
-
-    Unpacks as `(author, authorised)`, which is what `jobguard review` reads; `association` is for the log.
-    """
-
-    author: str
-    authorised: bool
-    association: str = ""
-
-    def __iter__(self) -> Iterator[str | bool]:
-        return iter((self.author, self.authorised))
 
 
 @dataclass(frozen=True)

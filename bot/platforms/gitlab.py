@@ -35,7 +35,7 @@ from bot import __version__
 from bot import diff as diffs
 from bot.errors import PlatformError
 from bot.gitrepo import Repo
-from bot.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
+from bot.platforms import Calls, Capabilities, FixRequest, InlineComment, Posted, PostResult, Side
 from bot.render import SUMMARY_MARKER, fingerprint_of
 
 if TYPE_CHECKING:
@@ -153,6 +153,7 @@ class GitLabPlatform:
     def __init__(self, settings: Settings, stdout: TextIO | None = None) -> None:
         self.settings = settings
         self.calls = Calls()
+        self.notes: list[str] = []
         self.stdout = stdout or sys.stdout
         self._gl: gitlab.Gitlab | None = None
         self._mr_data: JsonDict | None = None
@@ -407,6 +408,9 @@ class GitLabPlatform:
         return {k: str(refs[k]) for k in ("base_sha", "start_sha", "head_sha")}
 
     # ---- local git ----------------------------------------------------------------------------------
+
+    def fix_command(self) -> FixRequest | None:
+        return None  # on GitLab the fix runs as the manual jobguard-fix job (`jobguard fix --push`)
 
     def checkout(self) -> tuple[Repo, str] | None:
         return (self._repo, self.settings.head_sha) if self._checkout_ready() else None

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.diff import FileChange
 from bot.gitrepo import Repo
-from bot.platforms import Calls, Capabilities, InlineComment, Platform, Posted, PostResult, Side
+from bot.platforms import Calls, Capabilities, FixRequest, InlineComment, Platform, Posted, PostResult, Side
 from bot.trees import Tree, changed_files, with_hunks
 
 
@@ -43,6 +43,7 @@ class LocalPlatform:
         self.base, self.head = base, head
         self.printer = printer or Printer()
         self.calls = Calls()
+        self.notes: list[str] = []
         self._changes: list[FileChange] | None = None
 
     def changes(self) -> Sequence[FileChange]:
@@ -92,6 +93,9 @@ class LocalPlatform:
     def reply(self, body: str) -> None:
         self.printer.note(f"reply: {body}")
 
+    def fix_command(self) -> FixRequest | None:
+        return None
+
     def checkout(self) -> tuple[Repo, str] | None:
         if self.head.single is not None or not (self.head.rev or self.head.worktree):
             return None
@@ -109,6 +113,7 @@ class DryRun:
         self.inner = inner
         self.name = inner.name
         self.calls = inner.calls
+        self.notes = inner.notes
         self.printer = printer or Printer()
 
     def changes(self) -> Sequence[FileChange]:
@@ -149,6 +154,9 @@ class DryRun:
 
     def reply(self, body: str) -> None:
         self.printer.note(f"would reply: {body}")
+
+    def fix_command(self) -> FixRequest | None:
+        return self.inner.fix_command()
 
     def checkout(self) -> tuple[Repo, str] | None:
         return self.inner.checkout()
