@@ -144,9 +144,8 @@ def _relative(path: str, root: Path, cwd: Path) -> str:
 
 
 def demo_root() -> Path:
-    """The bundled example change (`fixtures/demo/` in the source tree, also shipped inside the package)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "fixtures" / "demo", here / "demo"):
-        if (candidate / "base").is_dir() and (candidate / "head").is_dir():
-            return candidate
-    raise UsageError("the bundled example is missing (expected fixtures/demo/ beside the package)")
+    """The bundled example change, `fixtures/demo/` beside the package (a source checkout or editable install)."""
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+    if not ((root / "base").is_dir() and (root / "head").is_dir()):
+        raise UsageError(f"the bundled example is missing (expected {root}/base and {root}/head)")
+    return root

@@ -89,9 +89,7 @@ def test_config_changes_severity_and_rules_shows_it(
     assert code == 0 and "warning job-immutable-field" in out
     code, out, _ = run(capsys, "rules")
     assert out.splitlines()[0].split()[:2] == ["job-immutable-field", "warning"]
-    assert out.splitlines()[-1] == "(severities from .jobguard.yaml)" or out.splitlines()[-1].endswith(
-        ".jobguard.yaml)"
-    )
+    assert out.splitlines()[-1] == f"(severities from {repo / '.jobguard.yaml'})"
     (repo / ".jobguard.yaml").write_text("fail_on: warning\n")
     code, _, err = run(capsys, "check")
     assert code == 2
