@@ -6,9 +6,10 @@ directories, a GitHub pull request and a GitLab merge request.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from bot import diff as diffs
@@ -53,43 +54,58 @@ def options_from(
 
 
 @dataclass(frozen=True)
+class LoadedFile:
+    """One changed manifest file with both sides parsed (an absent side is an empty ManifestFile)."""
+
+    change: diffs.FileChange
+    base: ManifestFile
+    head: ManifestFile
+
+
+@dataclass(frozen=True)
 class CheckResult:
     findings: tuple[Finding, ...]
     changes: tuple[diffs.FileChange, ...]  # the manifest files that were checked
     files_checked: int
+    files: tuple[LoadedFile, ...] = field(default=(), repr=False, compare=False)  # bot.fixes edits these
 
 
 def run(changes: Sequence[diffs.FileChange], read: Reader, options: CheckOptions | None = None) -> CheckResult:
     """Check every changed manifest file; a file that cannot be read becomes a finding, never a crash."""
     options = options or CheckOptions()
     selected = [c for c in diffs.only_manifests(changes) if options.selects(c.path)]
+    files = tuple(load_change(c, read) for c in selected)
+    return CheckResult(judge(files, options), tuple(selected), len(selected), files)
+
+
+def load_change(change: diffs.FileChange, read: Reader) -> LoadedFile:
+    """Both sides of a change, parsed (the base only for Jobs: its validity is not this change's business)."""
+    base = _load(change.old_path, "base", read, jobs_only=True) if change.old_path else ManifestFile("")
+    head = _load(change.new_path, "head", read) if change.new_path else ManifestFile("")
+    return LoadedFile(change, base, head)
+
+
+def judge(files: Sequence[LoadedFile], options: CheckOptions) -> tuple[Finding, ...]:
+    """The sorted findings of parsed files: `run` after reading (bot.fixes re-judges edited documents)."""
     findings: list[Finding] = []
     sides: list[FileSides] = []
     head_texts: dict[str, str] = {}
-    for change in selected:
-        base = _load(change.old_path, "base", read, jobs_only=True) if change.old_path else ManifestFile("")
-        head = _load(change.new_path, "head", read) if change.new_path else ManifestFile("")
-        findings.extend(f for f in (_invalid(p, options) for p in head.problems) if f is not None)
-        sides.append(FileSides(change.old_path, change.new_path, base.manifests, head.manifests))
-        if head.manifests:
-            head_texts[head.path] = head.text
+    for file in files:
+        findings.extend(f for f in (_invalid(p, options) for p in file.head.problems) if f is not None)
+        sides.append(FileSides(file.change.old_path, file.change.new_path, file.base.manifests, file.head.manifests))
+        if file.head.manifests:
+            head_texts[file.head.path] = file.head.text
     reviewed: dict[str, list[Manifest]] = defaultdict(list)
     for job_change in pair(sides):
         findings.extend(_check_job(job_change, options))
         if job_change.head is not None and job_change.touched:
             reviewed[job_change.head.manifest.path].append(job_change.head.manifest)
     unique = {(f.rule, f.fingerprint): f for f in findings}  # one object can sit in a List and a file twice
-    kept = ignores.apply(list(unique.values()), head_texts, reviewed)
-    final = [c for c in (_configured(f, options) for f in kept) if c is not None]
-    return CheckResult(tuple(sorted(final, key=Finding.sort_key)), tuple(selected), len(selected))
+    return ignores.apply(list(unique.values()), head_texts, reviewed, functools.partial(_severity, options))
 
 
-def _configured(finding: Finding, options: CheckOptions) -> Finding | None:
-    """The configured severity of the findings `ignores` adds (the rules' own use it already)."""
-    if finding.rule not in (ignores.IGNORE_WITHOUT_REASON, ignores.IGNORE_UNUSED):
-        return finding
-    severity = options.config.setting(finding.rule, finding.location.path).severity
-    return None if severity is None else replace(finding, severity=severity)
+def _severity(options: CheckOptions, rule_id: str, path: str) -> Severity | None:
+    return options.config.setting(rule_id, path).severity
 
 
 def _load(path: str, side: Side, read: Reader, jobs_only: bool = False) -> ManifestFile:

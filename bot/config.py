@@ -11,7 +11,6 @@ so `rule-id: off` means off. YAML still reads an unquoted `1.30` as the number 1
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -32,6 +31,7 @@ from bot.errors import ConfigError
 from bot.findings import Severity
 from bot.immutability import DEFAULT_KUBERNETES_VERSION, NEWEST_SUPPORTED, OLDEST_SUPPORTED, KubeVersion
 from bot.rules import RULES, RULES_BY_ID
+from bot.suggest import did_you_mean, hint
 
 if TYPE_CHECKING:  # imported when a file is validated: a run without a config file does not pay for it
     import jsonschema
@@ -95,11 +95,11 @@ class Config:
         The severity is replaced at each step; options are merged key by key, so an override that only
         changes a severity keeps the options set above it. KeyError for a rule id jobguard does not know.
         """
-        result = RuleSetting(_default_severities()[rule_id], MappingProxyType({}))
-        layers = [self.rules, *(o.rules for o in self.overrides if rule_id in o.rules and o.matches(path))]
-        for layer in layers:
-            if rule_id in layer:
-                top = layer[rule_id]
+        tops = [self.rules.get(rule_id)]
+        tops += [top for o in self.overrides if (top := o.rules.get(rule_id)) is not None and o.matches(path)]
+        result = RuleSetting(RULES_BY_ID[rule_id].severity)
+        for top in tops:
+            if top is not None:
                 result = RuleSetting(top.severity, MappingProxyType({**result.options, **top.options}))
         return result
 
@@ -120,12 +120,8 @@ def _spec(patterns: tuple[str, ...]) -> pathspec.PathSpec[Any]:
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
-def _default_severities() -> dict[str, Severity]:
-    """Every rule id a config may name, with its default severity (the ignore rules until they are registered)."""
-    known = {rule.id: rule.severity for rule in RULES}
-    for rule_id, severity in ignores.RULE_SEVERITIES.items():
-        known.setdefault(rule_id, severity)
-    return known
+DEFAULT_SEVERITIES: Mapping[str, Severity] = MappingProxyType({rule.id: rule.severity for rule in RULES})
+"""Every rule id a config may name, with its default severity, in registry order."""
 
 
 # --------------------------------------------------------------------------------------------------- public API
@@ -452,10 +448,10 @@ def _check_version(value: Mapping[str, Any], doc: _Doc) -> None:
 
 def _check_rules(path: Key, rules: Mapping[str, Any], doc: _Doc) -> None:
     """Rule ids and options against this release's registry (a static schema cannot know them)."""
-    known = _default_severities()
+    known = DEFAULT_SEVERITIES
     for rule_id, setting in rules.items():
         if rule_id not in known:
-            doc.add(doc.key_pos((*path, rule_id)), f"unknown rule {rule_id!r}{_hint(rule_id, known, 'rules')}")
+            doc.add(doc.key_pos((*path, rule_id)), f"unknown rule {rule_id!r}{hint(rule_id, known, 'rules')}")
             continue
         if not isinstance(setting, dict):
             continue
@@ -465,8 +461,8 @@ def _check_rules(path: Key, rules: Mapping[str, Any], doc: _Doc) -> None:
             if option == "severity":
                 continue
             if option not in options:
-                hint = _hint(option, options, "options") if options else " (it has no options)"
-                doc.add(doc.key_pos(option_path), f"unknown option {option!r} for rule {rule_id!r}{hint}")
+                advice = hint(option, options, "options") if options else " (it has no options)"
+                doc.add(doc.key_pos(option_path), f"unknown option {option!r} for rule {rule_id!r}{advice}")
                 continue
             for error in _validator_class()(options[option]).iter_errors(option_value):
                 _translate(error, doc, option_path)
@@ -507,7 +503,7 @@ def _translate(error: jsonschema.ValidationError, doc: _Doc, base: Key) -> None:
         where = f" in {name}" if path else ""
         for key in instance:
             if key not in known:
-                doc.add(doc.key_pos((*path, key)), f"unknown key {key!r}{where}{_hint(key, known, 'keys')}")
+                doc.add(doc.key_pos((*path, key)), f"unknown key {key!r}{where}{hint(key, known, 'keys')}")
     elif kind == "anyOf" and subschema == schema()["$defs"]["rule"]:
         if isinstance(instance, dict):  # the mapping form: report what is wrong inside it
             for sub in error.context or ():
@@ -515,17 +511,17 @@ def _translate(error: jsonschema.ValidationError, doc: _Doc, base: Key) -> None:
                     _translate(sub, doc, base)
         else:
             message = f"{name} must be {_either(SEVERITIES)} (or a mapping with a severity), got {_shown(instance)}"
-            doc.add(doc.value_pos(path), message + _did_you_mean(instance, SEVERITIES))
+            doc.add(doc.value_pos(path), message + did_you_mean(instance, SEVERITIES))
     elif kind == "enum" and len(path) == 3 and path[:2] == ("fix", "prefer"):
         strategies = list(expected)
         doc.add(
             doc.value_pos(path),
-            f"unknown fix strategy {_shown(instance)} in fix.prefer{_hint(instance, strategies, 'strategies')}",
+            f"unknown fix strategy {_shown(instance)} in fix.prefer{hint(instance, strategies, 'strategies')}",
         )
     elif kind == "enum":
         doc.add(
             doc.value_pos(path),
-            f"{name} must be {_either(expected)}, got {_shown(instance)}" + _did_you_mean(instance, expected),
+            f"{name} must be {_either(expected)}, got {_shown(instance)}" + did_you_mean(instance, expected),
         )
     elif kind == "type":
         doc.add(doc.value_pos(path), _type_message(name, subschema, instance))
@@ -604,24 +600,6 @@ def _shown(value: object) -> str:
 def _either(choices: Sequence[object]) -> str:
     words = [str(c) for c in choices]
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
-
-
-def _did_you_mean(word: object, choices: Sequence[object]) -> str:
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _hint(word: object, choices: Sequence[str] | Mapping[str, object], what: str) -> str:
-    """A did-you-mean, else where to find the valid names (never a silent "unknown")."""
-    names = list(choices)
-    close = _did_you_mean(word, names)
-    if close:
-        return close
-    if what == "rules":
-        return " (`jobguard rules` lists them)"
-    return f" (expected one of: {', '.join(names)})"
 
 
 # --------------------------------------------------------------------------------------------------- building
@@ -723,7 +701,7 @@ def init_text() -> str:
         lines.extend(_comment(sub["description"], ""))
         if key == "rules":
             lines.append("rules:")
-            for rule_id, severity in _default_severities().items():
+            for rule_id, severity in DEFAULT_SEVERITIES.items():
                 lines.extend(_comment(_summary(rule_id), "  "))
                 lines.append(f"  {rule_id}: {severity.value}")
         elif key == "overrides":
@@ -744,8 +722,7 @@ def init_text() -> str:
 
 
 def _summary(rule_id: str) -> str:
-    rule = RULES_BY_ID.get(rule_id)
-    return rule.summary if rule is not None else ignores.SUMMARIES[rule_id]
+    return RULES_BY_ID[rule_id].summary
 
 
 def _type_cell(sub: Mapping[str, Any]) -> str:

@@ -128,22 +128,54 @@ def _hunk(h: object) -> Hunk:
     )
 
 
-def unified(path_old: str | None, path_new: str | None, old: str, new: str) -> str:
-    """A git-style unified diff of two texts (3 lines of context), for trees that are not git revisions."""
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
-    head = f"diff --git a/{path_old or path_new} b/{path_new or path_old}\n"
-    if path_old is None:
-        head += "new file mode 100644\n"
-    elif path_new is None:
-        head += "deleted file mode 100644\n"
-    body = "".join(
-        _terminated(line)
-        for line in difflib.unified_diff(
-            a, b, f"a/{path_old}" if path_old else "/dev/null", f"b/{path_new}" if path_new else "/dev/null"
+def split_lines(text: str) -> list[str]:
+    """Lines split on LF only, each keeping its ending (CRLF keeps its CR): how git, unidiff and the platforms
+    count lines (str.splitlines() would also break at CR, U+2028 and others)."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    return [*lines, parts[-1]] if parts[-1] else lines
+
+
+def unified(
+    path_old: str | None,
+    path_new: str | None,
+    old: str,
+    new: str,
+    *,
+    git_header: bool = True,
+    first_line: int = 1,
+) -> str:
+    """A git-style unified diff of two texts (3 lines of context), for trees that are not git revisions.
+
+    Without `git_header` it starts at `--- a/PATH` (a fix's diff, for `patch -p1`). `first_line` > 1: the texts
+    are excerpts of two files that are the same above them, from that line on (a fix diffs only its edit and
+    the context around it, not the whole file).
+    """
+    a, b = split_lines(old), split_lines(new)
+    skip = first_line - 1
+
+    def span(start: int, stop: int) -> str:  # difflib's `-start,length` (an empty range names the line before)
+        return f"{skip + start + 1}" if stop - start == 1 else f"{skip + start + (stop > start)},{stop - start}"
+
+    lines = [f"--- a/{path_old}\n" if path_old else "--- /dev/null\n"]
+    lines.append(f"+++ b/{path_new}\n" if path_new else "+++ /dev/null\n")
+    for group in difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(3):
+        (_, a_start, _, b_start, _), (_, _, a_stop, _, b_stop) = group[0], group[-1]
+        lines.append(f"@@ -{span(a_start, a_stop)} +{span(b_start, b_stop)} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [" " + line for line in a[i1:i2]]
+            else:
+                lines += ["-" + line for line in a[i1:i2]]
+                lines += ["+" + line for line in b[j1:j2]]
+    if len(lines) == 2:
+        return ""
+    if git_header:
+        mode = (
+            "new file mode 100644\n" if path_old is None else "deleted file mode 100644\n" if path_new is None else ""
         )
-    )
-    return head + body if body else ""
+        lines.insert(0, f"diff --git a/{path_old or path_new} b/{path_new or path_old}\n{mode}")
+    return "".join(_terminated(line) for line in lines)
 
 
 def _terminated(line: str) -> str:
@@ -152,3 +184,26 @@ def _terminated(line: str) -> str:
 
 def only_manifests(changes: Iterable[FileChange]) -> list[FileChange]:
     return [c for c in changes if not c.binary and (is_manifest(c.new_path) or is_manifest(c.old_path))]
+
+
+def parse_patch(old_path: str | None, new_path: str | None, patch: str) -> FileChange | None:
+    """One file's hunks as the APIs give them, without the `---`/`+++` header (GitHub's `patch`, GitLab's
+    `diff`, gitlab-org/gitlab#270960): the header is added back so they parse like git's own output."""
+    header = f"--- {'a/' + old_path if old_path else '/dev/null'}\n+++ {'b/' + new_path if new_path else '/dev/null'}\n"
+    parsed = parse(header + patch + ("" if patch.endswith("\n") else "\n"))
+    return parsed[0] if parsed else None
+
+
+def between(old_path: str | None, new_path: str | None, old: bytes | None, new: bytes | None) -> FileChange | None:
+    """The change from `old` to `new` bytes (None: the file does not exist on that side), git-style with 3 lines
+    of context, for sides that are not two git revisions; None when the two are the same."""
+    if old == new:
+        return None
+    text = unified(
+        old_path if old is not None else None,
+        new_path if new is not None else None,
+        (old or b"").decode("utf-8", "replace"),
+        (new or b"").decode("utf-8", "replace"),
+    )
+    parsed = parse(text) if text else []
+    return parsed[0] if parsed else None

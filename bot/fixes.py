@@ -6,14 +6,17 @@ from PyYAML's composer (exact character indexes of every key, scalar and flow co
 into the original text, and the result is checked three ways before anyone sees it: it parses to exactly the
 objects the intent describes, it keeps every comment, and the engine no longer reports the finding and reports
 nothing new at warning or error (argocd-hooks.md §7: a fix that does not work is worse than none).
+
+The files come parsed from the engine (`CheckResult.files`): each `Manifest` knows its document's character
+range, so only the target's document is composed again while editing and checking.
 """
 
 from __future__ import annotations
 
 import bisect
 import copy
-import difflib
 import functools
+import itertools
 import json
 import logging
 import re
@@ -26,14 +29,15 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot import check as engine
-from bot import hooks
-from bot.diff import FileChange
+from bot import diff as diffs
+from bot import hooks, ignores
+from bot.diff import FileChange, split_lines
 from bot.findings import AnnotationEdit, Finding, Fix, FixIntent, Placement, Severity, TextEdit
-from bot.jobs import job_doc
-from bot.manifests import Manifest, load
+from bot.jobs import Identity, job_doc
+from bot.manifests import Manifest, ManifestFile, comments_with_lines, document_range, load
 
 if TYPE_CHECKING:
-    from bot.check import CheckOptions, Reader, Side
+    from bot.check import CheckOptions, LoadedFile, Reader, Side
 
 try:  # libyaml gives the same marks (character indexes) as the pure parser, many times faster
     from yaml import CSafeLoader as _Loader
@@ -48,12 +52,13 @@ GITLAB_MAX_OFFSET = 100
 DEFAULT_INDENT = 2
 ANNOTATIONS_AFTER = ("name", "generateName", "namespace", "labels")
 """A new `annotations:` goes right after the last of these metadata keys (where readers look for it)."""
+CONTEXT_LINES = 3
+"""Lines of context around a fix's edit in its diff (git's default)."""
 
 _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 _QUOTES = ("'", '"')
 _INDEX = re.compile(r"^(\d+)(?:\.items\[(\d+)\])?$")
-_COMMENT_START = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
 
 Splice = tuple[int, int, str]
 
@@ -63,14 +68,7 @@ class NoFix(Exception):
 
 
 # --------------------------------------------------------------------------------------------------------
-# Lines and edits
-
-
-def lines_of(text: str) -> list[str]:
-    """Lines split on LF only, each keeping its ending (CRLF keeps its CR): how git and the platforms count."""
-    parts = text.split("\n")
-    lines = [p + "\n" for p in parts[:-1]]
-    return [*lines, parts[-1]] if parts[-1] else lines
+# Lines and edits (lines end at LF, as git and the platforms count them: bot.diff.split_lines)
 
 
 def newline_of(text: str) -> str:
@@ -81,21 +79,21 @@ def newline_of(text: str) -> str:
 
 def apply(text: str, edit: TextEdit) -> str:
     """Replace (or, with `end_line == start_line - 1`, insert before) the edit's lines."""
-    lines = lines_of(text)
+    lines = split_lines(text)
     if not 1 <= edit.start_line <= len(lines) + 1 or not edit.start_line - 1 <= edit.end_line <= len(lines):
         raise ValueError(f"edit lines {edit.start_line}..{edit.end_line} outside a {len(lines)}-line text")
     return "".join(lines[: edit.start_line - 1]) + edit.new_text + "".join(lines[edit.end_line :])
 
 
 def edit_between(before: str, after: str) -> TextEdit | None:
-    """The smallest line range whose replacement turns `before` into `after` (None if equal).
+    """The smallest line range whose replacement turns `before` into `after` (None if equal)."""
+    return None if before == after else _edit(split_lines(before), split_lines(after))
 
-    A pure insertion is widened to the line before it (or after, at the top of the file): a suggestion can only
-    replace lines, so it repeats that line (review-apis.md B5), and the edit then maps 1:1 onto a suggestion.
-    """
-    if before == after:
-        return None
-    a, b = lines_of(before), lines_of(after)
+
+def _edit(a: Sequence[str], b: Sequence[str]) -> TextEdit:
+    """`edit_between` on lines. A pure insertion is widened to the line before it (or after, at the top of the
+    file): a suggestion can only replace lines, so it repeats that line (review-apis.md B5), and every edit then
+    maps 1:1 onto a suggestion."""
     prefix = 0
     while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
         prefix += 1
@@ -111,41 +109,28 @@ def edit_between(before: str, after: str) -> TextEdit | None:
     return TextEdit(start, end, new_text)
 
 
-def unified_diff(path: str, before: str, after: str) -> str:
-    """`--- a/PATH` / `+++ b/PATH` unified diff (3 lines of context) that `patch -p1` applies."""
-    out = []
-    for line in difflib.unified_diff(lines_of(before), lines_of(after), f"a/{path}", f"b/{path}"):
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
+def _diff(path: str, lines: Sequence[str], edit: TextEdit) -> str:
+    """The edit as a `--- a/PATH` / `+++ b/PATH` unified diff that `patch -p1` applies: only the edited lines
+    and their context go through difflib, never the whole file."""
+    first = max(edit.start_line - CONTEXT_LINES, 1)
+    above = "".join(lines[first - 1 : edit.start_line - 1])
+    below = "".join(lines[edit.end_line : edit.end_line + CONTEXT_LINES])
+    old = above + "".join(lines[edit.start_line - 1 : edit.end_line]) + below
+    return diffs.unified(path, path, old, above + edit.new_text + below, git_header=False, first_line=first)
 
 
-def suggestion(edit: TextEdit, head_text: str) -> tuple[int, int, str]:
-    """(start_line, end_line, replacement) of the suggestion block for an edit (B5: insertions repeat a line)."""
-    if edit.end_line >= edit.start_line:
-        return edit.start_line, edit.end_line, edit.new_text
-    lines = lines_of(head_text)
-    if edit.start_line > 1:
-        k = edit.start_line - 1
-        return k, k, lines[k - 1] + edit.new_text
-    return 1, 1, edit.new_text + lines[0]
-
-
-def place(edit: TextEdit, change: FileChange | None, head_text: str) -> Placement:
+def place(edit: TextEdit, change: FileChange | None, line_count: int) -> Placement:
     """Where the edit can be a one-click suggestion: GitHub needs the whole range in one hunk (B3/B5), GitLab an
-    anchor on a diff line inside the range with at most 100 lines above and below it (C5)."""
-    if change is None:
-        return Placement()
-    start, end, _ = suggestion(edit, head_text)
-    if not 1 <= start <= end <= len(lines_of(head_text)):
+    anchor on a diff line inside the range with at most 100 lines above and below it (C5). A suggestion replaces
+    lines, so an insertion (which `edit_between` never makes) has none."""
+    start, end = edit.start_line, edit.end_line
+    if change is None or not 1 <= start <= end <= line_count:
         return Placement()
     github = (start, end) if change.hunk_containing(start, end) is not None else None
-    gitlab = None
-    added = sorted(n for h in change.hunks for n in h.added if start <= n <= end)
+    added = sorted(n for n in change.added_lines if start <= n <= end)
     context = sorted(n for h in change.hunks for n in h.context if start <= n <= end)
-    for anchor in [*added, *context]:
-        if anchor - start <= GITLAB_MAX_OFFSET and end - anchor <= GITLAB_MAX_OFFSET:
-            gitlab = (anchor, anchor - start, end - anchor)
-            break
+    anchors = [a for a in [*added, *context] if a - start <= GITLAB_MAX_OFFSET and end - a <= GITLAB_MAX_OFFSET]
+    gitlab = (anchors[0], anchors[0] - start, end - anchors[0]) if anchors else None
     return Placement(github=github, gitlab=gitlab)
 
 
@@ -153,38 +138,42 @@ def place(edit: TextEdit, change: FileChange | None, head_text: str) -> Placemen
 # Positions in the text
 
 
-@functools.lru_cache(maxsize=8)
-def _windows(text: str) -> tuple[tuple[int, int], ...]:
-    """Each document's character range [lo, hi): from the start of its root node's line to the root's end.
+@dataclass(frozen=True)
+class _Window:
+    """The target object's document, [lo, hi) in the text without BOM (`Manifest.document`), and its item
+    number when the document is a `kind: List`."""
 
-    Only the target's document is parsed again while editing and checking: files with hundreds of documents
-    (release manifests) would otherwise be parsed a dozen times per fix.
-    """
+    lo: int
+    hi: int
+    item: int | None
+
+
+def _parse_index(index: str) -> tuple[int, int | None]:
+    """(document number, List item or None) of a manifest index (`bot.manifests`: `N` or `N.items[i]`)."""
+    match = _INDEX.match(index)
+    if match is None:
+        raise NoFix(f"bad manifest index {index!r}")
+    return int(match.group(1)), None if match.group(2) is None else int(match.group(2))
+
+
+@functools.lru_cache(maxsize=8)
+def _document_ranges(text: str) -> tuple[tuple[int, int], ...]:
+    """Every document's `Manifest.document` range, for a text that does not come from the engine."""
     try:
-        roots = list(yaml.compose_all(text, Loader=_Loader))
+        return tuple(document_range(text, root) for root in yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         raise NoFix(f"the file is not valid YAML: {exc}") from None
-    windows = []
-    for root in roots:
-        start = root.start_mark.index
-        windows.append((text.rfind("\n", 0, start) + 1, max(start, root.end_mark.index)))
-    return tuple(windows)
-
-
-def _window_text(text: str, lo: int, hi: int) -> str:
-    """One document's text at its own character indexes: blank lines stand in for what comes before it."""
-    return "\n" * lo + text[lo:hi]
 
 
 class _Source:
     """One parse of one document of the text (without BOM): its node tree, with marks that are indexes into
     the whole text, plus line/column arithmetic on LF lines."""
 
-    def __init__(self, text: str, lo: int, hi: int) -> None:
+    def __init__(self, text: str, window: _Window) -> None:
         self.text = text
         self.newline = newline_of(text)
-        try:
-            roots = list(yaml.compose_all(_window_text(text, lo, hi), Loader=_Loader))
+        try:  # blank lines stand in for what comes before the document, so marks index the whole text
+            roots = list(yaml.compose_all("\n" * window.lo + text[window.lo : window.hi], Loader=_Loader))
         except yaml.YAMLError as exc:
             raise NoFix(f"the document is not valid YAML: {exc}") from None
         if len(roots) != 1:
@@ -243,19 +232,15 @@ class _Source:
             return self.content_end(last)
         return int(node.end_mark.index)
 
-    def obj(self, index: str) -> MappingNode:
-        """The object at a manifest index (`bot.manifests`): document `N` or item `N.items[i]` of a List."""
-        match = _INDEX.match(index)
-        if match is None:
-            raise NoFix(f"bad manifest index {index!r}")
+    def obj(self, item: int | None) -> MappingNode:
+        """The target object: the document itself, or item `item` of its `kind: List`."""
         node: Node | None = self.root
-        if match.group(2) is not None:
+        if item is not None:
             items = _entry(node, "items") if isinstance(node, MappingNode) else None
             seq = items[1] if items else None
-            item = int(match.group(2))
             node = seq.value[item] if isinstance(seq, SequenceNode) and item < len(seq.value) else None
         if not isinstance(node, MappingNode):
-            raise NoFix(f"no object at manifest index {index}")
+            raise NoFix("no object at the manifest index")
         self.own(node)
         return node
 
@@ -391,33 +376,31 @@ def _scalar_text(node: ScalarNode) -> str | None:
 # Annotation values (the same function computes the text edit and the expected parse, so they must agree)
 
 
-def _items(raw: str) -> list[str]:
-    return [p.strip() for p in raw.split(",") if p.strip()]
-
-
 def annotation_value(old: str | None, edit: AnnotationEdit) -> str | None:
     """The annotation's new value, or None when it already says what the edit wants.
 
     csv-append keeps the user's items and separator style and adds only what is missing (argocd-hooks.md §7.D:
-    never a second key); csv-replace-item swaps one mistyped item in place.
+    never a second key); csv-replace-item swaps one mistyped item in place. Items are read as the controllers
+    read them (bot.hooks.csv_items).
     """
     if edit.mode == "set":
         return None if old == edit.value else edit.value
+    items = hooks.csv_items(old)
     if edit.mode == "csv-append":
-        if old is None or not _items(old):
+        if old is None or not items:
             return edit.value
-        missing = [item for item in _items(edit.value) if item not in _items(old)]
+        missing = [item for item in hooks.csv_items(edit.value) if item not in items]
         if not missing:
             return None
         joiner = ", " if ", " in old else ","
         kept = old.rstrip().rstrip(",").rstrip()
         return kept + joiner + joiner.join(missing)
     if edit.mode == "csv-replace-item":
-        if old is None or not _items(old):
+        if old is None or not items:
             return edit.value
-        if (edit.replaces or "") not in _items(old):
+        if (edit.replaces or "") not in items:
             raise NoFix(f"{edit.replaces!r} is not an item of {old!r}")
-        done = edit.value in _items(old)  # then the mistyped item only goes away
+        done = edit.value in items  # then the mistyped item only goes away
         parts = []
         for part in old.split(","):
             if part.strip() != edit.replaces:
@@ -447,16 +430,21 @@ def _replace_scalar(src: _Source, node: ScalarNode, value: str, flow: bool, styl
 
 
 def _annotation_step(edit: AnnotationEdit) -> Step:
+    fresh = annotation_value(None, edit)  # the value of an annotation that is not there yet
+    if fresh is None:  # pragma: no cover - every mode writes its value into an absent annotation
+        raise NoFix(f"annotation edit {edit} writes nothing")
+
     def step(src: _Source, obj: MappingNode, style: _Style) -> list[Splice]:
         _, meta = _mapping(obj, "metadata")
         src.own(meta)
         found = _entry(meta, "annotations")
         if found is None:
-            return _create_annotations(src, meta, edit, style)
+            return _create_annotations(src, meta, edit.key, fresh, style)
         key, block = found
         src.own(block)
         if isinstance(block, ScalarNode) and block.tag == _NULL:
-            return _fill_annotations(src, key, block, edit, style, flow=bool(meta.flow_style))
+            flow = bool(meta.flow_style)
+            return _fill_annotations(src, key, block, _pair(edit.key, fresh, flow, style), style, flow=flow)
         if not isinstance(block, MappingNode):
             raise NoFix("`annotations:` is not a mapping")
         entry = _entry(block, edit.key)
@@ -467,12 +455,10 @@ def _annotation_step(edit: AnnotationEdit) -> Step:
             src.own(entry[1])
             new = annotation_value(_scalar_text(entry[1]), edit)
             return [] if new is None else [_replace_scalar(src, entry[1], new, flow, style)]
-        new = annotation_value(None, edit)
-        assert new is not None
         keys = [k for k, _ in block.value]
         pair = _pair(
             edit.key,
-            new,
+            fresh,
             flow,
             style,
             key_quote=_habit(keys, flow),
@@ -495,7 +481,7 @@ def _pair(
     return f"{style.scalar(key, flow, key_quote)}: {style.scalar(value, flow, value_quote)}"
 
 
-def _create_annotations(src: _Source, meta: MappingNode, edit: AnnotationEdit, style: _Style) -> list[Splice]:
+def _create_annotations(src: _Source, meta: MappingNode, key: str, value: str, style: _Style) -> list[Splice]:
     """`annotations:` right after name/namespace/labels, in the style of `metadata` itself."""
     entries = _entries(meta)
     if not entries:
@@ -505,13 +491,11 @@ def _create_annotations(src: _Source, meta: MappingNode, edit: AnnotationEdit, s
         default=len(entries) - 1,
     )
     anchor = src.content_end(entries[after][1])
-    new = annotation_value(None, edit)
-    assert new is not None
     flow = bool(meta.flow_style)
     key_quote = _habit([k for k, _ in entries], flow)  # metadata's own habits, e.g. `"name": 'x'`
     value_quote = _habit([v for _, v in entries if isinstance(v, ScalarNode)], flow)
     block = style.scalar("annotations", flow, key_quote)
-    pair = _pair(edit.key, new, flow, style, key_quote=key_quote, value_quote=value_quote)
+    pair = _pair(key, value, flow, style, key_quote=key_quote, value_quote=value_quote)
     if flow:
         return [(anchor, anchor, f", {block}: {{{pair}}}")]
     indent = src.column(entries[0][0].start_mark.index)
@@ -520,24 +504,20 @@ def _create_annotations(src: _Source, meta: MappingNode, edit: AnnotationEdit, s
 
 
 def _fill_annotations(
-    src: _Source, key: ScalarNode, null: ScalarNode, edit: AnnotationEdit, style: _Style, *, flow: bool
+    src: _Source, key: ScalarNode, null: ScalarNode, pair: str, style: _Style, *, flow: bool
 ) -> list[Splice]:
     """`annotations:` with no value (or `~`): give it a block mapping, keeping a comment on the key's line;
-    inside a flow `metadata: {...}` a flow mapping in place of the null."""
-    new = annotation_value(None, edit)
-    assert new is not None
+    inside a flow `metadata: {...}` a flow mapping in place of the null (`pair` is written for the style)."""
     splices: list[Splice] = []
     start, end = null.start_mark.index, null.end_mark.index
     if flow:
-        return [(start, end, ("" if end > start else " ") + f"{{{_pair(edit.key, new, True, style)}}}")]
+        return [(start, end, ("" if end > start else " ") + f"{{{pair}}}")]
     if end > start:  # `annotations: ~` / `null`: drop the null and the spaces before it
         if src.text[key.end_mark.index] != ":":
             raise NoFix("unusual spacing around `annotations:`")
         splices.append((key.end_mark.index + 1, end, ""))
     indent = src.column(key.start_mark.index) + style.step
-    splices.append(
-        src.insert_lines(src.after_line(key.end_mark.index), [" " * indent + _pair(edit.key, new, False, style)])
-    )
+    splices.append(src.insert_lines(src.after_line(key.end_mark.index), [" " * indent + pair]))
     return splices
 
 
@@ -605,60 +585,30 @@ def fixed_text(intent: FixIntent, head_text: str, manifest_index: str) -> str:
 
     Raises NoFix with the reason when the intent cannot be applied safely or changes nothing.
     """
-    bom = head_text.startswith(BOM)
-    text = head_text[1:] if bom else head_text
-    lo, hi = _window(text, manifest_index)
+    text = head_text.removeprefix(BOM)
+    number, item = _parse_index(manifest_index)
+    ranges = _document_ranges(text)
+    if number >= len(ranges):
+        raise NoFix(f"no document for manifest index {manifest_index!r}")
+    bom = BOM if head_text.startswith(BOM) else ""
+    return bom + _edited(intent, text, _Window(*ranges[number], item))
+
+
+def _edited(intent: FixIntent, text: str, window: _Window) -> str:
+    """`fixed_text` on the text without BOM, for an object whose document is already known."""
+    new, hi = text, window.hi
     for step in _steps(intent):
-        src = _Source(text, lo, hi)
-        obj = src.obj(manifest_index)
+        src = _Source(new, replace(window, hi=hi))
+        obj = src.obj(window.item)
         splices = step(src, obj, _style(src, obj))
-        if any(not lo <= start <= end <= hi for start, end, _ in splices):
+        if any(not window.lo <= start <= end <= hi for start, end, _ in splices):
             raise NoFix("the edit would reach outside the object's document")
-        text = _splice(text, splices)
-        hi += sum(len(new) - (end - start) for start, end, new in splices)
-    new = BOM + text if bom else text
-    if new == head_text:
+        new = _splice(new, splices)
+        hi += sum(len(added) - (end - start) for start, end, added in splices)
+    if new == text:
         raise NoFix("the object already has what the fix adds")
-    check_text(head_text, new, manifest_index, intent)
+    _check_text(text, new, window, intent)
     return new
-
-
-def edit_for(intent: FixIntent, head_text: str, manifest_index: str) -> TextEdit | None:
-    """The minimal line edit for one intent on one object of the head text (None: not safely possible)."""
-    try:
-        return edit_between(head_text, fixed_text(intent, head_text, manifest_index))
-    except NoFix as exc:
-        log.info("fix %s not built: %s", intent.strategy, exc)
-        return None
-
-
-@functools.lru_cache(maxsize=8)
-def _manifests(path: str, text: str, jobs_only: bool = False) -> tuple[Manifest, ...]:
-    return load(path, text.encode("utf-8"), jobs_only=jobs_only).manifests
-
-
-def manifest_index(finding: Finding, head_text: str) -> str | None:
-    """Which object of the head file a finding is about: same identity, preferring the one at its line."""
-    if finding.object is None:
-        return None
-    matches = [m for m in _manifests(finding.location.path, head_text) if job_doc(m).ref == finding.object]
-    at_line = [m for m in matches if m.start_line <= finding.location.line <= m.end_line]
-    chosen = at_line or matches
-    return chosen[0].index if chosen else None
-
-
-def build(finding: Finding, head_text: str, intent: FixIntent | None = None) -> tuple[TextEdit | None, str]:
-    """(edit, "") for one intent of a finding (its first by default), or (None, why not)."""
-    intent = intent or (finding.intents[0] if finding.intents else None)
-    if intent is None:
-        return None, "the finding proposes no fix"
-    index = manifest_index(finding, head_text)
-    if index is None:
-        return None, f"object {finding.object} not found in {finding.location.path}"
-    try:
-        return edit_between(head_text, fixed_text(intent, head_text, index)), ""
-    except NoFix as exc:
-        return None, str(exc)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -666,54 +616,27 @@ def build(finding: Finding, head_text: str, intent: FixIntent | None = None) -> 
 
 
 @functools.lru_cache(maxsize=8)
-def comments(text: str) -> tuple[str, ...]:
-    """Every comment of a YAML text, in order: a `#` outside all tokens, at a line start or after a blank."""
-    body = text.removeprefix(BOM)
-    starts: list[int] = []
-    ends: list[int] = []
+def _comments(text: str) -> tuple[str, ...]:
     try:
-        for token in yaml.scan(body, Loader=_Loader):
-            if token.end_mark.index > token.start_mark.index:
-                starts.append(token.start_mark.index)
-                ends.append(token.end_mark.index)
+        return tuple(comment for _, comment in comments_with_lines(text))
     except yaml.YAMLError as exc:
         raise NoFix(f"not valid YAML: {exc}") from None
-    found = []
-    done = 0  # end of the last comment found: a `#` inside a comment starts none
-    for match in _COMMENT_START.finditer(body):
-        at = match.start()
-        i = bisect.bisect_right(starts, at) - 1
-        if at >= done and (i < 0 or ends[i] <= at):
-            end = body.find("\n", at)
-            done = len(body) if end < 0 else end
-            found.append(body[at:done].rstrip("\r"))
-    return tuple(found)
 
 
 @functools.lru_cache(maxsize=8)
 def _documents(text: str) -> tuple[Any, ...]:
     try:
-        return tuple(yaml.load_all(text.removeprefix(BOM), Loader=_Loader))
+        return tuple(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         raise NoFix(f"not valid YAML: {exc}") from None
 
 
-def _target(docs: list[Any], index: str) -> tuple[Any, Any]:
-    """(container, key) of the object at a manifest index inside `yaml.safe_load_all` output."""
-    match = _INDEX.match(index)
-    assert match is not None
-    number = int(match.group(1))
-    if match.group(2) is None:
-        return docs, number
-    return docs[number]["items"], int(match.group(2))
-
-
-def expected(docs: list[Any], index: str, intent: FixIntent) -> list[Any]:
-    """What the documents must parse to after the fix: only the target object changes, only as intended."""
-    result = copy.deepcopy(docs)
-    container, key = _target(result, index)
-    obj = copy.deepcopy(container[key])  # a copy of its own: aliases must not carry the change elsewhere
-    container[key] = obj
+def expected(document: Any, item: int | None, intent: FixIntent) -> Any:
+    """What the target's document must parse to after the fix: only the target object changes, only as intended."""
+    result = copy.deepcopy(document)
+    obj = result
+    if item is not None:
+        obj = result["items"][item] = copy.deepcopy(result["items"][item])  # aliases must not carry the change
     meta = obj["metadata"]
     if intent.name_to_generate_name:
         name = meta.pop("name")
@@ -730,128 +653,154 @@ def expected(docs: list[Any], index: str, intent: FixIntent) -> list[Any]:
     return result
 
 
-def check_text(head_text: str, new_text: str, manifest_index: str, intent: FixIntent) -> None:
-    """Raise NoFix unless the new text parses to exactly the intended objects and keeps every comment.
+def _check_text(head: str, new: str, window: _Window, intent: FixIntent) -> None:
+    """Raise NoFix unless the new text (both without BOM) parses to exactly the intended objects and keeps every
+    comment.
 
     Documents are independent in YAML (no anchors across them), so when everything outside the target's
     document is unchanged text, checking that document alone checks the file.
     """
-    head, new = head_text.removeprefix(BOM), new_text.removeprefix(BOM)
-    if head_text.startswith(BOM) != new_text.startswith(BOM):
-        raise NoFix("the edit would add or drop the byte order mark")
-    lo, hi = _window(head, manifest_index)
+    lo, hi = window.lo, window.hi
     new_hi = hi + len(new) - len(head)
     if head[:lo] != new[:lo] or head[hi:] != new[new_hi:]:
         raise NoFix("the edit reaches outside the object's document")
-    before, after = _documents(_window_text(head, lo, hi)), _documents(_window_text(new, lo, new_hi))
+    before, after = _documents(head[lo:hi]), _documents(new[lo:new_hi])
     if len(before) != 1 or len(after) != 1:
         raise NoFix("the edited document does not parse as one document")
-    single = re.sub(r"^\d+", "0", manifest_index)
     try:
-        want = expected(list(before), single, intent)
+        want = expected(before[0], window.item, intent)
     except (KeyError, IndexError, TypeError, AttributeError) as exc:
         raise NoFix(f"cannot model the fix on this object: {exc!r}") from None
-    if list(after) != want:
+    if after[0] != want:
         raise NoFix("the edited file does not parse to the intended objects")
-    if comments(new[lo:new_hi]) != comments(head[lo:hi]):
+    if _comments(new[lo:new_hi]) != _comments(head[lo:hi]):
         raise NoFix("the edit would lose or move a comment")
-
-
-def _window(text: str, manifest_index: str) -> tuple[int, int]:
-    match = _INDEX.match(manifest_index)
-    windows = _windows(text)
-    if match is None or int(match.group(1)) >= len(windows):
-        raise NoFix(f"no document for manifest index {manifest_index!r}")
-    return windows[int(match.group(1))]
 
 
 # --------------------------------------------------------------------------------------------------------
 # Engine verification and attaching
 
 
-def _reduced(text: str, lo: int, hi: int) -> str:
-    """One document of a text with the comment lines right above it, where inline ignores of the whole object
-    sit (bot.ignores). Line numbers shift, which is fine: verification compares findings by rule and object."""
-    while lo > 0:
-        above = text.rfind("\n", 0, lo - 1) + 1
-        if not text[above:lo].strip().startswith("#"):
-            break
-        lo = above
-    return text[lo:hi]
+@dataclass(frozen=True)
+class _Text:
+    """A text (without BOM) split into lines once, with the index each line starts at."""
+
+    text: str
+    lines: list[str]
+    starts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> _Text:
+        lines = split_lines(text)
+        return cls(text, lines, [0, *itertools.accumulate(len(line) for line in lines)])
+
+    def header(self, lo: int) -> int:
+        """Where the comment lines right above the line at `lo` begin: inline ignores of the whole object sit
+        there (`bot.ignores.top_lines`). A `...` ending the document before is left out: no text starts with one."""
+        number = bisect.bisect_right(self.starts, lo)
+        first = min(ignores.top_lines(self.lines, number), default=number)
+        if first < number and self.lines[first - 1].strip().startswith("..."):
+            first += 1
+        return self.starts[first - 1]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """The head object a finding is about, and the base the engine judges its edits against."""
+
+    manifest: Manifest
+    window: _Window
+    header: int  # where its reduced text (its document and the comment lines above it) begins
+    base: ManifestFile  # the base document holding the same Job, else the whole base file
+    base_key: tuple[int, int] | None  # that document's range, None for the whole file
 
 
 @dataclass
 class _FileContext:
-    """One changed file's texts, and the engine's findings before any fix (computed once, reused per fix).
+    """One changed file, parsed once by the engine, and what its verifications share.
 
     The engine is re-run on the target's document alone, paired with the base document of the same identity:
     rules judge one Job's base and head (bot.jobs pairs by identity within a file), so the other documents of a
     large file cannot change the verdict, only the time it takes. A finding the reduced run does not reproduce
-    (a Job moved between files) is verified on the whole change instead.
+    (a Job moved between files) is verified on the whole change instead, with the engine's own findings as the
+    state before the fix.
     """
 
-    change: FileChange
-    raw: str  # the head text as the file holds it (BOM included)
-    head: str  # without BOM
-    base: str | None  # without BOM
-    changes: Sequence[FileChange]
-    read: Reader
+    file: LoadedFile
+    head: _Text
     options: CheckOptions
-    before: dict[tuple[int, int, str | None], tuple[Finding, ...]] = field(default_factory=dict)
-    full: tuple[Finding, ...] | None = None
+    findings: Sequence[Finding]  # the engine's findings on the whole, unedited change
+    whole: Callable[[str], tuple[Finding, ...]]  # the engine on the whole change with another head text
+    before: dict[tuple[tuple[int, int], tuple[int, int] | None], tuple[Finding, ...]] = field(default_factory=dict)
+    bases: dict[tuple[int, int], ManifestFile] = field(default_factory=dict)
 
-    def base_for(self, finding: Finding) -> str | None:
-        """The base document holding the same Job (by identity), or the whole base if that is ambiguous."""
-        if self.base is None or finding.object is None or finding.object.name is None:
-            return self.base
-        path = self.change.old_path or ""
-        identity = (finding.object.group, finding.object.kind, finding.object.namespace, finding.object.name)
-        docs = {m.index.split(".")[0] for m in _manifests(path, self.base, True) if job_doc(m).identity == identity}
-        if len(docs) != 1:
-            return self.base
-        windows = _windows(self.base)
-        number = int(docs.pop())
-        return _reduced(self.base, *windows[number]) if number < len(windows) else self.base
+    @functools.cached_property
+    def raw_lines(self) -> list[str]:
+        """The head's lines as the file holds them (a BOM opens the first): what edits and diffs count."""
+        lines = self.head.lines
+        return [BOM + lines[0], *lines[1:]] if self.file.head.bom and lines else lines
 
-    def run_pair(self, head: str, base: str | None) -> tuple[Finding, ...]:
-        old, new = self.change.old_path, self.change.new_path
-        files = {(old, "base"): base, (new, "head"): head}
+    @functools.cached_property
+    def base_documents(self) -> dict[Identity, list[tuple[int, int]]]:
+        """Identity -> ranges of the base documents holding a Job with it."""
+        found: dict[Identity, list[tuple[int, int]]] = defaultdict(list)
+        for manifest in self.file.base.manifests:
+            identity = job_doc(manifest).identity
+            if identity is not None and manifest.document not in found[identity]:
+                found[identity].append(manifest.document)
+        return found
 
-        def read(path: str, side: Side) -> bytes | None:
-            text = files.get((path, side))
-            return None if text is None else text.encode("utf-8")
+    @functools.cached_property
+    def base_text(self) -> _Text:
+        return _Text.of(self.file.base.text)
 
-        return engine.run([FileChange(old, new, self.change.status)], read, self.options).findings
+    def target(self, finding: Finding) -> _Target:
+        """Which object of the head file a finding is about (same identity, preferring the one at its line)."""
+        ref = finding.object
+        matches = [m for m in self.file.head.manifests if job_doc(m).ref == ref]
+        chosen = [m for m in matches if m.start_line <= finding.location.line <= m.end_line] or matches
+        if ref is None or not chosen:
+            raise NoFix(f"object {ref} not found in the head file")
+        manifest = chosen[0]
+        window = _Window(*manifest.document, _parse_index(manifest.index)[1])
+        docs = self.base_documents.get((ref.group, ref.kind, ref.namespace, ref.name)) if ref.name else None
+        if docs is None or len(docs) != 1:
+            return _Target(manifest, window, self.head.header(window.lo), self.file.base, None)
+        return _Target(manifest, window, self.head.header(window.lo), self.base_document(docs[0]), docs[0])
 
-    def run_full(self, head: str) -> tuple[Finding, ...]:
-        path = self.change.new_path
+    def base_document(self, document: tuple[int, int]) -> ManifestFile:
+        """One base document with the comment lines above it, parsed once."""
+        if document not in self.bases:
+            lo, hi = document
+            text = self.base_text.text[self.base_text.header(lo) : hi]
+            self.bases[document] = load(self.file.base.path, text.encode("utf-8"), jobs_only=True)
+        return self.bases[document]
 
-        def read(p: str, side: Side) -> bytes | None:
-            return head.encode("utf-8") if side == "head" and p == path else self.read(p, side)
-
-        return engine.run(self.changes, read, self.options).findings
+    def judge(self, head_text: str, base: ManifestFile) -> tuple[Finding, ...]:
+        """The engine's findings on this file's change with these texts (the other files left out)."""
+        change = self.file.change
+        head = load(change.new_path or "", head_text.encode("utf-8"))
+        reduced = FileChange(change.old_path, change.new_path, change.status)
+        return engine.judge([engine.LoadedFile(reduced, base, head)], self.options)
 
 
 def _about(f: Finding, g: Finding) -> bool:
     return g.rule == f.rule and g.object == f.object and g.location.path == f.location.path
 
 
-def verify(finding: Finding, manifest_index: str, new_text: str, ctx: _FileContext) -> None:
-    """Raise NoFix unless the engine, re-run on the edited head, no longer reports the finding and reports
-    nothing new at warning or error (disappearing findings, e.g. ttl after a hook conversion, are fine)."""
-    new = new_text.removeprefix(BOM)
-    lo, hi = _window(ctx.head, manifest_index)
-    base = ctx.base_for(finding)
-    key = (lo, hi, base)
+def verify(finding: Finding, target: _Target, new: str, ctx: _FileContext) -> None:
+    """Raise NoFix unless the engine, re-run on the edited head (`new`, without BOM), no longer reports the
+    finding and reports nothing new at warning or error (disappearing findings, e.g. ttl after a hook
+    conversion, are fine)."""
+    hi = target.window.hi
+    key = (target.manifest.document, target.base_key)
     if key not in ctx.before:
-        ctx.before[key] = ctx.run_pair(_reduced(ctx.head, lo, hi), base)
+        ctx.before[key] = ctx.judge(ctx.head.text[target.header : hi], target.base)
     before = ctx.before[key]
     if any(_about(finding, g) for g in before):
-        after = ctx.run_pair(_reduced(new, lo, hi + len(new) - len(ctx.head)), base)
+        after = ctx.judge(new[target.header : hi + len(new) - len(ctx.head.text)], target.base)
     else:
-        if ctx.full is None:
-            ctx.full = ctx.run_full(ctx.head)
-        before, after = ctx.full, ctx.run_full(new)
+        before, after = tuple(ctx.findings), ctx.whole(new)
         if not any(_about(finding, g) for g in before):
             raise NoFix("the engine does not reproduce the finding")
     if any(_about(finding, g) for g in after):
@@ -862,47 +811,84 @@ def verify(finding: Finding, manifest_index: str, new_text: str, ctx: _FileConte
             raise NoFix(f"the fix would introduce {g.rule}: {g.message}")
 
 
-def _context(path: str, changes: Sequence[FileChange], read: Reader, options: CheckOptions) -> _FileContext | None:
-    change = next((c for c in changes if c.new_path == path), None)
-    if change is None or change.new_path is None:
-        return None
-    head = read(change.new_path, "head")
-    base = read(change.old_path, "base") if change.old_path else None
-    if head is None:
-        return None
-    raw = head.decode("utf-8")
-    base_text = None if base is None else base.decode("utf-8", "replace").removeprefix(BOM)
-    return _FileContext(change, raw, raw.removeprefix(BOM), base_text, changes, read, options)
-
-
-def _fix(finding: Finding, intent: FixIntent, ctx: _FileContext) -> Fix:
-    head_text = ctx.raw
-    index = manifest_index(finding, head_text)
-    if index is None:
-        raise NoFix(f"object {finding.object} not found in the head file")
-    new_text = fixed_text(intent, head_text, index)
-    edit = edit_between(head_text, new_text)
-    if edit is None or apply(head_text, edit) != new_text:
-        raise NoFix("the line edit does not reproduce the fixed text")
-    verify(finding, index, new_text, ctx)
-    path = finding.location.path
+def _fix(finding: Finding, intent: FixIntent, target: _Target, ctx: _FileContext) -> Fix:
+    new = _edited(intent, ctx.head.text, target.window)
+    verify(finding, target, new, ctx)
+    new_lines = split_lines(new)
+    if ctx.file.head.bom and new_lines:
+        new_lines[0] = BOM + new_lines[0]
+    edit = _edit(ctx.raw_lines, new_lines)
     return Fix(
         strategy=intent.strategy,
         title=intent.title,
         tradeoff=intent.tradeoff,
         edit=edit,
-        diff=unified_diff(path, head_text, new_text),
-        placement=place(edit, ctx.change, head_text),
+        diff=_diff(finding.location.path, ctx.raw_lines, edit),
+        placement=place(edit, ctx.file.change, len(ctx.raw_lines)),
     )
 
 
+def _context(
+    path: str,
+    findings: Sequence[Finding],
+    changes: Sequence[FileChange],
+    read: Reader,
+    options: CheckOptions,
+    *,
+    files: Sequence[LoadedFile],
+) -> _FileContext | None:
+    file = next((f for f in files if f.change.new_path == path), None)
+    if file is None:
+        change = next((c for c in changes if c.new_path == path), None)
+        if change is None:
+            return None
+        file = engine.load_change(change, read)
+    if not file.head.manifests:
+        return None
+    loaded = file
+
+    def whole(new: str) -> tuple[Finding, ...]:
+        if files:
+            head = load(path, new.encode("utf-8"))
+            return engine.judge([replace(f, head=head) if f is loaded else f for f in files], options)
+
+        def reader(p: str, side: Side) -> bytes | None:
+            return new.encode("utf-8") if side == "head" and p == path else read(p, side)
+
+        return engine.run(changes, reader, options).findings
+
+    return _FileContext(file, _Text.of(file.head.text), options, findings, whole)
+
+
+def _fixes(finding: Finding, ctx: _FileContext) -> Iterator[Fix]:
+    """The finding's verified fixes, in intent order; one that cannot be built or verified is logged only."""
+    path = finding.location.path
+    try:
+        target = ctx.target(finding)
+    except NoFix as exc:
+        log.info("no fixes for %s %s: %s", finding.rule, path, exc)
+        return
+    for intent in finding.intents:
+        try:
+            yield _fix(finding, intent, target, ctx)
+        except NoFix as exc:
+            log.info("fix %s for %s %s dropped: %s", intent.strategy, finding.rule, path, exc)
+        except Exception as exc:  # a bug in one fix must not cost the whole review
+            log.info("fix %s for %s %s failed: %r", intent.strategy, finding.rule, path, exc)
+
+
 def attach(
-    findings: Sequence[Finding], changes: Sequence[FileChange], read: Reader, options: CheckOptions
+    findings: Sequence[Finding],
+    changes: Sequence[FileChange],
+    read: Reader,
+    options: CheckOptions,
+    files: Sequence[LoadedFile] = (),
 ) -> tuple[Finding, ...]:
     """Findings with `fixes` filled: every intent's edit built on the head text and verified, in intent order.
 
-    A fix that cannot be built or verified is dropped and logged, never shown and never raised: a review must
-    not fail because one fix did not work out.
+    `files` are the engine's parsed files (`CheckResult.files`); a file not among them is read and parsed once
+    more. A fix that cannot be built or verified is dropped and logged, never shown and never raised: a review
+    must not fail because one fix did not work out.
     """
     contexts: dict[str, _FileContext | None] = {}
     result = []
@@ -913,34 +899,18 @@ def attach(
         path = finding.location.path
         if path not in contexts:
             try:
-                contexts[path] = _context(path, changes, read, options)
+                contexts[path] = _context(path, findings, changes, read, options, files=files)
             except Exception as exc:  # unreadable or undecodable head: the findings stay, without fixes
                 log.info("no fixes for %s: %r", path, exc)
                 contexts[path] = None
         ctx = contexts[path]
-        fixes = []
-        for intent in finding.intents if ctx is not None else ():
-            assert ctx is not None
-            try:
-                fixes.append(_fix(finding, intent, ctx))
-            except NoFix as exc:
-                log.info("fix %s for %s %s dropped: %s", intent.strategy, finding.rule, path, exc)
-            except Exception as exc:  # a bug in one fix must not cost the whole review
-                log.info("fix %s for %s %s failed: %r", intent.strategy, finding.rule, path, exc)
-        result.append(replace(finding, fixes=tuple(fixes)))
+        try:
+            fixes = tuple(_fixes(finding, ctx)) if ctx is not None else ()
+        except Exception as exc:  # a bug in one fix must not cost the whole review
+            log.info("fixes for %s %s failed: %r", finding.rule, path, exc)
+            fixes = ()
+        result.append(replace(finding, fixes=fixes))
     return tuple(result)
-
-
-def counts(findings: Sequence[Finding]) -> dict[str, dict[str, int]]:
-    """Per strategy: verified fixes, and how many can be one-click suggestions on GitHub and on GitLab."""
-    table: dict[str, dict[str, int]] = {}
-    for finding in findings:
-        for fix in finding.fixes:
-            row = table.setdefault(fix.strategy, {"fixes": 0, "github": 0, "gitlab": 0})
-            row["fixes"] += 1
-            row["github"] += fix.placement.github is not None
-            row["gitlab"] += fix.placement.gitlab is not None
-    return table
 
 
 # ---- applying several fixes at once (jobguard fix, the fix command) ----------------------------------------
@@ -967,7 +937,7 @@ def fixed_files(
         data = read_head(path)
         if data is None:
             continue
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")  # a BOM stays: the edits count it in line 1
         edits = sorted({f.edit for f in items}, key=lambda e: e.start_line, reverse=True)
         applied, last_start = text, None
         for edit in edits:

@@ -6,23 +6,26 @@ the whole object. A directive anywhere else in a Job is reported, never silently
 without a reason, ignores that silence nothing and unknown rule ids: an ignore is a decision a reviewer must be
 able to judge, and a stale one would hide the next real problem.
 
-Comments are read from the head text with a small line scanner (PyYAML drops comments, and the round-trip
-parser would cost more than the whole check); line breaks are split as YAML splits them, so CRLF and the
-Unicode breaks give the same line numbers as `bot.manifests`.
+Comments are found between the YAML scanner's tokens (`bot.manifests.comments_with_lines`: PyYAML drops them,
+and the round-trip parser would cost more than the whole check), so a `#` inside a quoted or block scalar is
+never taken for one; line numbers count YAML's line breaks, as every position in `bot.manifests` does.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import yaml
+
 from bot.findings import Finding, Location, ObjectRef, Severity, fingerprint
+from bot.hooks import csv_items
 from bot.jobs import job_doc
-from bot.manifests import Manifest
+from bot.manifests import Manifest, comments_with_lines
+from bot.suggest import hint
 
 IGNORE_WITHOUT_REASON = "ignore-without-reason"
 IGNORE_UNUSED = "ignore-unused"
@@ -41,7 +44,9 @@ _MARKER = re.compile(r"#+\s*jobguard\s*:\s*(?P<rest>.*)", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"ignore\s*\[(?P<rules>[^\]]*)\](?P<reason>.*)", re.IGNORECASE)
 _REASON_STRIP = " \t-–—:;,.#"
 _DOC_MARK = re.compile(r"(---|\.\.\.)(\s|$)")
-_SEPARATORS = " \t[{,"
+
+SeverityOf = Callable[[str, str], Severity | None]
+"""(rule id, path) -> the configured severity of a rule there (None: off)."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,16 @@ class _Target:
 
 
 def apply(
-    findings: Sequence[Finding], head_texts: Mapping[str, str], manifests: Mapping[str, Sequence[Manifest]]
+    findings: Sequence[Finding],
+    head_texts: Mapping[str, str],
+    manifests: Mapping[str, Sequence[Manifest]],
+    severity: SeverityOf | None = None,
 ) -> tuple[Finding, ...]:
     """Drop the findings an ignore silences; add ignore-without-reason / ignore-unused findings; sort.
 
     `manifests` should hold the head Jobs the engine checked: an ignore on a Job the change did not touch
-    silences nothing and would be reported as unused. The new findings have their rules' default severities;
-    the caller applies the configured ones as for any other rule.
+    silences nothing and would be reported as unused. `severity` gives the new findings their configured
+    severity (their rules' defaults without it); a rule switched off still counts as silenced by its ignore.
     """
     targets = _targets(head_texts, manifests)
     by_path: dict[str, list[_Target]] = defaultdict(list)
@@ -101,7 +109,15 @@ def apply(
         reasonless = [_without_reason(target, d) for d in target.directives if not d.reason]
         added += [f for f in reasonless if not _silences(target, f.rule, used)]
         added += [f for f in _unused(target, used) if not _silences(target, f.rule, used)]
-    return tuple(sorted([*kept, *_distinct(added)], key=Finding.sort_key))
+    configured = [_configured(f, severity) for f in _distinct(added)]
+    return tuple(sorted([*kept, *(f for f in configured if f is not None)], key=Finding.sort_key))
+
+
+def _configured(finding: Finding, severity: SeverityOf | None) -> Finding | None:
+    if severity is None:
+        return finding
+    level = severity(finding.rule, finding.location.path)
+    return None if level is None else replace(finding, severity=level)
 
 
 def _distinct(findings: Sequence[Finding]) -> Iterator[Finding]:
@@ -115,7 +131,27 @@ def _distinct(findings: Sequence[Finding]) -> Iterator[Finding]:
 
 def directives(manifest: Manifest, text: str) -> tuple[Directive, ...]:
     """The ignores that apply to one head Job (the comment forms, then the annotation)."""
-    return tuple(_target(manifest, _split(text), set()).directives)
+    return tuple(_target(manifest, _marked(text), _effective_lines(manifest, _split(text)), set()).directives)
+
+
+def top_lines(lines: Sequence[str], first_line: int) -> list[int]:
+    """The blank and comment lines right above an object's first line, nearest first, ending with a `---` line
+    right above them (its comment counts: `--- # jobguard: ignore[...]`): where notes on the whole object sit.
+
+    `lines[n - 1]` is line n, with or without its line break (bot.fixes also finds an object's comments here).
+    """
+    found = []
+    number = first_line - 1
+    while number >= 1:
+        stripped = _line(lines, number).strip()
+        if _DOC_MARK.match(stripped):
+            found.append(number)
+            break
+        if stripped and not stripped.startswith("#"):
+            break
+        found.append(number)
+        number -= 1
+    return found
 
 
 # ------------------------------------------------------------------------------------------------ collecting
@@ -125,34 +161,50 @@ def _split(text: str) -> list[str]:
     return _LINE_BREAK.split(text.removeprefix("\ufeff"))
 
 
+def _marked(text: str) -> dict[int, str]:
+    """Line -> the `# jobguard: ...` comment on it (a file that never says jobguard is not scanned)."""
+    if "jobguard" not in text.lower():
+        return {}
+    try:
+        found = comments_with_lines(text)
+    except yaml.YAMLError:  # the engine reads no Job from such a file, so no ignore can apply
+        return {}
+    return {line: comment.strip() for line, comment in found if _MARKER.match(comment.strip())}
+
+
 def _targets(head_texts: Mapping[str, str], manifests: Mapping[str, Sequence[Manifest]]) -> list[_Target]:
     targets: list[_Target] = []
     for path, items in manifests.items():
-        lines = _split(head_texts.get(path, ""))
-        effective = {line for m in items for line in _effective_lines(m, lines)}
-        targets.extend(_target(m, lines, effective) for m in items)
+        text = head_texts.get(path, "")
+        marked = _marked(text)
+        lines = _split(text) if marked else []
+        own = [_effective_lines(m, lines) if marked else [] for m in items]
+        effective = {line for lines_of_one in own for line in lines_of_one}
+        targets.extend(_target(m, marked, mine, effective) for m, mine in zip(items, own, strict=True))
     return targets
 
 
-def _target(manifest: Manifest, lines: list[str], effective: set[int]) -> _Target:
+def _target(manifest: Manifest, marked: Mapping[int, str], own: list[int], effective: set[int]) -> _Target:
+    """The directives of one Job: marked comments on its own effective lines; any other marked comment inside
+    it (and not effective for a neighbour, e.g. a List item's) is misplaced."""
     target = _Target(manifest, job_doc(manifest).ref)
-    own = _effective_lines(manifest, lines)
     for number in own:
-        _read_comment(target, number, _line(lines, number), placed=True)
-    for number in range(manifest.start_line, manifest.end_line + 1):
-        if number not in own and number not in effective:
-            _read_comment(target, number, _line(lines, number), placed=False)
+        if number in marked:
+            _read_comment(target, number, marked[number], placed=True)
+    for number, comment in marked.items():
+        if manifest.start_line <= number <= manifest.end_line and number not in own and number not in effective:
+            _read_comment(target, number, comment, placed=False)
     _read_annotation(target)
     return target
 
 
-def _line(lines: list[str], number: int) -> str:
+def _line(lines: Sequence[str], number: int) -> str:
     return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def _effective_lines(manifest: Manifest, lines: list[str]) -> list[int]:
     """Lines whose ignore comment applies to `manifest`: top-of-document comments, `metadata:`, `name:`."""
-    found = list(_top_lines(manifest, lines))
+    found = top_lines(lines, manifest.start_line)
     for path in (("metadata",), ("metadata", "name"), ("metadata", "generateName")):
         span = manifest.spans.get(path)
         if span is not None and span[0] not in found:
@@ -160,53 +212,13 @@ def _effective_lines(manifest: Manifest, lines: list[str]) -> list[int]:
     return found
 
 
-def _top_lines(manifest: Manifest, lines: list[str]) -> Iterator[int]:
-    """The blank and comment lines right above the object's first key, up to a `---` (its comment counts)."""
-    number = manifest.start_line - 1
-    while number >= 1:
-        stripped = _line(lines, number).strip()
-        if _DOC_MARK.match(stripped):
-            yield number
-            return
-        if stripped and not stripped.startswith("#"):
-            return
-        yield number
-        number -= 1
-
-
-def _comment(line: str) -> str | None:
-    """The comment part of a YAML line, skipping `#` inside quoted scalars (a heuristic, not a parser)."""
-    quote: str | None = None
-    i = 0
-    while i < len(line):
-        char = line[i]
-        if quote == '"' and char == "\\":
-            i += 2
-            continue
-        if quote is not None:
-            if char == quote:
-                if quote == "'" and line[i + 1 : i + 2] == "'":
-                    i += 2
-                    continue
-                quote = None
-        elif char in "\"'" and (i == 0 or line[i - 1] in _SEPARATORS or line[i - 2 : i] == ": "):
-            quote = char
-        elif char == "#" and (i == 0 or line[i - 1] in " \t"):
-            return line[i:]
-        i += 1
-    return None
-
-
-def _read_comment(target: _Target, number: int, line: str, *, placed: bool) -> None:
-    comment = _comment(line)
-    marker = _MARKER.match(comment.strip()) if comment else None
-    if marker is None:
-        return
-    text = comment.strip() if comment else ""
+def _read_comment(target: _Target, number: int, text: str, *, placed: bool) -> None:
+    """`text` is a `# jobguard: ...` comment (stripped) on line `number`."""
     if not placed:
         target.strays.append(_Stray(number, "misplaced", text))
         return
-    directive = _DIRECTIVE.fullmatch(marker.group("rest").strip())
+    marker = _MARKER.match(text)
+    directive = _DIRECTIVE.fullmatch(marker.group("rest").strip()) if marker else None
     rules = tuple(dict.fromkeys(r for r in re.split(r"[\s,]+", directive.group("rules")) if r)) if directive else ()
     if directive is None or not rules:
         target.strays.append(_Stray(number, "malformed", text))
@@ -222,7 +234,7 @@ def _read_annotation(target: _Target) -> None:
         return
     line = target.manifest.span_of(("metadata", "annotations", ANNOTATION))[0]
     value = annotations[ANNOTATION]
-    rules = tuple(dict.fromkeys(r.strip() for r in str(value or "").split(",") if r.strip()))
+    rules = csv_items(value)
     if not rules:
         target.strays.append(_Stray(line, "empty-annotation", f"{ANNOTATION}: {value or ''}"))
         return
@@ -256,21 +268,15 @@ def _silences(target: _Target, rule: str, used: set[tuple[int, str]]) -> bool:
     return hit
 
 
-def _known_rules() -> list[str]:
-    from bot.rules import RULES_BY_ID  # late: the registry will import this module's constants
-
-    return [*RULES_BY_ID, *(r for r in RULE_SEVERITIES if r not in RULES_BY_ID)]
-
-
 def _unused(target: _Target, used: set[tuple[int, str]]) -> Iterator[Finding]:
-    known = _known_rules()
+    from bot.rules import RULES_BY_ID  # late: the registry imports this module's constants
+
     for directive in target.directives:
         for rule in directive.rules:
-            if rule not in known:
-                close = difflib.get_close_matches(rule, known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else " (`jobguard rules` lists them)"
+            if rule not in RULES_BY_ID:
+                advice = hint(rule, RULES_BY_ID, "rules")
                 yield _meta(target, IGNORE_UNUSED, directive.line, f"unknown:{directive.form}:{rule}",
-                            f"`{directive.text}` names an unknown rule {rule!r}{hint}")  # fmt: skip
+                            f"`{directive.text}` names an unknown rule {rule!r}{advice}")  # fmt: skip
             elif rule != IGNORE_UNUSED and (id(directive), rule) not in used:
                 yield _meta(target, IGNORE_UNUSED, directive.line, f"unused:{directive.form}:{rule}",
                             f"`{directive.text}` silences nothing: this change has no {rule} finding on this "

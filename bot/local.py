@@ -55,7 +55,7 @@ def check(
         config = configuration.with_overrides(configuration.for_root(config_path, root), fail_on, kubernetes_version)
         options = engine.options_from(config, repository_tool=_repository_tool(config, head_tree))
         result = engine.run(changes, read, options)
-        result = replace(result, findings=fixes.attach(result.findings, changes, read, options))
+        result = replace(result, findings=fixes.attach(result.findings, changes, read, options, result.files))
     finally:
         base_tree.close()
         head_tree.close()

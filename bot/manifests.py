@@ -10,6 +10,7 @@ files, `kind: List`), and every way a file can be unusable becomes a `Problem` w
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ JOB_KINDS = frozenset({("batch", "Job")})
 
 _STANDARD_TAG = re.compile(r"^tag:yaml\.org,2002:(str|int|float|bool|null|map|seq|timestamp|merge|binary)$")
 _TEMPLATE_MARK = re.compile(r"\{\{|\{%")
+_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks, not str.splitlines()'
+_COMMENT_START = re.compile(r"(?<![^ \t\r\n\x85\u2028\u2029])#")  # a `#` at a line start or after a blank
 Path = tuple[str | int, ...]
 
 
@@ -58,6 +61,9 @@ class Manifest:
     end_line: int
     source: str  # the object's own text, to tell a textual edit from an untouched object
     spans: Mapping[Path, tuple[int, int]] = field(repr=False, compare=False)
+    document: tuple[int, int] = field(default=(0, 0), repr=False, compare=False)
+    """Character range [lo, hi) of the object's YAML document in the decoded text: from the start of the line its
+    root begins on to the root's end (bot.fixes edits and re-parses only that document)."""
 
     def span_of(self, path: Path) -> tuple[int, int]:
         """Line span of `path`, or of its deepest ancestor that exists (the whole object at worst)."""
@@ -80,6 +86,7 @@ class ManifestFile:
     problems: tuple[Problem, ...] = ()
     template: bool = False  # a Helm/Jinja template that is not YAML on its own: skipped, not an error
     text: str = ""  # the decoded text, kept only when the file holds Jobs (inline ignores read its comments)
+    bom: bool = False  # the bytes began with a UTF-8 byte order mark (not part of `text`)
 
 
 class _Unusable(Exception):
@@ -125,15 +132,60 @@ def load(path: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTES, jobs_only: 
                 kind = "a list" if isinstance(root, SequenceNode) else "a scalar"
                 problems.append(_problem(path, root, f"document {number + 1} is {kind}, not a Kubernetes object"))
             continue
+        document = document_range(text, root)
         for index, obj in _objects(root, str(number)):
             try:
-                manifest = _read_job(path, index, obj, lines)
+                manifest = _read_job(path, index, obj, lines, document)
             except _Unusable as exc:
                 problems.append(_problem(path, exc.node, exc.message))
                 continue
             if manifest is not None:
                 manifests.append(manifest)
-    return ManifestFile(path, tuple(manifests), tuple(problems), text=text if manifests else "")
+    bom = data.startswith(b"\xef\xbb\xbf")
+    return ManifestFile(path, tuple(manifests), tuple(problems), text=text if manifests else "", bom=bom)
+
+
+def document_range(text: str, root: Node) -> tuple[int, int]:
+    """`Manifest.document` of a document root composed from `text`."""
+    start = root.start_mark.index
+    return text.rfind("\n", 0, start) + 1, max(start, root.end_mark.index)
+
+
+def comments_with_lines(text: str) -> tuple[tuple[int, str], ...]:
+    """(1-based line, text) of every comment of a YAML text (a BOM is skipped), in order.
+
+    A comment is a `#` at a line start or after a blank that lies outside every token of YAML's own scanner, so
+    a `#` in a quoted value or in the lines of a block scalar is none (the scanner drops comments, it never
+    returns them). A block scalar's header line may end in a comment: its token counts from the next line.
+    Raises yaml.YAMLError for text the scanner rejects.
+    """
+    body = text.removeprefix("\ufeff")
+    if "#" not in body:
+        return ()
+    starts: list[int] = []
+    ends: list[int] = []
+    for token in yaml.scan(body, Loader=_Loader):
+        start, end = token.start_mark.index, token.end_mark.index
+        if getattr(token, "style", None) in ("|", ">"):
+            header_end = _BREAK.search(body, start)
+            start = end if header_end is None else min(header_end.start(), end)
+        if end > start:
+            starts.append(start)
+            ends.append(end)
+    found: list[tuple[int, str]] = []
+    done = counted = 0  # `done`: end of the last comment (a `#` inside one starts none)
+    line = 1  # the line of position `counted`
+    for match in _COMMENT_START.finditer(body):
+        at = match.start()
+        i = bisect.bisect_right(starts, at) - 1
+        if at < done or (i >= 0 and ends[i] > at):
+            continue
+        line += len(_BREAK.findall(body, counted, at))
+        counted = at
+        brk = _BREAK.search(body, at)
+        done = len(body) if brk is None else brk.start()
+        found.append((line, body[at:done]))
+    return tuple(found)
 
 
 def _syntax_only(path: str, text: str) -> ManifestFile:
@@ -196,7 +248,7 @@ def _objects(root: MappingNode, index: str) -> Iterator[tuple[str, MappingNode]]
     yield index, root
 
 
-def _read_job(path: str, index: str, node: MappingNode, lines: list[str]) -> Manifest | None:
+def _read_job(path: str, index: str, node: MappingNode, lines: list[str], document: tuple[int, int]) -> Manifest | None:
     api_version, kind = _top_scalar(node, "apiVersion"), _top_scalar(node, "kind")
     if api_version is None or kind is None or (api_version.rpartition("/")[0], kind) not in JOB_KINDS:
         return None
@@ -211,7 +263,7 @@ def _read_job(path: str, index: str, node: MappingNode, lines: list[str]) -> Man
     if not _is_name(metadata.get("name")) and not _is_name(metadata.get("generateName")):
         raise _Unusable(node, "Job has neither metadata.name nor metadata.generateName")
     start, end = _span(node)
-    return Manifest(path, index, value, start, end, "".join(lines[start - 1 : end]), spans)
+    return Manifest(path, index, value, start, end, "".join(lines[start - 1 : end]), spans, document)
 
 
 def _is_name(value: object) -> bool:

@@ -60,7 +60,7 @@ def analyse(platform: Platform, config: configuration.Config) -> Analysis:
     checkout = platform.checkout() if config.gitops == "auto" else None
     options = engine.options_from(config, repository_tool=gitops.detect(*checkout) if checkout else None)
     result = engine.run(changes, platform.read, options)
-    with_fixes = fixes.attach(result.findings, changes, platform.read, options)
+    with_fixes = fixes.attach(result.findings, changes, platform.read, options, result.files)
     return Analysis(with_fixes, changes, options, result.files_checked)
 
 

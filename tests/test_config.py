@@ -160,7 +160,7 @@ def layered(monkeypatch: pytest.MonkeyPatch) -> Config:
         ("job-hook-not-recreated", "apps/x.yaml", None),
         ("job-hook-not-recreated", "other/x.yaml", Severity.WARNING),  # registry default
         ("job-hook-unknown-phase", "apps/legacy/job.yaml", Severity.ERROR),  # named nowhere
-        ("ignore-unused", "apps/x.yaml", Severity.INFO),  # ignore rules have defaults before registration
+        ("ignore-unused", "apps/x.yaml", Severity.INFO),  # the ignore rules' defaults come from bot.ignores
     ],
 )
 def test_setting_precedence(layered: Config, rule: str, path: str, severity: Severity | None) -> None:
@@ -277,12 +277,11 @@ def test_schema_file_is_a_valid_json_schema() -> None:
 
 def test_schema_knows_every_rule_and_strategy() -> None:
     rules = config.schema()["$defs"]["rules"]["properties"]
-    assert list(rules) == list(config._default_severities())
+    assert list(rules) == list(config.DEFAULT_SEVERITIES)
     for rule_id, sub in rules.items():
-        default = config._default_severities()[rule_id]
+        default = config.DEFAULT_SEVERITIES[rule_id]
         assert sub["default"] == default.value
-        summary = RULES_BY_ID[rule_id].summary if rule_id in RULES_BY_ID else None
-        assert summary is None or sub["description"] == f"{summary} Default: {default.value}.", rule_id
+        assert sub["description"] == f"{RULES_BY_ID[rule_id].summary} Default: {default.value}.", rule_id
     assert set(ignores.RULE_SEVERITIES) <= set(rules)
     prefer = config.schema()["properties"]["fix"]["properties"]["prefer"]
     assert prefer["items"]["enum"] == list(STRATEGIES)
@@ -317,7 +316,7 @@ def test_init_text_parses_back_to_the_defaults() -> None:
     fields = ("kubernetes_version", "gitops", "fail_on", "fix_prefer", "hook_phase", "include", "exclude")
     for name in (*fields, "overrides", "review"):
         assert getattr(cfg, name) == getattr(DEFAULT, name), name
-    for rule_id in config._default_severities():
+    for rule_id in config.DEFAULT_SEVERITIES:
         assert cfg.setting(rule_id, "a/b.yaml") == DEFAULT.setting(rule_id, "a/b.yaml")
     for key in _schema_keys(config.schema()) - {"severity"}:
         assert f"{key}:" in text, key
@@ -329,7 +328,7 @@ def test_markdown_reference_mentions_every_key() -> None:
     for key in _schema_keys(config.schema()):
         assert f"`{key}" in text or f"{key}:" in text or f".{key}`" in text, key
     assert f"# yaml-language-server: $schema={config.SCHEMA_URL}" in text
-    for rule_id in config._default_severities():
+    for rule_id in config.DEFAULT_SEVERITIES:
         assert f"`{rule_id}`" in text
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -35,8 +36,8 @@ MAKE: Mapping[str, Callable[..., FixIntent]] = {
     strategies.ARGOCD_HOOK_GENERATE_NAME: strategies.argocd_hook_generate_name,
     strategies.ARGOCD_FORCE: strategies.argocd_force,
     strategies.ARGOCD_FORCE_REPLACE: strategies.argocd_force_replace,
-    strategies.FLUX_FORCE: strategies.flux_force,
-    strategies.ADD_BEFORE_HOOK_CREATION: lambda: strategies.add_before_hook_creation(None),  # type: ignore[arg-type]
+    strategies.FLUX_FORCE_STRATEGY: strategies.flux_force,
+    strategies.ADD_BEFORE_HOOK_CREATION: strategies.add_before_hook_creation,
     strategies.CORRECT_HOOK_PHASE: strategies.correct_hook_phase,
     strategies.HOOK_FOR_GENERATE_NAME: strategies.hook_for_generate_name,
 }
@@ -70,7 +71,7 @@ class Pair:
 
     def check(self, options: engine.CheckOptions) -> tuple[Finding, ...]:
         result = engine.run(self.changes, self.read, options)
-        return fixes.attach(result.findings, result.changes, self.read, options)
+        return fixes.attach(result.findings, result.changes, self.read, options, result.files)
 
 
 def options(raw: Mapping[str, Any] | None = None) -> engine.CheckOptions:
@@ -102,8 +103,9 @@ def patched(path: str, text: str, diff: str) -> str:
 
 def comment_lines(text: str) -> list[str]:
     """Each line holding a `#`, reduced to its comment when it has text before it (so a renamed key's line
-    still matches): a check independent of `fixes.comments`, for the corpus, where no value holds a `#`."""
-    lines = [line.rstrip("\r\n") for line in fixes.lines_of(text) if "#" in line]
+    still matches): a check independent of the scanner `bot.fixes` checks comments with, for texts where no
+    value holds a `#`."""
+    lines = [line.rstrip("\r\n") for line in diffs.split_lines(text) if "#" in line]
     return [line if line.lstrip().startswith("#") else line[line.index("#") :] for line in lines]
 
 
@@ -164,14 +166,14 @@ def test_golden_set_covers_the_style_variants() -> None:
 @pytest.mark.parametrize("case", GOLDEN_CASES, ids=GOLDEN_IDS)
 def test_golden_text(case: Golden) -> None:
     assert fixes.fixed_text(case.intent, case.before, case.index) == case.after
-    edit = fixes.edit_for(case.intent, case.before, case.index)
+    edit = fixes.edit_between(case.before, case.after)
     assert edit is not None
     assert fixes.apply(case.before, edit) == case.after
-    replaced = fixes.lines_of(case.before)[edit.start_line - 1 : edit.end_line]
-    new = fixes.lines_of(edit.new_text)
+    replaced = diffs.split_lines(case.before)[edit.start_line - 1 : edit.end_line]
+    new = diffs.split_lines(edit.new_text)
     widened = len(replaced) == 1 and replaced[0] in (new[0], new[-1])  # an insertion repeats one line
     assert widened or (replaced[0] != new[0] and replaced[-1] != new[-1]), "edit wider than needed"
-    assert fixes.comments(case.after) == fixes.comments(case.before)
+    assert comment_lines(case.after) == comment_lines(case.before)
 
 
 @pytest.mark.parametrize("case", [c for c in GOLDEN_CASES if "rule" in c.spec], ids=lambda c: c.name)
@@ -182,18 +184,32 @@ def test_golden_through_the_engine(case: Golden) -> None:
     fix = next(x for x in finding.fixes if x.strategy == case.intent.strategy)
     assert fix.title == case.intent.title
     assert fixes.apply(case.before, fix.edit) == case.after
+    assert fix.diff == diffs.unified("job.yaml", "job.yaml", case.before, case.after, git_header=False)
     if PATCH:
         assert patched("job.yaml", case.before, fix.diff) == case.after
 
 
-def test_golden_build_uses_the_finding_object() -> None:
+def test_fixed_files_keep_a_byte_order_mark() -> None:
+    case = next(c for c in GOLDEN_CASES if c.name == "bom")
+    finding = next(f for f in Pair.of({"job.yaml": (case.base, case.before)}).check(options()) if f.fixes)
+    assert next(f for f in finding.fixes if f.strategy == case.intent.strategy).edit.start_line > 1
+    files = fixes.fixed_files([finding], lambda path: case.before.encode("utf-8"), case.intent.strategy)
+    assert files == {"job.yaml": case.after}
+
+
+def test_attach_reads_and_parses_the_file_itself_without_the_engine_files() -> None:
+    """The fix lands in the finding's own object (the second document), also when `attach` gets no parsed files;
+    a finding about an object the head file does not hold gets none."""
     case = next(c for c in GOLDEN_CASES if c.name == "multi-document")
-    finding = next(f for f in Pair.of({"job.yaml": (case.base, case.before)}).check(options()) if f.intents)
-    edit, why = fixes.build(finding, case.before)
-    assert why == ""
-    assert edit is not None
-    assert fixes.apply(case.before, edit) == case.after
-    assert fixes.build(replace(finding, intents=()), case.before) == (None, "the finding proposes no fix")
+    pair = Pair.of({"job.yaml": (case.base, case.before)})
+    result = engine.run(pair.changes, pair.read, options())
+    finding = next(f for f in result.findings if f.intents)
+    (got,) = fixes.attach([finding], pair.changes, pair.read, options())
+    fix = next(x for x in got.fixes if x.strategy == case.intent.strategy)
+    assert fixes.apply(case.before, fix.edit) == case.after
+    assert finding.object is not None
+    elsewhere = replace(finding, object=replace(finding.object, name="not-there"))
+    assert fixes.attach([elsewhere], pair.changes, pair.read, options())[0].fixes == ()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -225,15 +241,22 @@ def test_apply_inserts_and_rejects_out_of_range() -> None:
 
 
 def test_lines_split_on_line_feed_only() -> None:
-    assert fixes.lines_of("a\u2028b\r\nc\rd\n") == ["a\u2028b\r\n", "c\rd\n"]
-    assert fixes.lines_of("") == []
+    assert diffs.split_lines("a\u2028b\r\nc\rd\n") == ["a\u2028b\r\n", "c\rd\n"]
+    assert diffs.split_lines("") == []
 
 
 def test_unified_diff_headers_and_missing_final_newline() -> None:
-    text = fixes.unified_diff("apps/job.yaml", "a: 1\nb: 2", "a: 1\nb: 3")
+    text = diffs.unified("apps/job.yaml", "apps/job.yaml", "a: 1\nb: 2", "a: 1\nb: 3", git_header=False)
     assert text.startswith("--- a/apps/job.yaml\n+++ b/apps/job.yaml\n@@ ")
     assert text.endswith("+b: 3\n\\ No newline at end of file\n")
-    assert fixes.unified_diff("x.yaml", "same\n", "same\n") == ""
+    assert diffs.unified("x.yaml", "x.yaml", "same\n", "same\n", git_header=False) == ""
+
+
+def test_unified_diff_of_an_excerpt_counts_from_its_first_line() -> None:
+    whole = diffs.unified("f", "f", BASE_LINES, HEAD_LINES, git_header=False)
+    base, head = ("".join(diffs.split_lines(text)[246:253]) for text in (BASE_LINES, HEAD_LINES))
+    excerpt = diffs.unified("f", "f", base, head, git_header=False, first_line=247)
+    assert excerpt == "--- a/f\n+++ b/f\n" + whole[whole.index("@@ -247,7 +247,7 @@") :]
 
 
 @pytest.mark.skipif(PATCH is None, reason="GNU patch not installed")
@@ -241,14 +264,8 @@ def test_unified_diff_headers_and_missing_final_newline() -> None:
 def test_unified_diff_applies_with_patch(before: str) -> None:
     nl = fixes.newline_of(before)
     after = before.replace(f"b{nl}", f"b{nl}inserted{nl}").replace("c", "C")
-    assert patched("deep/dir/f.yaml", before, fixes.unified_diff("deep/dir/f.yaml", before, after)) == after
-
-
-def test_suggestion_repeats_a_line_for_insertions() -> None:
-    head = "a\nb\n"
-    assert fixes.suggestion(TextEdit(2, 1, "x\n"), head) == (1, 1, "a\nx\n")
-    assert fixes.suggestion(TextEdit(1, 0, "x\n"), head) == (1, 1, "x\na\n")
-    assert fixes.suggestion(TextEdit(2, 2, "B\n"), head) == (2, 2, "B\n")
+    diff = diffs.unified("deep/dir/f.yaml", "deep/dir/f.yaml", before, after, git_header=False)
+    assert patched("deep/dir/f.yaml", before, diff) == after
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -273,7 +290,7 @@ HEAD_LINES = BASE_LINES.replace("line 10\n", "line 10 changed\n").replace("line 
         (TextEdit(12, 13, "x\n"), (12, 13), (12, 0, 1)),  # the hunk's last context line included
         (TextEdit(13, 14, "x\n"), None, (13, 0, 1)),  # leaves the hunk: no GitHub, GitLab widens from 13
         (TextEdit(14, 14, "x\n"), None, None),  # outside every hunk
-        (TextEdit(11, 10, "x\n"), (10, 10), (10, 0, 0)),  # insertion before 11: the suggestion covers 10
+        (TextEdit(11, 10, "x\n"), None, None),  # an insertion replaces no line (edit_between never makes one)
         (TextEdit(150, 250, "x\n"), None, (250, 100, 0)),  # exactly 100 lines above the anchor
         (TextEdit(149, 250, "x\n"), None, (247, 98, 3)),  # 101 above 250: a context line serves instead
         (TextEdit(10, 250, "x\n"), None, None),  # no diff line within 100 lines of both ends
@@ -281,19 +298,19 @@ HEAD_LINES = BASE_LINES.replace("line 10\n", "line 10 changed\n").replace("line 
 )
 def test_place(edit: TextEdit, github: tuple[int, int] | None, gitlab: tuple[int, int, int] | None) -> None:
     change = change_of(BASE_LINES, HEAD_LINES)
-    assert fixes.place(edit, change, HEAD_LINES) == Placement(github=github, gitlab=gitlab)
+    assert fixes.place(edit, change, 300) == Placement(github=github, gitlab=gitlab)
 
 
 def test_place_gitlab_range_across_hunks_within_limits() -> None:
     change = change_of(BASE_LINES, HEAD_LINES.replace("line 30\n", "line 30 changed\n"))
-    assert fixes.place(TextEdit(12, 28, "x\n"), change, HEAD_LINES) == Placement(None, (12, 0, 16))
+    assert fixes.place(TextEdit(12, 28, "x\n"), change, 300) == Placement(None, (12, 0, 16))
 
 
 def test_place_without_diff_and_for_an_added_file() -> None:
-    assert fixes.place(TextEdit(1, 1, "x\n"), None, "a\n") == Placement()
+    assert fixes.place(TextEdit(1, 1, "x\n"), None, 1) == Placement()
     added = diffs.parse(diffs.unified(None, "f.yaml", "", "a\nb\nc\n"))[0]
-    assert fixes.place(TextEdit(1, 3, "x\n"), added, "a\nb\nc\n") == Placement((1, 3), (1, 0, 2))
-    assert fixes.place(TextEdit(4, 5, "x\n"), added, "a\nb\nc\n") == Placement()  # beyond the file
+    assert fixes.place(TextEdit(1, 3, "x\n"), added, 3) == Placement((1, 3), (1, 0, 2))
+    assert fixes.place(TextEdit(4, 5, "x\n"), added, 3) == Placement()  # beyond the file
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -370,43 +387,48 @@ def test_quotes_follow_the_file_when_needed() -> None:
     assert "    k: '-1'\n" in new  # single quotes, as the file writes them
 
 
-def test_comments_are_found_outside_tokens_only() -> None:
-    text = '# top\na: "x #y"  # real # more\nb: |\n  # not a comment\n  c\nd: e#f\n#end'
-    assert fixes.comments(text) == ("# top", "# real # more", "#end")
-
-
 # --------------------------------------------------------------------------------------------------------
 # What must not be fixed
 
 
-REFUSED = {
-    "merge key in metadata": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  <<: {annotations: {a: b}}\n  name: j\n"
-    "spec: {}\n",
-    "metadata is an alias": "x: &m {name: j}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: *m\nspec: {}\n",
-    "already fixed": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n"
-    "    argocd.argoproj.io/sync-options: Force=true\nspec: {}\n",
-    "annotations not a mapping": "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: [a]\n"
-    "spec: {}\n",
-    "not YAML": "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j\n",
+REFUSED = {  # name: (head text, why)
+    "merge key in metadata": (
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  <<: {annotations: {a: b}}\n  name: j\nspec: {}\n",
+        "merge key",
+    ),
+    "metadata is an alias": (
+        "apiVersion: batch/v1\nkind: Job\nx-meta: &m {name: j}\nmetadata: *m\nspec: {}\n",
+        "shared through a YAML alias",
+    ),
+    "already fixed": (
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations:\n"
+        "    argocd.argoproj.io/sync-options: Force=true\nspec: {}\n",
+        "already has what the fix adds",
+    ),
+    "annotations not a mapping": (
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: [a]\nspec: {}\n",
+        "`annotations:` is not a mapping",
+    ),
+    "not YAML": ("apiVersion: batch/v1\nkind: Job\nmetadata: {name: j\n", "not valid YAML"),
 }
 
 
-@pytest.mark.parametrize("text", REFUSED.values(), ids=REFUSED.keys())
-def test_refused_edits(text: str, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="jobguard.fixes")
-    index = "1" if text.startswith("x:") else "0"
-    assert fixes.edit_for(strategies.argocd_force(), text, index) is None
-    assert caplog.records, "a refused fix is logged"
+@pytest.mark.parametrize(("text", "why"), REFUSED.values(), ids=REFUSED.keys())
+def test_refused_edits(text: str, why: str) -> None:
+    with pytest.raises(fixes.NoFix, match=re.escape(why)):
+        fixes.fixed_text(strategies.argocd_force(), text, "0")
 
 
 def test_alias_target_is_refused_even_in_the_same_document() -> None:
     text = "apiVersion: batch/v1\nkind: Job\nmetadata: &m\n  name: j\nspec:\n  template:\n    metadata: *m\n"
-    assert fixes.edit_for(strategies.argocd_force(), text, "0") is None  # would annotate the pod template too
+    with pytest.raises(fixes.NoFix, match="shared through a YAML alias"):  # would annotate the pod template too
+        fixes.fixed_text(strategies.argocd_force(), text, "0")
 
 
 def test_generate_name_needs_a_name() -> None:
     text = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: j-\nspec:\n  template: {}\n"
-    assert fixes.edit_for(strategies.argocd_hook_generate_name("Sync"), text, "0") is None
+    with pytest.raises(fixes.NoFix, match=r"no `metadata\.name`"):
+        fixes.fixed_text(strategies.argocd_hook_generate_name("Sync"), text, "0")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -461,7 +483,7 @@ def test_attach_never_raises(monkeypatch: pytest.MonkeyPatch, caplog: pytest.Log
     def broken(*args: object) -> str:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(fixes, "fixed_text", broken)
+    monkeypatch.setattr(fixes, "verify", broken)
     assert fixes.attach([finding], pair.changes, pair.read, options())[0].fixes == ()
     assert any("RuntimeError" in r.getMessage() for r in caplog.records)
 
@@ -480,6 +502,9 @@ def test_attach_verifies_a_job_moved_between_files() -> None:
     assert finding.location.path == "new/job.yaml"
     assert [f.strategy for f in finding.fixes] == [i.strategy for i in finding.intents]
     assert all(f.placement.github is not None for f in finding.fixes)  # an added file: every line is in the diff
+    result = engine.run(pair.changes, pair.read, options())  # without the engine's files: read and run again
+    unfixed = [replace(f, fixes=()) for f in found]
+    assert fixes.attach(unfixed, result.changes, pair.read, options()) == found
 
 
 def test_attach_in_a_large_multi_document_file() -> None:
@@ -493,14 +518,18 @@ def test_attach_in_a_large_multi_document_file() -> None:
 
 
 RULE_CASES = [c for c in load_cases() if any(e for e in c.expect)]
+RULES_WITHOUT_FIXES = {"manifest-invalid", "ignore-unused", "ignore-without-reason"}
 
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=[c.id for c in RULE_CASES])
 def test_every_rule_case_finding_gets_its_fixes(case: Any) -> None:
-    """fixtures/rules: each proposed intent becomes a verified fix (tests/rule_cases.py's promise)."""
+    """fixtures/rules: each proposed intent becomes a verified fix (tests/rule_cases.py's promise); a case gets
+    fixes unless its rule has none or every finding it expects says `strategies: []`."""
     found = Pair.of({"job.yaml": (case.base, case.head)}).check(options_for(case))
     for finding in found:
         assert [f.strategy for f in finding.fixes] == [i.strategy for i in finding.intents], finding.message
+    expects_fixes = case.rule not in RULES_WITHOUT_FIXES and any(e.get("strategies", True) for e in case.expect)
+    assert any(f.fixes for f in found if f.rule == case.rule) == expects_fixes
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -541,9 +570,12 @@ def corpus_counts() -> dict[str, dict[str, int]]:
         for finding in item.findings:
             for intent in finding.intents:
                 table.setdefault(intent.strategy, {"offered": 0, "fixes": 0, "github": 0, "gitlab": 0})["offered"] += 1
-        for strategy, row in fixes.counts(item.findings).items():
-            for key, value in row.items():
-                table[strategy][key] += value
+        for finding in item.findings:
+            for fix in finding.fixes:
+                row = table[fix.strategy]
+                row["fixes"] += 1
+                row["github"] += fix.placement.github is not None
+                row["gitlab"] += fix.placement.gitlab is not None
     return table
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot import check as engine
 from bot import config, fixes
 from bot import diff as diffs
+from tests.test_fixes import comment_lines
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -158,6 +159,6 @@ def test_every_fix_of_an_immutable_edit_works_in_any_style(style: Style) -> None
             assert new.count("\n") == new.count("\r\n"), "a line with the wrong line ending"
         docs = list(yaml.load_all(new.removeprefix(fixes.BOM), Loader=Loader))
         assert docs[-1]["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.36"
-        assert fixes.comments(new) == fixes.comments(head)
+        assert comment_lines(new) == comment_lines(head)
         after = engine.run(changes, reader({("base", path): base, ("head", path): new}), options)
         assert not any(f.rule == finding.rule and f.object == finding.object for f in after.findings)

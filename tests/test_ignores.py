@@ -100,6 +100,35 @@ def test_rule_defaults_of_the_new_rules() -> None:
     assert set(ignores.SUMMARIES) == set(ignores.RULE_SEVERITIES)
 
 
+def test_configured_severities_apply_to_the_new_findings() -> None:
+    """A switched-off ignore rule reports nothing, yet an ignore naming it still counts as used."""
+    levels = {ignores.IGNORE_WITHOUT_REASON: None, ignores.IGNORE_UNUSED: Severity.ERROR}
+
+    def apply(comment: str) -> tuple[Finding, ...]:
+        head = SMALL_JOB.replace("name: migrate", f"name: migrate  # jobguard: {comment}")
+        manifests = _manifests(head)
+        found = _findings([{"rule": "job-immutable-field", "line": 12, "job": "migrate"}], manifests)
+        return ignores.apply(found, {PATH: head}, {PATH: manifests}, lambda rule, path: levels[rule])
+
+    assert apply("ignore[job-immutable-field, ignore-without-reason]") == ()
+    assert apply("ignore[job-immutable-field]") == ()  # without the setting: an ignore-without-reason warning
+    (unused,) = apply("ignore[job-immutable-field, job-ttl-after-finished] legacy")
+    assert (unused.rule, unused.severity) == (ignores.IGNORE_UNUSED, Severity.ERROR)
+
+
+@pytest.mark.parametrize(
+    ("text", "first_line", "expected"),
+    [
+        ("# a\n\n# b\nkind: Job\n", 4, [3, 2, 1]),
+        ("x: 1\n---  # c\n# d\nkind: Job\n", 4, [3, 2]),
+        ("x: 1\n# d\nkind: Job\n", 3, [2]),
+        ("kind: Job\n", 1, []),
+    ],
+)
+def test_top_lines(text: str, first_line: int, expected: list[int]) -> None:
+    assert ignores.top_lines(text.splitlines(keepends=True), first_line) == expected
+
+
 def test_files_without_manifests_change_nothing() -> None:
     finding = _findings([{"rule": "manifest-invalid", "line": 3}], ())
     assert ignores.apply(finding, {"other.yaml": "# jobguard: ignore[x]\n"}, {}) == tuple(finding)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
-from bot.manifests import MAX_EXPANDED_NODES, load
+from bot.manifests import MAX_EXPANDED_NODES, comments_with_lines, load
 from tests.samples import SMALL_JOB_NEW_IMAGE
 
 JOB = SMALL_JOB_NEW_IMAGE
@@ -26,8 +27,13 @@ def test_multi_document_crlf_and_bom() -> None:
     text = "\ufeff" + ("---\r\n" + JOB.replace("\n", "\r\n")) * 2 + "---\r\n# only a comment\r\n"
     result = load("jobs.yml", text.encode("utf-8"))
     assert result.problems == ()
+    assert result.bom and not load("job.yaml", JOB.encode()).bom
     assert [m.index for m in result.manifests] == ["0", "1"]
     assert result.manifests[1].start_line == 15
+    first, second = (m.document for m in result.manifests)  # from its root's line to its end, BOM not counted
+    assert result.text[first[0] : first[1]] == JOB.replace("\n", "\r\n")
+    assert result.text[second[0] : second[1]] == result.text[first[0] : first[1]]
+    assert result.text[second[0] - 5 : second[0]] == "---\r\n"
     assert result.manifests[1].value["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.36"
 
 
@@ -128,3 +134,19 @@ def test_control_characters_are_a_problem_with_a_line() -> None:
     (problem,) = load("ctl.yaml", b"apiVersion: batch/v1\nkind: Job\nmetadata: {name: a\x01}\n").problems
     assert (problem.line, problem.column) == (3, 19)
     assert problem.message == "invalid YAML: character U+0001 is not allowed in YAML"
+
+
+def test_comments_are_found_outside_tokens_only() -> None:
+    text = '# top\na: "x #y"  # real # more\nb: |  # on the header\n  # not a comment\n  c\nd: e#f\n#end'
+    assert comments_with_lines(text) == ((1, "# top"), (2, "# real # more"), (3, "# on the header"), (7, "#end"))
+    assert comments_with_lines("k: >-\n  # folded text\n  more\n") == ()
+    assert comments_with_lines("\ufeffa: 1  # x") == ((1, "# x"),)
+    assert comments_with_lines("no: comment") == ()
+
+
+def test_comment_lines_count_yaml_line_breaks() -> None:
+    """CRLF is one break, and CR, NEL, LS and PS are breaks too: the lines of `Manifest` spans."""
+    assert comments_with_lines("a: 1\r\n# b\r\nc: 2 # d\r\n") == ((2, "# b"), (3, "# d"))
+    assert comments_with_lines("a: 1\u2028# b\x85c: 2\r# d") == ((2, "# b"), (4, "# d"))
+    with pytest.raises(yaml.YAMLError):
+        comments_with_lines("a: 'open # x\n")
