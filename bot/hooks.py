@@ -23,10 +23,6 @@ ARGO_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 HELM_HOOK = "helm.sh/hook"
 HELM_DELETE_POLICY = "helm.sh/hook-delete-policy"
 FLUX_FORCE = "kustomize.toolkit.fluxcd.io/force"
-ARGO_SYNC_WAVE = "argocd.argoproj.io/sync-wave"
-HELM_HOOK_WEIGHT = "helm.sh/hook-weight"
-# §3: added by Argo CD to every hook while a sync runs; never a change made in Git.
-ARGO_HOOK_FINALIZER = "argocd.argoproj.io/hook-finalizer"
 
 # §2: gitops-engine `common.NewHookType` recognises exactly these (case-sensitive).
 ARGO_SYNC_PHASES = ("PreSync", "Sync", "PostSync", "SyncFail")
@@ -60,14 +56,16 @@ HELM_EVENTS = (
 HELM_EVENT_ALIASES: Mapping[str, str] = {"test-success": "test"}
 # §2.1 #8: compared as a whole string by gitops-engine `helm.IsHook`, not per CSV item.
 HELM_CRD_INSTALL = "crd-install"
-# Values that Argo CD sees in `helm.sh/hook` and that are real Helm (2 or 3) hook names, i.e. not typos.
-HELM_KNOWN_VALUES = frozenset((*HELM_EVENTS, *HELM_EVENT_ALIASES, "test-failure", HELM_CRD_INSTALL))
 
 # §4: delete policies, Argo spelling and Helm spelling, in matching order.
 BEFORE_HOOK_CREATION = "BeforeHookCreation"
-ARGO_DELETE_POLICIES = (BEFORE_HOOK_CREATION, "HookSucceeded", "HookFailed")
+HOOK_SUCCEEDED = "HookSucceeded"
+HOOK_FAILED = "HookFailed"
+ARGO_DELETE_POLICIES = (BEFORE_HOOK_CREATION, HOOK_SUCCEEDED, HOOK_FAILED)
 HELM_BEFORE_HOOK_CREATION = "before-hook-creation"
-HELM_DELETE_POLICIES = (HELM_BEFORE_HOOK_CREATION, "hook-succeeded", "hook-failed")
+HELM_HOOK_SUCCEEDED = "hook-succeeded"
+HELM_HOOK_FAILED = "hook-failed"
+HELM_DELETE_POLICIES = (HELM_BEFORE_HOOK_CREATION, HELM_HOOK_SUCCEEDED, HELM_HOOK_FAILED)
 HELM_TO_ARGO_DELETE_POLICY: Mapping[str, str] = dict(zip(HELM_DELETE_POLICIES, ARGO_DELETE_POLICIES, strict=True))
 
 # §6: the sync options this module interprets (exact strings).
@@ -75,33 +73,8 @@ SYNC_FORCE = "Force=true"
 SYNC_REPLACE = "Replace=true"
 SYNC_SSA = "ServerSideApply=true"
 SYNC_SSA_OFF = "ServerSideApply=false"
-SYNC_APPLY_OUT_OF_SYNC_ONLY = "ApplyOutOfSyncOnly=true"
-# gitops-engine `common/types.go` and argo-cd `common`: every spelling Argo CD matches, for typo detection.
-KNOWN_SYNC_OPTIONS = (
-    "SkipDryRunOnMissingResource=true",
-    "Prune=false",
-    "Prune=confirm",
-    "PruneLast=true",
-    "Validate=false",
-    "Replace=true",
-    "Replace=false",
-    SYNC_FORCE,
-    SYNC_SSA,
-    SYNC_SSA_OFF,
-    "Delete=false",
-    "Delete=confirm",
-    SYNC_APPLY_OUT_OF_SYNC_ONLY,
-    "ApplyOutOfSyncOnly=false",
-    "ClientSideApplyMigration=true",
-    "ClientSideApplyMigration=false",
-    "CreateNamespace=true",
-    "RespectIgnoreDifferences=true",
-    "FailOnSharedResource=true",
-    "PrunePropagationPolicy=foreground",
-    "PrunePropagationPolicy=background",
-    "PrunePropagationPolicy=orphan",
-)
 
+# §8.2: compared case-insensitively.
 FLUX_FORCE_VALUE = "enabled"
 
 # Go's `unicode.IsSpace` set, which `strings.TrimSpace` strips (Python's `str.strip` also strips \x1c-\x1f).
@@ -157,40 +130,58 @@ def _get(mapping: Mapping[str, object] | None, key: str) -> str | None:
 class ArgoHook:
     """What Argo CD (gitops-engine + argo-cd controller) makes of one object's hook annotations.
 
-    The first block of fields is the §2.1 model; the rest exists so that rules can explain *why*.
-    `is_ignored` also covers deliberate cases (delete hooks, Helm test hooks): a typo shows up in
-    `unknown_values` / `helm_unknown_values` / `invalid_delete_policies`.
+    Fields hold what the annotations say, properties what follows from them (§2.1 model). `is_ignored` also
+    covers deliberate cases (delete hooks, Helm test hooks): a typo shows up in `unknown_values` /
+    `invalid_delete_policies`.
     """
 
     key_present: bool
     types: tuple[str, ...]
     is_hook: bool
-    is_skip: bool
-    is_ignored: bool
-    sync_phases: frozenset[str]
     delete_hook: bool
+    """A `PreDelete`/`PostDelete` item in either annotation (Helm `pre-delete`/`post-delete` mapped, §2)."""
     unknown_values: tuple[str, ...]
-    delete_policies: frozenset[str]
     explicit_delete_policies: frozenset[str]
+    """§4: valid Argo items UNION valid Helm items (mapped), whatever the hook types say."""
     invalid_delete_policies: tuple[str, ...]
-    # --- explanation fields -------------------------------------------------------------------------
-    delete_types: tuple[str, ...] = ()
-    """`PreDelete`/`PostDelete` found in either annotation (Helm `pre-delete`/`post-delete` mapped)."""
-    helm_hook_present: bool = False
-    helm_types_used: tuple[str, ...] = ()
-    """`helm.sh/hook` items that produced `types` (only when no valid Argo type exists, §2.1 #3)."""
-    helm_values_overridden: tuple[str, ...] = ()
-    """Mappable `helm.sh/hook` items ignored for typing because a valid Argo type exists (§2.1 #4)."""
-    helm_unknown_values: tuple[str, ...] = ()
-    """`helm.sh/hook` items that are no Helm hook name at all, exact case as Argo CD compares (typos)."""
-    argo_delete_policies: tuple[str, ...] = ()
-    """Valid items of the Argo delete-policy annotation."""
-    helm_delete_policies: tuple[str, ...] = ()
-    """Valid items of `helm.sh/hook-delete-policy`, Helm spelling (they join the union, §4)."""
-    invalid_argo_delete_policies: tuple[str, ...] = ()
-    invalid_helm_delete_policies: tuple[str, ...] = ()
-    delete_policy_present: bool = False
-    """Either delete-policy annotation key is present."""
+    helm_phase_items: tuple[str, ...] = ()
+    """`helm.sh/hook` items that map to an Argo CD sync phase (§2.2)."""
+    types_from_helm: bool = False
+    """No valid Argo type, so `types` came from `helm.sh/hook` (§2.1 #3)."""
+
+    @property
+    def is_skip(self) -> bool:
+        """§2.1 #5: Skip counts only as the only recognised type."""
+        return self.types == (ARGO_SKIP,)
+
+    @property
+    def is_ignored(self) -> bool:
+        """gitops-engine `ignore.Ignore`: a hook without a recognised type is never applied nor diffed."""
+        return self.is_hook and not self.types
+
+    @property
+    def sync_phases(self) -> frozenset[str]:
+        """§2.1 `sync_phases`: nothing for Skip, the hook's sync types for hooks, `Sync` for normal resources."""
+        if self.is_skip:
+            return frozenset()
+        if self.is_hook:
+            return frozenset(t for t in self.types if t in ARGO_SYNC_PHASES)
+        return frozenset({"Sync"})
+
+    @property
+    def delete_policies(self) -> frozenset[str]:
+        """§4: the explicit policies, BeforeHookCreation when there is none."""
+        return self.explicit_delete_policies or frozenset({BEFORE_HOOK_CREATION})
+
+    @property
+    def helm_types_used(self) -> tuple[str, ...]:
+        """`helm.sh/hook` items that produced `types` (only when no valid Argo type exists, §2.1 #3)."""
+        return self.helm_phase_items if self.types_from_helm else ()
+
+    @property
+    def helm_values_overridden(self) -> tuple[str, ...]:
+        """Mappable `helm.sh/hook` items ignored for typing because a valid Argo type exists (§2.1 #4)."""
+        return () if self.types_from_helm else self.helm_phase_items
 
     @property
     def recreated_before_sync(self) -> bool:
@@ -198,19 +189,14 @@ class ArgoHook:
         return BEFORE_HOOK_CREATION in self.delete_policies
 
     @property
-    def never_runs(self) -> bool:
-        """Ignored and not a delete hook: Argo CD neither syncs nor deletes-with it (typos, Helm test hooks)."""
-        return self.is_ignored and not self.delete_hook
+    def deleted_after_every_run(self) -> bool:
+        """§4.1 `HookSucceeded,HookFailed`: no Job is left behind, so the next sync creates it anew."""
+        return {HOOK_SUCCEEDED, HOOK_FAILED} <= self.delete_policies
 
     @property
     def is_normal(self) -> bool:
         """Applied and diffed like any resource (plain `kubectl apply`, §1)."""
         return not self.is_hook and not self.is_skip
-
-    @property
-    def delete_policy_ignored(self) -> bool:
-        """§4: `hasHookDeletePolicy` is false for non-hooks, so the policy does nothing there."""
-        return self.delete_policy_present and not self.is_hook
 
 
 def _argo_types(argo_items: tuple[str, ...], helm_items: tuple[str, ...]) -> tuple[tuple[str, ...], bool]:
@@ -228,11 +214,9 @@ def _argo_is_hook(argo_raw: str | None, helm_raw: str | None, is_skip: bool) -> 
     return helm_raw is not None and helm_raw != HELM_CRD_INSTALL  # whole-string compare, §2.1 #8
 
 
-def _delete_types(argo_items: tuple[str, ...], helm_items: tuple[str, ...]) -> tuple[str, ...]:
+def _is_delete_hook(argo_items: tuple[str, ...], helm_items: tuple[str, ...]) -> bool:
     """§2: controller/hook.go `isHookOfType`, per trimmed CSV item of either annotation."""
-    found = [item for item in argo_items if item in ARGO_DELETE_TYPES]
-    found += [HELM_TO_ARGO_DELETE[item] for item in helm_items if item in HELM_TO_ARGO_DELETE]
-    return tuple(t for t in ARGO_DELETE_TYPES if t in found)
+    return any(i in ARGO_DELETE_TYPES for i in argo_items) or any(i in HELM_TO_ARGO_DELETE for i in helm_items)
 
 
 def _split_valid(items: tuple[str, ...], valid: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -240,33 +224,12 @@ def _split_valid(items: tuple[str, ...], valid: Iterable[str]) -> tuple[tuple[st
     return tuple(i for i in items if i in allowed), tuple(i for i in items if i not in allowed)
 
 
-def _sync_phases(types: tuple[str, ...], is_hook: bool, is_skip: bool) -> frozenset[str]:
-    """§2.1 `sync_phases`: nothing for Skip, the hook's sync types for hooks, `Sync` for normal resources."""
-    if is_skip:
-        return frozenset()
-    if is_hook:
-        return frozenset(t for t in types if t in ARGO_SYNC_PHASES)
-    return frozenset({"Sync"})
-
-
-@dataclass(frozen=True)
-class _PolicyParts:
-    argo: tuple[str, ...]
-    bad_argo: tuple[str, ...]
-    helm: tuple[str, ...]
-    bad_helm: tuple[str, ...]
-
-    @property
-    def explicit(self) -> frozenset[str]:
-        """§4: valid Argo items UNION valid Helm items (mapped), whatever the hook types say."""
-        return frozenset((*self.argo, *(HELM_TO_ARGO_DELETE_POLICY[p] for p in self.helm)))
-
-
-def _argo_policy_parts(annotations: Mapping[str, object] | None) -> _PolicyParts:
-    """gitops-engine `DeletePolicies`: exact, case-sensitive items of both keys; invalid ones are dropped."""
+def _argo_delete_policies(annotations: Mapping[str, object] | None) -> tuple[frozenset[str], tuple[str, ...]]:
+    """gitops-engine `DeletePolicies` (§4): exact, case-sensitive items of both keys, the valid ones unioned
+    (Helm spelling mapped) and the invalid ones, which Argo CD drops."""
     argo, bad_argo = _split_valid(csv_items(_get(annotations, ARGO_DELETE_POLICY)), ARGO_DELETE_POLICIES)
     helm, bad_helm = _split_valid(csv_items(_get(annotations, HELM_DELETE_POLICY)), HELM_DELETE_POLICIES)
-    return _PolicyParts(argo, bad_argo, helm, bad_helm)
+    return frozenset((*argo, *(HELM_TO_ARGO_DELETE_POLICY[p] for p in helm))), (*bad_argo, *bad_helm)
 
 
 def classify_argocd(annotations: Mapping[str, object] | None) -> ArgoHook:
@@ -274,60 +237,23 @@ def classify_argocd(annotations: Mapping[str, object] | None) -> ArgoHook:
     argo_raw, helm_raw = _get(annotations, ARGO_HOOK), _get(annotations, HELM_HOOK)
     argo_items, helm_items = csv_items(argo_raw), csv_items(helm_raw)
     types, from_helm = _argo_types(argo_items, helm_items)
-    is_skip = ARGO_SKIP in types and len(types) == 1  # §2.1 #5
-    is_hook = _argo_is_hook(argo_raw, helm_raw, is_skip)
     unknown = tuple(item for item in argo_items if item not in ARGO_HOOK_VALUES)
-    mappable = tuple(item for item in helm_items if item in HELM_TO_ARGO_PHASE)
-    delete_types = _delete_types(argo_items, helm_items)
-    policies = _argo_policy_parts(annotations)
+    policies, invalid_policies = _argo_delete_policies(annotations)
     return ArgoHook(
         key_present=argo_raw is not None,
         types=types,
-        is_hook=is_hook,
-        is_skip=is_skip,
-        is_ignored=is_hook and not types,  # gitops-engine ignore.Ignore
-        sync_phases=_sync_phases(types, is_hook, is_skip),
-        delete_hook=bool(delete_types),
+        is_hook=_argo_is_hook(argo_raw, helm_raw, is_skip=types == (ARGO_SKIP,)),
+        delete_hook=_is_delete_hook(argo_items, helm_items),
         unknown_values=("",) if argo_raw is not None and not argo_items else unknown,
-        delete_policies=policies.explicit or frozenset({BEFORE_HOOK_CREATION}),  # §4 default
-        explicit_delete_policies=policies.explicit,
-        invalid_delete_policies=(*policies.bad_argo, *policies.bad_helm),
-        delete_types=delete_types,
-        helm_hook_present=helm_raw is not None,
-        helm_types_used=mappable if from_helm else (),
-        helm_values_overridden=() if from_helm else mappable,
-        helm_unknown_values=tuple(item for item in helm_items if item not in HELM_KNOWN_VALUES),
-        argo_delete_policies=policies.argo,
-        helm_delete_policies=policies.helm,
-        invalid_argo_delete_policies=policies.bad_argo,
-        invalid_helm_delete_policies=policies.bad_helm,
-        delete_policy_present=ARGO_DELETE_POLICY in (annotations or {}) or HELM_DELETE_POLICY in (annotations or {}),
+        explicit_delete_policies=policies,
+        invalid_delete_policies=invalid_policies,
+        helm_phase_items=tuple(item for item in helm_items if item in HELM_TO_ARGO_PHASE),
+        types_from_helm=from_helm,
     )
 
 
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-_INT64 = range(-(2**63), 2**63)
-
-
-def _go_atoi(text: str | None) -> int | None:
-    """Go `strconv.Atoi` on 64-bit: optional sign, ASCII digits only, no spaces or underscores."""
-    if text is None or not _GO_INT.fullmatch(text):
-        return None
-    value = int(text)
-    return value if value in _INT64 else None
-
-
-def sync_wave(annotations: Mapping[str, object] | None) -> int:
-    """§3 / §2.2 (syncwaves `Wave`): an integer sync-wave, else an integer Helm hook weight, else 0."""
-    for key in (ARGO_SYNC_WAVE, HELM_HOOK_WEIGHT):
-        value = _go_atoi(_get(annotations, key))
-        if value is not None:
-            return value
-    return 0
-
-
 # --------------------------------------------------------------------------------------------------------
-# Typo corrections (§2.1 consequence 1, §4 "silently ignored")
+# Typo corrections (§2.1 consequence 1)
 
 
 def _squash(value: str) -> str:
@@ -335,41 +261,10 @@ def _squash(value: str) -> str:
     return re.sub(r"[\s_\-.]+", "", value).casefold()
 
 
-def _guess(value: str, table: Mapping[str, str], cutoff: float) -> str | None:
-    """Exact squashed match first, then one clearly closest spelling (difflib ratio >= cutoff)."""
-    key = _squash(value)
-    if not key:
-        return None
-    if key in table:
-        return table[key]
-    close = difflib.get_close_matches(key, list(table), n=1, cutoff=cutoff)
-    return table[close[0]] if close else None
-
-
 _ARGO_HOOK_GUESSES: Mapping[str, str] = {
     **{_squash(v): v for v in ARGO_HOOK_VALUES},
     **{_squash(h): a for h, a in HELM_TO_ARGO_PHASE.items()},
     **{_squash(h): a for h, a in HELM_TO_ARGO_DELETE.items()},
-}
-
-_HELM_HOOK_GUESSES: Mapping[str, str] = {
-    **{_squash(e): e for e in HELM_EVENTS},
-    "testsuccess": "test",
-    "presync": "pre-install,pre-upgrade",
-    "postsync": "post-install,post-upgrade",
-}
-
-_DELETE_POLICY_ALIASES = {
-    "beforehookcreate": 0,
-    "beforehook": 0,
-    "beforecreation": 0,
-    "hooksuccess": 1,
-    "hooksuccessful": 1,
-    "hooksucceed": 1,
-    "onsuccess": 1,
-    "hookfail": 2,
-    "hookfailure": 2,
-    "onfailure": 2,
 }
 
 
@@ -383,7 +278,13 @@ def correct_hook_value(value: str) -> str | None:
     text = _go_trim(annotation_text(value))
     if text in ARGO_HOOK_VALUES:
         return text
-    return _guess(text, _ARGO_HOOK_GUESSES, cutoff=0.85)
+    key = _squash(text)
+    if not key:
+        return None
+    if key in _ARGO_HOOK_GUESSES:
+        return _ARGO_HOOK_GUESSES[key]
+    close = difflib.get_close_matches(key, list(_ARGO_HOOK_GUESSES), n=1, cutoff=0.85)
+    return _ARGO_HOOK_GUESSES[close[0]] if close else None
 
 
 def correct_hook_annotation(value: object) -> str | None:
@@ -401,68 +302,22 @@ def correct_hook_annotation(value: object) -> str | None:
     return ",".join(_dedupe(fixed)) or None
 
 
-def correct_helm_hook_value(value: str) -> str | None:
-    """Best `helm.sh/hook` spelling for a typo (`preinstall` -> `pre-install`; `PreSync` -> the Helm pair).
-
-    The result may hold two comma-separated events for an Argo phase name. None when unsure, and for
-    `crd-install` (Helm 3 has no such hook, §9).
-    """
-    text = _go_trim(annotation_text(value))
-    if text in HELM_EVENTS:
-        return text
-    return _guess(text, _HELM_HOOK_GUESSES, cutoff=0.85)
-
-
-def correct_delete_policy(value: str, *, helm: bool = False) -> str | None:
-    """Best valid delete policy for a typo, in Argo spelling (default) or Helm spelling (`helm=True`).
-
-    `beforehookcreation`, `before-hook-creation` and `BeforeHookCreate` -> `BeforeHookCreation`; the Helm
-    spelling in the Argo key (or the reverse) is the commonest case (§4 "silently ignored").
-    """
-    names = HELM_DELETE_POLICIES if helm else ARGO_DELETE_POLICIES
-    text = _go_trim(annotation_text(value))
-    if text in names:
-        return text
-    table = {_squash(p): names[i] for i, p in enumerate(ARGO_DELETE_POLICIES)}
-    table.update({alias: names[i] for alias, i in _DELETE_POLICY_ALIASES.items()})
-    return _guess(text, table, cutoff=0.8)
-
-
 # --------------------------------------------------------------------------------------------------------
 # Argo CD sync options (§6, §6.1)
-
-
-def correct_sync_option(item: str) -> str | None:
-    """The exact spelling Argo CD expects for a sync-option item (`force=True` -> `Force=true`), or None.
-
-    Argo CD compares items exactly (§6), so a miscased item is silently a no-op.
-    """
-    key = re.sub(r"\s+", "", annotation_text(item)).replace(":", "=").casefold()
-    for option in KNOWN_SYNC_OPTIONS:
-        if option.casefold() == key:
-            return option
-    return None
 
 
 @dataclass(frozen=True)
 class SyncOptions:
     """The sync options that decide how Argo CD writes an existing Job (§6).
 
-    `items` are the resource annotation's items; `app_items` the Application's `syncPolicy.syncOptions`
-    when the caller passed them. Booleans are the effective result of both, as gitops-engine computes it.
+    `items` are the resource annotation's items; the booleans are the effective result of them and the
+    Application's options, as gitops-engine computes it.
     """
 
     items: tuple[str, ...]
     force: bool
     replace: bool
     server_side_apply: bool
-    app_items: tuple[str, ...] = ()
-    server_side_apply_disabled: bool = False
-    """`ServerSideApply=false` on the resource: beats an app-level `ServerSideApply=true`."""
-    apply_out_of_sync_only: bool = False
-    """App-level `ApplyOutOfSyncOnly=true` (stops Force+Replace from re-running unchanged Jobs, §6.2)."""
-    near_misses: tuple[tuple[str, str], ...] = ()
-    """Resource items that differ from a known option only by case/spacing: (as written, expected)."""
 
     @property
     def recreates_on_immutable_change(self) -> bool:
@@ -485,19 +340,11 @@ def sync_options(annotations: Mapping[str, object] | None, *, app_items: Iterabl
     """
     items = csv_items(_get(annotations, ARGO_SYNC_OPTIONS))
     app = _dedupe(_go_trim(annotation_text(i)) for i in app_items)
-    ssa_off = SYNC_SSA_OFF in items
-    misses = tuple(
-        (item, fixed) for item in items if (fixed := correct_sync_option(item)) is not None and fixed != item
-    )
     return SyncOptions(
         items=items,
         force=SYNC_FORCE in items,
         replace=SYNC_REPLACE in items or SYNC_REPLACE in app,
-        server_side_apply=not ssa_off and (SYNC_SSA in items or SYNC_SSA in app),
-        app_items=app,
-        server_side_apply_disabled=ssa_off,
-        apply_out_of_sync_only=SYNC_APPLY_OUT_OF_SYNC_ONLY in app,
-        near_misses=misses,
+        server_side_apply=SYNC_SSA_OFF not in items and (SYNC_SSA in items or SYNC_SSA in app),
     )
 
 
@@ -552,6 +399,11 @@ class HelmHook:
     @property
     def runs_on_install(self) -> bool:
         return "pre-install" in self.events or "post-install" in self.events
+
+    @property
+    def deleted_after_every_run(self) -> bool:
+        """`hook-succeeded,hook-failed`: no Job is left behind, so the next release creates it anew (§9)."""
+        return {HELM_HOOK_SUCCEEDED, HELM_HOOK_FAILED} <= self.delete_policies
 
 
 def _helm_delete_policies(raw: str | None) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:

@@ -39,6 +39,7 @@ __all__ = [
     "KubeVersion",
     "Semantics",
     "Verdict",
+    "dotted",
     "immutable_changes",
 ]
 
@@ -100,15 +101,18 @@ class FieldChange:
 
     path: tuple[str | int, ...]
     reason: str
+    replace_only: bool = False
+    """Only because replace (PUT) drops the selector/labels the server generated (§6.1); apply would pass."""
 
     @property
     def dotted(self) -> str:
         """`spec.template.spec.containers[0].image`; data keys print as `labels[app.kubernetes.io/name]`."""
-        return _dotted(self.path)
+        return dotted(self.path)
 
 
-def _dotted(parts: tuple[Any, ...], previous: Any = None) -> str:
-    """Path parts as the API server prints them: `a.b[0]`, and keys of free-form maps in brackets."""
+def dotted(parts: tuple[Any, ...], previous: Any = None) -> str:
+    """Path parts as the API server prints them: `a.b[0]`, and keys of free-form maps in brackets
+    (`metadata.annotations[argocd.argoproj.io/hook]`)."""
     out = ""
     for part in parts:
         data_key = isinstance(previous, str) and previous in _FREE_MAPS
@@ -546,13 +550,11 @@ def _selector_key(version: KubeVersion) -> str:
     return "batch.kubernetes.io/controller-uid" if version >= KubeVersion(27) else "controller-uid"
 
 
-def _generate(job: dict[Any, Any], version: KubeVersion) -> dict[Any, Any]:
+def _generate(job: dict[Any, Any], inputs: _Inputs) -> dict[Any, Any]:
     """generateSelector: add the uid selector and the job-name/controller-uid template labels if absent."""
     spec = _dict(job, "spec")
-    if spec is None or spec.get("manualSelector") is True:
+    if spec is None or not inputs.generated_selector:
         return job
-    metadata = _dict(job, "metadata") or {}
-    name = metadata.get("name")
     template = spec.setdefault("template", {})
     if not isinstance(template, dict):
         return job
@@ -560,13 +562,13 @@ def _generate(job: dict[Any, Any], version: KubeVersion) -> dict[Any, Any]:
     if isinstance(template_meta, dict):
         labels = template_meta.setdefault("labels", {})
         if isinstance(labels, dict):
-            for key, value in _generated_labels(name if isinstance(name, str) else "", version).items():
+            for key, value in inputs.generated_labels.items():
                 labels.setdefault(key, value)
     selector = spec.setdefault("selector", {})
     if isinstance(selector, dict):
         match_labels = selector.setdefault("matchLabels", {})
         if isinstance(match_labels, dict):
-            match_labels.setdefault(_selector_key(version), "<uid>")
+            match_labels.setdefault(_selector_key(inputs.version), "<uid>")
     return job
 
 
@@ -639,11 +641,19 @@ class _Report:
 class _Reporter:
     """Collects FieldChanges with their head document position for deterministic ordering."""
 
-    def __init__(self) -> None:
+    def __init__(self, head_raw: Mapping[Any, Any]) -> None:
+        self._head_raw = head_raw
         self._reports: list[_Report] = []
 
-    def add(self, path: tuple[str | int, ...], position: tuple[int, ...], reason: str) -> None:
-        self._reports.append(_Report(position, len(self._reports), FieldChange(path, reason)))
+    def add(
+        self, path: tuple[str | int, ...], position: tuple[int, ...], reason: str, *, replace_only: bool = False
+    ) -> None:
+        self._reports.append(_Report(position, len(self._reports), FieldChange(path, reason, replace_only)))
+
+    def add_at(self, path: tuple[str | int, ...], reason: str, *, replace_only: bool = False) -> None:
+        """Report `path` where head has it, else on its deepest head ancestor (`_locate`)."""
+        found, position, _ = _locate(self._head_raw, path)
+        self.add(found, position, reason, replace_only=replace_only)
 
     def changes(self) -> tuple[FieldChange, ...]:
         ordered = sorted(self._reports, key=lambda r: (r.position, r.seq))
@@ -729,7 +739,7 @@ def _rel_name(parent: Any, rel: tuple[Any, ...]) -> str:
     """Name of a field below the deepest head node: `imagePullPolicy`, `'app'`, `metadata.labels[app]`."""
     if len(rel) == 1:
         return _name(rel[0], parent)
-    return _dotted(rel, parent)
+    return dotted(rel, parent)
 
 
 @dataclass(frozen=True)
@@ -859,11 +869,34 @@ class _Differ:
 
 @dataclass(frozen=True)
 class _Inputs:
+    """The cleaned manifests and what the old object decides once: the server generated the selector unless
+    `manualSelector: true`, and `suspend: true` is read as "never started" (§3, §4.1)."""
+
     base: dict[Any, Any]
     head: dict[Any, Any]
     head_raw: Mapping[Any, Any]
     version: KubeVersion
     semantics: Semantics
+    generated_selector: bool
+    suspended: bool
+    generated_labels: Mapping[str, str]
+
+    @classmethod
+    def of(
+        cls, base: dict[Any, Any], head_raw: Mapping[Any, Any], version: KubeVersion, semantics: Semantics
+    ) -> _Inputs:
+        spec = _dict(base, "spec") or {}
+        name = (_dict(base, "metadata") or {}).get("name")
+        return cls(
+            base,
+            _clean(dict(head_raw)),
+            head_raw,
+            version,
+            semantics,
+            generated_selector=spec.get("manualSelector") is not True,
+            suspended=spec.get("suspend") is True,
+            generated_labels=_generated_labels(name if isinstance(name, str) else "", version),
+        )
 
 
 def immutable_changes(
@@ -877,165 +910,149 @@ def immutable_changes(
     head_raw: Mapping[Any, Any] = head if isinstance(head, Mapping) else {}
     try:
         cleaned_base = _clean(dict(base) if isinstance(base, Mapping) else {})
-        cleaned_head = _clean(dict(head_raw))
-        inputs = _Inputs(cleaned_base, cleaned_head, head_raw, version, semantics)
-        return _decide(inputs)
+        return _decide(_Inputs.of(cleaned_base, head_raw, version, semantics))
     except Exception as error:  # never raise on odd input; say so instead of pretending it is fine
-        return _fallback(base, head, error)
+        return _fallback(error)
 
 
-def _fallback(base: Any, head: Any, error: Exception) -> Verdict:
+def _fallback(error: Exception) -> Verdict:
+    """An internal error is never "no change": the manifests may look identical and still fail (Replace)."""
     note = f"jobguard could not compare these manifests ({type(error).__name__}); review the change by hand"
-    try:
-        identical = _same(_clean(base), _clean(head))
-    except Exception:
-        identical = False
-    changes = () if identical else (FieldChange(("spec",), "could not be compared; treat as changed"),)
-    return Verdict(changes, (note,))
+    return Verdict((FieldChange(("spec",), "could not be compared; treat as changed"),), (note,))
+
+
+@dataclass(frozen=True)
+class _Compare:
+    """One comparison: the inputs, both defaulted specs, and what it found so far."""
+
+    inputs: _Inputs
+    live_spec: dict[Any, Any]
+    new_spec: dict[Any, Any]
+    reporter: _Reporter
+    notes: list[str]
+
+    def values(self, field: str) -> tuple[Any, Any]:
+        return self.live_spec.get(field, _MISSING), self.new_spec.get(field, _MISSING)
+
+    def head_has(self, field: str) -> bool:
+        return _has(self.inputs.head_raw.get("spec"), field)
+
+    def report_spec_field(self, field: str, before: Any, after: Any, *, why: str = "") -> None:
+        """Report `spec.<field>`; when head lacks it the path still names it and the reason says why."""
+        reason = _changed(before, after) if self.head_has(field) else _absent_reason((), "spec", before, after)
+        self.reporter.add_at(("spec", field), f"{reason}: {why}" if why else reason)
 
 
 def _decide(inputs: _Inputs) -> Verdict:
     version, notes = inputs.version, list[str]()
-    live = _default_job(_generate(copy.deepcopy(inputs.base), version))
+    live = _default_job(_generate(copy.deepcopy(inputs.base), inputs))
     if inputs.semantics == "replace":
         new = _default_job(copy.deepcopy(inputs.head))
     else:
         new = _default_job(copy.deepcopy(_merge3(inputs.base, inputs.head, live, None)))
         # `live` was shared into the merge result; the deep copy above keeps the two apart.
     _drop_gated(live, new, version, notes)
-    reporter = _Reporter()
-    live_spec, new_spec = _dict(live, "spec") or {}, _dict(new, "spec") or {}
-    _check_completions(live_spec, new_spec, inputs, reporter, notes)
-    _check_selector(live_spec, new_spec, inputs, reporter)
-    _check_template(live_spec, new_spec, inputs, reporter, notes)
+    check = _Compare(inputs, _dict(live, "spec") or {}, _dict(new, "spec") or {}, _Reporter(inputs.head_raw), notes)
+    _check_completions(check)
+    _check_selector(check)
+    _check_template(check)
     for field in _IMMUTABLE_SPEC_FIELDS:
-        before, after = live_spec.get(field, _MISSING), new_spec.get(field, _MISSING)
+        before, after = check.values(field)
         if not _same(before, after):
-            _report_spec_field(reporter, inputs.head_raw, field, before, after)
-    _check_replacement_policy(live_spec, new_spec, inputs, reporter)
-    if inputs.semantics == "replace" and not _base_flag(inputs, "manualSelector") and reporter.changes():
+            check.report_spec_field(field, before, after)
+    _check_replacement_policy(check)
+    changes = check.reporter.changes()
+    if inputs.semantics == "replace" and inputs.generated_selector and changes:
         notes.append(
             "replace (PUT) sends the manifest alone: the selector and template labels the API server "
             "generated are not re-added, so only deleting and recreating the Job (Replace=true with "
             "Force=true) helps"
         )
-    return Verdict(reporter.changes(), tuple(dict.fromkeys(notes)))
+    return Verdict(changes, tuple(dict.fromkeys(notes)))
 
 
-def _base_flag(inputs: _Inputs, field: str) -> bool:
-    """`spec.<field>: true` in the BASE manifest (suspend, manualSelector: decided from the old object)."""
-    spec = _dict(inputs.base, "spec")
-    return spec is not None and spec.get(field) is True
-
-
-def _report_spec_field(
-    reporter: _Reporter, head_raw: Mapping[Any, Any], field: str, before: Any, after: Any, *, why: str = ""
-) -> None:
-    """Report `spec.<field>`; when head lacks it, on the deepest ancestor head has (`spec`)."""
-    found, position, complete = _locate(head_raw, ("spec", field))
-    reason = _changed(before, after) if complete else _absent_reason((), "spec", before, after)
-    reporter.add(found, position, f"{reason}: {why}" if why else reason)
-
-
-def _check_completions(
-    live_spec: dict[Any, Any],
-    new_spec: dict[Any, Any],
-    inputs: _Inputs,
-    reporter: _Reporter,
-    notes: list[str],
-) -> None:
+def _check_completions(check: _Compare) -> None:
     """§2 completions: immutable, except elastic Indexed Jobs (1.27+) where completions == parallelism."""
-    before, after = live_spec.get("completions", _MISSING), new_spec.get("completions", _MISSING)
+    before, after = check.values("completions")
     if _same(before, after):
         return
-    indexed = new_spec.get("completionMode") == "Indexed"
-    if not indexed or inputs.version.minor < _ELASTIC_INDEXED_SINCE:
-        _report_spec_field(reporter, inputs.head_raw, "completions", before, after)
+    indexed = check.new_spec.get("completionMode") == "Indexed"
+    if not indexed or check.inputs.version.minor < _ELASTIC_INDEXED_SINCE:
+        check.report_spec_field("completions", before, after)
         return
-    parallelism = new_spec.get("parallelism", _MISSING)
+    parallelism = check.new_spec.get("parallelism", _MISSING)
     if after is _MISSING:
-        _report_spec_field(reporter, inputs.head_raw, "completions", before, after, why="required for Indexed Jobs")
+        check.report_spec_field("completions", before, after, why="required for Indexed Jobs")
     elif not _same(after, parallelism):
         reason = (
             f"can only be modified in tandem with spec.parallelism (changed from {_fmt(before)} to "
             f"{_fmt(after)} while parallelism is {_fmt(parallelism)})"
         )
-        found, position, _ = _locate(inputs.head_raw, ("spec", "completions"))
-        reporter.add(found, position, reason)
+        check.reporter.add_at(("spec", "completions"), reason)
     else:
-        notes.append(
+        check.notes.append(
             "spec.completions changes together with spec.parallelism on an Indexed Job: allowed as an "
             "elastic Indexed Job (Kubernetes 1.27+)"
         )
 
 
-def _check_selector(live_spec: dict[Any, Any], new_spec: dict[Any, Any], inputs: _Inputs, reporter: _Reporter) -> None:
+def _check_selector(check: _Compare) -> None:
     """§2 selector: any difference is rejected; a manualSelector flip counts as a selector change."""
-    before, after = live_spec.get("selector", _MISSING), new_spec.get("selector", _MISSING)
-    manual_before = live_spec.get("manualSelector", False)
-    manual_after = new_spec.get("manualSelector", False)
+    before, after = check.values("selector")
+    manual_before = check.live_spec.get("manualSelector", False)
+    manual_after = check.new_spec.get("manualSelector", False)
+    generated = check.inputs.generated_selector
     reasons = []
-    generated = manual_before is not True
+    replace_only = False
     if not _same(before, after):
-        if after is _MISSING and inputs.semantics == "replace" and generated:
+        if after is _MISSING and check.inputs.semantics == "replace" and generated:
             reasons.append("missing: replace does not re-add the generated selector")
+            replace_only = True
         elif after is _MISSING:
             reasons.append(f"removed{_was(before)}")
         elif generated:
             reasons.append("differs from the selector the API server generated at creation")
         else:
             reasons.append(_changed(before, after))
-    if not _same(manual_before, manual_after):
+    manual_flipped = not _same(manual_before, manual_after)
+    if manual_flipped:
         reasons.append(
             f"manualSelector changed from {_fmt(manual_before)} to {_fmt(manual_after)}: the selector and "
             "template labels are not regenerated on update, so this counts as a spec.selector change"
         )
+        replace_only = False
     if not reasons:
         return
-    reason = "; ".join(reasons)
-    spec_head = inputs.head_raw.get("spec")
-    if _has(spec_head, "selector"):
-        path: tuple[str | int, ...] = ("spec", "selector")
-    elif len(reasons) == 1 and not _same(manual_before, manual_after) and _has(spec_head, "manualSelector"):
-        path = ("spec", "manualSelector")
-    else:
-        path = ("spec", "selector")
-    found, position, _ = _locate(inputs.head_raw, path)
-    reporter.add(found, position, reason)
+    on_flag = manual_flipped and len(reasons) == 1 and not check.head_has("selector")
+    path = ("spec", "manualSelector") if on_flag and check.head_has("manualSelector") else ("spec", "selector")
+    check.reporter.add_at(path, "; ".join(reasons), replace_only=replace_only)
 
 
-def _check_template(
-    live_spec: dict[Any, Any],
-    new_spec: dict[Any, Any],
-    inputs: _Inputs,
-    reporter: _Reporter,
-    notes: list[str],
-) -> None:
+def _check_template(check: _Compare) -> None:
     """§2/§3 template: immutable except the scheduling directives (and resources) of a suspended Job."""
-    old_template = live_spec.get("template", _MISSING)
-    new_template = new_spec.get("template", _MISSING)
+    inputs = check.inputs
+    old_template, new_template = check.values("template")
     if inputs.semantics == "replace":
-        new_template = _restore_generated_labels(old_template, new_template, inputs, reporter)
+        new_template = _restore_generated_labels(old_template, new_template, check)
     if _same(old_template, new_template):
         return
-    if _base_flag(inputs, "suspend") and isinstance(old_template, dict) and isinstance(new_template, dict):
-        old_template = _apply_exceptions(old_template, new_template, inputs.version, notes)
+    if inputs.suspended and isinstance(old_template, dict) and isinstance(new_template, dict):
+        old_template = _apply_exceptions(old_template, new_template, inputs.version, check.notes)
     found, position, complete = _locate(inputs.head_raw, ("spec", "template"))
-    differ = _Differ(reporter)
     if complete:
-        differ.diff(old_template, new_template, inputs.head_raw["spec"]["template"], _At(found, position))
+        at = _At(found, position)
+        _Differ(check.reporter).diff(old_template, new_template, inputs.head_raw["spec"]["template"], at)
     elif not _same(old_template, new_template):
-        reporter.add(found, position, _absent_reason((), "spec", old_template, new_template))
+        check.reporter.add(found, position, _absent_reason((), "spec", old_template, new_template))
 
 
-def _restore_generated_labels(old_template: Any, new_template: Any, inputs: _Inputs, reporter: _Reporter) -> Any:
+def _restore_generated_labels(old_template: Any, new_template: Any, check: _Compare) -> Any:
     """§6: replace loses the generated template labels; report that once on spec.template (unless a
     suspended never-started Job may change its labels) and compare the rest of the template as usual."""
+    inputs = check.inputs
     old_labels = _dict(_dict(old_template, "metadata"), "labels")
-    if _base_flag(inputs, "manualSelector") or old_labels is None or not isinstance(new_template, dict):
+    if not inputs.generated_selector or old_labels is None or not isinstance(new_template, dict):
         return new_template
-    name = (_dict(inputs.base, "metadata") or {}).get("name")
-    generated = _generated_labels(name if isinstance(name, str) else "", inputs.version)
     restored = copy.deepcopy(new_template)
     metadata = restored.setdefault("metadata", {})
     if not isinstance(metadata, dict):
@@ -1043,46 +1060,42 @@ def _restore_generated_labels(old_template: Any, new_template: Any, inputs: _Inp
     labels = metadata.setdefault("labels", {})
     if not isinstance(labels, dict):
         return new_template
-    lost = [key for key in generated if key in old_labels and key not in labels]
+    lost = [key for key in inputs.generated_labels if key in old_labels and key not in labels]
     for key in lost:
         labels[key] = old_labels[key]
-    exempt = _base_flag(inputs, "suspend") and inputs.version.minor >= _MUTABLE_SCHEDULING_SINCE
+    exempt = inputs.suspended and inputs.version.minor >= _MUTABLE_SCHEDULING_SINCE
     if lost and not exempt:
-        found, position, _ = _locate(inputs.head_raw, ("spec", "template"))
-        reporter.add(
-            found,
-            position,
-            "loses the generated labels " + ", ".join(repr(k) for k in lost) + ": replace does not re-add them",
-        )
+        reason = "loses the generated labels " + ", ".join(repr(k) for k in lost) + ": replace does not re-add them"
+        check.reporter.add_at(("spec", "template"), reason, replace_only=True)
     return restored
 
 
 def _apply_exceptions(
     old_template: dict[Any, Any], new_template: dict[Any, Any], version: KubeVersion, notes: list[str]
 ) -> dict[Any, Any]:
-    """validatePodTemplateUpdate: copy the allowed fields of the new template over a copy of the old one.
+    """validatePodTemplateUpdate: the old template with the allowed fields of the new one copied over it.
 
     The permission comes from the BASE manifest's `suspend: true`, read as "never started" (§3)."""
-    before = copy.deepcopy(old_template)
-    old = copy.deepcopy(old_template)
+    old = old_template
+    scheduled = _scheduling_view(old_template, new_template, version)
     if version.minor >= _MUTABLE_SCHEDULING_SINCE:
-        _copy_scheduling_directives(old, new_template, version)
-        if not _same(before, old):
+        old = scheduled
+        if not _same(scheduled, old_template):
             notes.append(
                 "old manifest has suspend: true, treated as never started (jobguard cannot see status): its "
                 "template labels, annotations, nodeSelector, tolerations, nodeAffinity and schedulingGates "
                 "may change"
             )
-    elif not _same(_scheduling_view(old, new_template, version), old):
+    elif not _same(scheduled, old_template):
         notes.append(
             "scheduling directives of a suspended Job become mutable in Kubernetes "
             f"1.{_MUTABLE_SCHEDULING_SINCE}; they are immutable on {version}"
         )
-    resources_view = copy.deepcopy(old)
-    _copy_resources(resources_view, new_template)
-    if not _same(resources_view, old):
+    resourced = copy.deepcopy(old)
+    _copy_resources(resourced, new_template)
+    if not _same(resourced, old):
         if version.minor >= _MUTABLE_RESOURCES_SINCE:
-            old = resources_view
+            old = resourced
             notes.append(
                 "container resources of a suspended Job are accepted on Kubernetes 1.36+ only (KEP-5440); "
                 "Kubernetes 1.35 and older reject them"
@@ -1096,6 +1109,7 @@ def _apply_exceptions(
 
 
 def _scheduling_view(old: dict[Any, Any], new_template: dict[Any, Any], version: KubeVersion) -> dict[Any, Any]:
+    """A copy of `old` with the scheduling directives of `new_template` (KEP-2926)."""
     view = copy.deepcopy(old)
     _copy_scheduling_directives(view, new_template, version)
     return view
@@ -1164,18 +1178,16 @@ def _copy_resources(old: dict[Any, Any], new: dict[Any, Any]) -> None:
                 _set_or_drop(old_item, "resources", new_item)
 
 
-def _check_replacement_policy(
-    live_spec: dict[Any, Any], new_spec: dict[Any, Any], inputs: _Inputs, reporter: _Reporter
-) -> None:
+def _check_replacement_policy(check: _Compare) -> None:
     """§2 podFailurePolicy row: adding it to a Job created without it also fails on podReplacementPolicy,
     because apply keeps the stored default `TerminatingOrFailed`, which is invalid next to it (1.29+)."""
-    if "podFailurePolicy" in live_spec or "podFailurePolicy" not in new_spec:
+    if "podFailurePolicy" in check.live_spec or "podFailurePolicy" not in check.new_spec:
         return
-    policy = new_spec.get("podReplacementPolicy", _MISSING)
+    policy = check.new_spec.get("podReplacementPolicy", _MISSING)
     if policy is _MISSING or _same(policy, "Failed"):
         return
-    reason = f"{_fmt(policy)} is not supported next to a podFailurePolicy (only 'Failed' is)"
-    found, position, complete = _locate(inputs.head_raw, ("spec", "podReplacementPolicy"))
-    if not complete:
+    if check.head_has("podReplacementPolicy"):
+        reason = f"{_fmt(policy)} is not supported next to a podFailurePolicy (only 'Failed' is)"
+    else:
         reason = f"the stored {_fmt(policy)} stays and is not supported next to a podFailurePolicy"
-    reporter.add(found, position, reason)
+    check.reporter.add_at(("spec", "podReplacementPolicy"), reason)

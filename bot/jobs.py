@@ -12,17 +12,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from bot import hooks
 from bot.findings import ObjectRef
 from bot.manifests import Manifest
 
 Identity = tuple[str, str, str | None, str]
 
+ARGOCD_PREFIX = "argocd.argoproj.io/"
+FLUX_KUSTOMIZE_PREFIX = "kustomize.toolkit.fluxcd.io/"
+FLUX_HELM_PREFIX = "helm.toolkit.fluxcd.io/"  # helm-controller labels what a HelmRelease installs
+
 
 @dataclass(frozen=True)
 class JobDoc:
-    """One side of a Job: its manifest plus the metadata every rule reads."""
+    """One side of a Job: its manifest plus the metadata every rule reads (classified once, then cached)."""
 
     manifest: Manifest
     ref: ObjectRef
@@ -44,6 +50,36 @@ class JobDoc:
         if self.ref.name is None:
             return None
         return (self.ref.group, self.ref.kind, self.ref.namespace, self.ref.name)
+
+    @cached_property
+    def argo(self) -> hooks.ArgoHook:
+        """How Argo CD treats this Job's hook annotations."""
+        return hooks.classify_argocd(self.annotations)
+
+    @cached_property
+    def helm(self) -> hooks.HelmHook:
+        """How Helm (plain, or Flux helm-controller) treats this Job's hook annotations."""
+        return hooks.classify_helm(self.annotations)
+
+    @cached_property
+    def sync_options(self) -> hooks.SyncOptions:
+        """The Job's own Argo CD sync options."""
+        return hooks.sync_options(self.annotations)
+
+    @cached_property
+    def declared_tool(self) -> str | None:
+        """`argocd` or `flux` when the Job's own keys name a GitOps tool (argocd-hooks.md §8.1), else None."""
+        keys = [*self.annotations, *self.labels]
+        if any(k.startswith(ARGOCD_PREFIX) for k in keys):
+            return "argocd"
+        if any(k.startswith((FLUX_KUSTOMIZE_PREFIX, FLUX_HELM_PREFIX)) for k in keys):
+            return "flux"
+        return None
+
+    @cached_property
+    def in_helm_release(self) -> bool:
+        """Installed by a Flux HelmRelease (helm-controller's keys), so Helm's hook semantics apply (§8.1)."""
+        return any(k.startswith(FLUX_HELM_PREFIX) for k in (*self.annotations, *self.labels))
 
 
 @dataclass(frozen=True)
@@ -130,10 +166,4 @@ def _strings(value: object) -> dict[str, str]:
     """Annotations/labels as strings; a non-string value is kept as its YAML text so rules still see it."""
     if not isinstance(value, dict):
         return {}
-    return {str(k): ("" if v is None else v if isinstance(v, str) else _yaml_text(v)) for k, v in value.items()}
-
-
-def _yaml_text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return {str(k): hooks.annotation_text(v) for k, v in value.items()}

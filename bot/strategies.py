@@ -1,4 +1,4 @@
-"""The fixes that really work (spec argocd-hooks.md §7, §8.2), as structural `FixIntent`s.
+"""The fixes that really work (spec argocd-hooks.md §7, §8.2, §8.3), as structural `FixIntent`s.
 
 Each strategy has a stable id, a title and the one-sentence trade-off from the spec's table, so a reviewer can
 choose. Rules pick which strategies apply; `bot.fixes` turns them into verified text edits.
@@ -17,7 +17,8 @@ ARGOCD_HOOK = "argocd-hook"
 ARGOCD_HOOK_GENERATE_NAME = "argocd-hook-generate-name"
 ARGOCD_FORCE = "argocd-force"
 ARGOCD_FORCE_REPLACE = "argocd-force-replace"
-FLUX_FORCE = "flux-force"
+FLUX_FORCE_STRATEGY = "flux-force"  # a strategy id, not the annotation key `hooks.FLUX_FORCE`
+HELM_HOOK_STRATEGY = "helm-hook"  # a strategy id, not the annotation key `hooks.HELM_HOOK`
 ADD_BEFORE_HOOK_CREATION = "add-before-hook-creation"
 CORRECT_HOOK_PHASE = "correct-hook-phase"
 HOOK_FOR_GENERATE_NAME = "hook-for-generate-name"
@@ -27,14 +28,13 @@ STRATEGIES: dict[str, str] = {
     ARGOCD_HOOK_GENERATE_NAME: "Make the Job an Argo CD hook with a generated name",
     ARGOCD_FORCE: "Let Argo CD delete and re-create the Job when an update is rejected",
     ARGOCD_FORCE_REPLACE: "Let Argo CD delete and re-create the Job on every sync",
-    FLUX_FORCE: "Let Flux delete and re-create the Job when an update is rejected",
+    FLUX_FORCE_STRATEGY: "Let Flux delete and re-create the Job when an update is rejected",
+    HELM_HOOK_STRATEGY: "Make the Job a Helm hook, deleted and re-created before each install or upgrade",
     ADD_BEFORE_HOOK_CREATION: "Add BeforeHookCreation to the hook's delete policy",
     CORRECT_HOOK_PHASE: "Correct the hook phase",
     HOOK_FOR_GENERATE_NAME: "Make the generateName Job an Argo CD hook",
 }
 """Every strategy id (a public contract: `fix.prefer` in the config and `--strategy` name them)."""
-
-DEFAULT_ARGOCD_ORDER = (ARGOCD_HOOK, ARGOCD_FORCE, ARGOCD_FORCE_REPLACE, ARGOCD_HOOK_GENERATE_NAME)
 
 _MIGRATION = re.compile(r"migrat|schema|flyway|liquibase|alembic|db[-_]?init|seed|upgrade", re.IGNORECASE)
 
@@ -64,7 +64,7 @@ def argocd_hook(phase: str) -> FixIntent:
         "auto-sync; a failing PreSync hook blocks the deploy.",
         annotations=(
             AnnotationEdit(hooks.ARGO_HOOK, phase),
-            AnnotationEdit(hooks.ARGO_DELETE_POLICY, "BeforeHookCreation"),
+            AnnotationEdit(hooks.ARGO_DELETE_POLICY, hooks.BEFORE_HOOK_CREATION),
         ),
     )
 
@@ -77,7 +77,7 @@ def argocd_hook_generate_name(phase: str) -> FixIntent:
         "failed runs pile up until ttlSecondsAfterFinished removes them.",
         annotations=(
             AnnotationEdit(hooks.ARGO_HOOK, phase),
-            AnnotationEdit(hooks.ARGO_DELETE_POLICY, "HookSucceeded"),
+            AnnotationEdit(hooks.ARGO_DELETE_POLICY, hooks.HOOK_SUCCEEDED),
         ),
         name_to_generate_name=True,
         spec_fields=(("ttlSecondsAfterFinished", 86400),),
@@ -90,7 +90,7 @@ def argocd_force() -> FixIntent:
         "Add the Argo CD sync option Force=true",
         "Re-creates the Job only when its spec changed (Argo CD >= 2.12, client-side apply only); the Job and "
         "its Pods are deleted and it runs again.",
-        annotations=(AnnotationEdit(hooks.ARGO_SYNC_OPTIONS, "Force=true", "csv-append"),),
+        annotations=(AnnotationEdit(hooks.ARGO_SYNC_OPTIONS, hooks.SYNC_FORCE, "csv-append"),),
     )
 
 
@@ -100,37 +100,59 @@ def argocd_force_replace() -> FixIntent:
         "Add the Argo CD sync options Force=true,Replace=true",
         "Deletes and re-creates the Job on every sync that includes it (Argo CD >= 2.12); set "
         "ApplyOutOfSyncOnly=true on the Application to limit re-runs.",
-        annotations=(AnnotationEdit(hooks.ARGO_SYNC_OPTIONS, "Force=true,Replace=true", "csv-append"),),
+        annotations=(
+            AnnotationEdit(hooks.ARGO_SYNC_OPTIONS, f"{hooks.SYNC_FORCE},{hooks.SYNC_REPLACE}", "csv-append"),
+        ),
     )
 
 
 def flux_force() -> FixIntent:
     return FixIntent(
-        FLUX_FORCE,
-        "Add kustomize.toolkit.fluxcd.io/force: enabled",
+        FLUX_FORCE_STRATEGY,
+        f"Add {hooks.FLUX_FORCE}: {hooks.FLUX_FORCE_VALUE}",
         "Flux deletes and re-creates the Job only when an apply is rejected as immutable (kustomize-controller "
         ">= 0.33); it runs again, and its Pods and logs are deleted.",
-        annotations=(AnnotationEdit(hooks.FLUX_FORCE, "enabled"),),
+        annotations=(AnnotationEdit(hooks.FLUX_FORCE, hooks.FLUX_FORCE_VALUE),),
     )
 
 
-def add_before_hook_creation(job: JobDoc) -> FixIntent:
-    key = hooks.ARGO_DELETE_POLICY
+def helm_hook() -> FixIntent:
+    """§8.3: inside a HelmRelease the Flux force annotation does nothing; a Helm hook is created anew."""
+    return FixIntent(
+        HELM_HOOK_STRATEGY,
+        "Make it a Helm pre-install,pre-upgrade hook with before-hook-creation",
+        "Helm deletes and re-creates the Job before every install and upgrade, even when it did not change; "
+        "it is no longer part of the release, and a failing hook fails the upgrade.",
+        annotations=(
+            AnnotationEdit(hooks.HELM_HOOK, "pre-install,pre-upgrade"),
+            AnnotationEdit(hooks.HELM_DELETE_POLICY, hooks.HELM_BEFORE_HOOK_CREATION),
+        ),
+    )
+
+
+def add_before_hook_creation(*, helm: bool = False) -> FixIntent:
+    """BeforeHookCreation in Argo CD's key, or `before-hook-creation` in Helm's key for Helm's own hooks (§9)."""
+    key, value = (
+        (hooks.HELM_DELETE_POLICY, hooks.HELM_BEFORE_HOOK_CREATION)
+        if helm
+        else (hooks.ARGO_DELETE_POLICY, hooks.BEFORE_HOOK_CREATION)
+    )
     return FixIntent(
         ADD_BEFORE_HOOK_CREATION,
-        "Add BeforeHookCreation to the delete policy",
-        "The previous run's Job is deleted before each sync, so it always runs again; keep HookSucceeded to "
-        "clean up successful runs.",
-        annotations=(AnnotationEdit(key, "BeforeHookCreation", "csv-append"),),
+        f"Add {value} to the delete policy",
+        f"The previous run's Job is deleted before each {'release' if helm else 'sync'}, so it always runs again; "
+        f"keep {hooks.HELM_HOOK_SUCCEEDED if helm else hooks.HOOK_SUCCEEDED} to clean up successful runs.",
+        annotations=(AnnotationEdit(key, value, "csv-append"),),
     )
 
 
 def correct_hook_phase(wrong: str, right: str) -> FixIntent:
+    """Replace the whole hook value `wrong` by its correction `right` (`presync;postsync` -> `PreSync,PostSync`)."""
     return FixIntent(
         CORRECT_HOOK_PHASE,
         f"Write {right} instead of {wrong or 'an empty value'}",
         "Hook values are case-sensitive; with the right value Argo CD runs the Job in that phase.",
-        annotations=(AnnotationEdit(hooks.ARGO_HOOK, right, "csv-replace-item", replaces=wrong),),
+        annotations=(AnnotationEdit(hooks.ARGO_HOOK, right),),
     )
 
 
@@ -141,7 +163,7 @@ def hook_for_generate_name(phase: str) -> FixIntent:
         "Argo CD creates a new Job with a generated name on every sync; HookSucceeded removes successful runs.",
         annotations=(
             AnnotationEdit(hooks.ARGO_HOOK, phase),
-            AnnotationEdit(hooks.ARGO_DELETE_POLICY, "HookSucceeded"),
+            AnnotationEdit(hooks.ARGO_DELETE_POLICY, hooks.HOOK_SUCCEEDED),
         ),
     )
 

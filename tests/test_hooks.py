@@ -21,20 +21,15 @@ from hypothesis import strategies as st
 from bot import hooks
 from bot.hooks import (
     ARGO_SYNC_PHASES,
-    ArgoHook,
     HelmHook,
     SyncOptions,
     classify_argocd,
     classify_helm,
-    correct_delete_policy,
-    correct_helm_hook_value,
     correct_hook_annotation,
     correct_hook_value,
-    correct_sync_option,
     csv_items,
     flux_force_enabled,
     sync_options,
-    sync_wave,
 )
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "spec-tables" / "hooks.yaml"
@@ -125,11 +120,6 @@ def test_flux_case(case: dict[str, Any]) -> None:
     assert flux_force_enabled(case["annotations"], case["labels"]) is case["expect"]
 
 
-@pytest.mark.parametrize("case", CASES["sync_wave"], ids=_ids("sync_wave"))
-def test_sync_wave_case(case: dict[str, Any]) -> None:
-    assert sync_wave(case["annotations"]) == case["expect"]
-
-
 @pytest.mark.parametrize(("value", "want"), CASES["csv_items"])
 def test_csv_items(value: object, want: list[str]) -> None:
     assert list(csv_items(value)) == want
@@ -138,10 +128,6 @@ def test_csv_items(value: object, want: list[str]) -> None:
 CORRECTORS = {
     "hook_value": correct_hook_value,
     "hook_annotation": correct_hook_annotation,
-    "helm_hook_value": correct_helm_hook_value,
-    "delete_policy": correct_delete_policy,
-    "delete_policy_helm": lambda v: correct_delete_policy(v, helm=True),
-    "sync_option": correct_sync_option,
 }
 
 
@@ -162,12 +148,6 @@ def test_corrections_are_valid_values() -> None:
         if want is not None:
             fixed = classify_argocd({hooks.ARGO_HOOK: want})
             assert fixed.unknown_values == () and not fixed.is_ignored, value
-    for value, want in CASES["corrections"]["delete_policy"]:
-        if want is not None:
-            assert classify_argocd({hooks.ARGO_DELETE_POLICY: want}).invalid_delete_policies == (), value
-    for value, want in CASES["corrections"]["delete_policy_helm"]:
-        if want is not None:
-            assert classify_helm({hooks.HELM_DELETE_POLICY: want}).invalid_delete_policies == (), value
 
 
 # ---- fixture hygiene --------------------------------------------------------------------------------------
@@ -177,7 +157,7 @@ def test_fixture_covers_every_spec_row() -> None:
     sections = ("argocd", "helm", "sync_options", "flux")
     tags = {tag for section in sections for case in CASES[section] for tag in case["tags"]}
     assert REQUIRED_TAGS - tags == set()
-    ids = [case["id"] for section in (*sections, "sync_wave") for case in CASES[section]]
+    ids = [case["id"] for section in sections for case in CASES[section]]
     assert sorted({i for i in ids if ids.count(i) > 1}) == [], "case ids must be unique"
     assert len(CASES["argocd"]) + len(CASES["helm"]) >= 80
 
@@ -187,8 +167,8 @@ def test_public_api_matches_contract() -> None:
     assert hooks.ARGO_SYNC_PHASES == ("PreSync", "Sync", "PostSync", "SyncFail")
     assert list(inspect.signature(classify_argocd).parameters) == ["annotations"]
     assert list(inspect.signature(flux_force_enabled).parameters) == ["annotations", "labels"]
-    argo_fields = set(inspect.signature(ArgoHook).parameters)
-    assert {
+    hook = classify_argocd({})
+    for name in (
         "key_present",
         "types",
         "is_hook",
@@ -200,7 +180,8 @@ def test_public_api_matches_contract() -> None:
         "delete_policies",
         "explicit_delete_policies",
         "invalid_delete_policies",
-    } <= argo_fields
+    ):
+        assert hasattr(hook, name), name
     assert {"items", "force", "replace", "server_side_apply"} <= set(inspect.signature(SyncOptions).parameters)
     assert {"events", "is_hook", "delete_policies"} <= set(inspect.signature(HelmHook).parameters)
 
@@ -232,18 +213,32 @@ _KEYS = st.sampled_from(
 @settings(derandomize=True, max_examples=300, deadline=None)
 @given(st.dictionaries(_KEYS, _VALUES, max_size=5))
 def test_argocd_invariants(annotations: dict[str, object]) -> None:
+    """Consequences of §2.1/§4 that no single line of hooks.py states."""
     hook = classify_argocd(annotations)
     assert not (hook.is_skip and hook.is_hook)
-    assert hook.is_ignored == (hook.is_hook and not hook.types)
+    assert hook.key_present or not hook.is_skip  # Skip only comes from the Argo key
+    assert (not hook.is_normal) == (hook.key_present or hook.is_hook)  # the rules' "leave it alone" test
+    assert hook.is_ignored == (hook.is_hook and not hook.sync_phases)  # a hook with a type has a phase
     assert hook.sync_phases <= set(ARGO_SYNC_PHASES)
-    assert hook.is_normal == (hook.sync_phases == {"Sync"} and not hook.is_hook)
-    assert hook.delete_policies and hook.delete_policies <= set(hooks.ARGO_DELETE_POLICIES)
-    assert hook.explicit_delete_policies <= hook.delete_policies
-    assert hook.delete_hook == bool(hook.delete_types)
-    assert not (hook.helm_types_used and hook.helm_values_overridden)
+    assert not hook.is_normal or hook.sync_phases == {"Sync"}
+    if hooks.ARGO_HOOK not in annotations and hooks.HELM_HOOK not in annotations:
+        assert hook.is_normal
+    argo_items = csv_items(annotations.get(hooks.ARGO_HOOK))
+    if argo_items and set(argo_items) <= set(ARGO_SYNC_PHASES):  # §2.1 #4, #6: valid Argo types decide alone
+        assert hook.is_hook and hook.sync_phases == set(argo_items) and hook.unknown_values == ()
+        without_helm = {k: v for k, v in annotations.items() if k != hooks.HELM_HOOK}
+        assert classify_argocd(without_helm).sync_phases == hook.sync_phases
     assert hook.key_present or hook.unknown_values == ()
+    assert hook.delete_policies and hook.delete_policies <= set(hooks.ARGO_DELETE_POLICIES)
+    assert hook.recreated_before_sync or hook.explicit_delete_policies  # §4 default
+    argo_only = {k: v for k, v in annotations.items() if k != hooks.HELM_DELETE_POLICY}
+    helm_only = {k: v for k, v in annotations.items() if k != hooks.ARGO_DELETE_POLICY}
+    assert hook.explicit_delete_policies == (  # §4: the two keys are unioned
+        classify_argocd(argo_only).explicit_delete_policies | classify_argocd(helm_only).explicit_delete_policies
+    )
     opts = sync_options(annotations)
     assert opts.recreates_on_immutable_change <= opts.force
+    assert not (opts.replace_without_force and opts.recreates_on_immutable_change)
     helm = classify_helm(annotations)
     assert not (helm.is_hook and helm.is_dropped)
     assert helm.delete_policies <= set(hooks.HELM_DELETE_POLICIES)

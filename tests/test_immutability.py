@@ -159,6 +159,30 @@ def test_replace_and_apply_differ_for_an_unchanged_job() -> None:
     assert immutable_changes(job, job, semantics="apply").changes == ()
     replaced = immutable_changes(job, job, semantics="replace")
     assert [change.dotted for change in replaced.changes] == ["spec.template", "spec.selector"]
+    assert all(change.replace_only for change in replaced.changes)
+
+
+def test_replace_only_marks_just_the_lost_generated_fields() -> None:
+    job = _manifest("basic")
+    edited = copy.deepcopy(job)
+    edited["spec"]["completions"] = 3
+    replaced = immutable_changes(job, edited, semantics="replace")
+    flags = {change.dotted: change.replace_only for change in replaced.changes}
+    assert flags == {"spec.template": True, "spec.selector": True, "spec.completions": False}
+
+
+def test_an_internal_error_is_never_reported_as_no_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even identical manifests: under Replace=true "identical" is still rejected, so hiding the error is wrong."""
+    from bot import immutability
+
+    def broken(_inputs: Any) -> Verdict:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(immutability, "_decide", broken)
+    job = _manifest("basic")
+    verdict = immutable_changes(job, copy.deepcopy(job))
+    assert [change.dotted for change in verdict.changes] == ["spec"]
+    assert not _compared(verdict)
 
 
 # ---- KubeVersion -------------------------------------------------------------------------------------------
@@ -226,6 +250,13 @@ def test_dotted_round_trips_through_the_case_path_syntax() -> None:
 
 
 # ---- odd input ---------------------------------------------------------------------------------------------
+# immutable_changes catches every exception and falls back to "could not compare", so "never raises" alone
+# cannot fail: each test also asserts that the comparison itself ran (no fallback note).
+
+
+def _compared(verdict: Verdict) -> bool:
+    return isinstance(verdict, Verdict) and not any("could not compare" in note for note in verdict.notes)
+
 
 _ODD_VALUES: list[Any] = [None, "x", 7, 1.5, True, [], {}, [None], [1, "a"], {"a": None}, float("nan")]
 _ODD_PATHS = [
@@ -259,7 +290,7 @@ def test_odd_values_never_raise(dotted: str, semantics: str) -> None:
         _apply_edit(head, dotted, value)
         for old, new in ((base, head), (head, base), (head, head)):
             verdict = immutable_changes(old, new, semantics=semantics)  # type: ignore[arg-type]
-            assert isinstance(verdict, Verdict)
+            assert _compared(verdict), (value, verdict.notes)
             assert all(isinstance(change.reason, str) and change.reason for change in verdict.changes)
 
 
@@ -267,7 +298,7 @@ def test_odd_values_never_raise(dotted: str, semantics: str) -> None:
 def test_non_mapping_manifests_never_raise(odd: Any) -> None:
     job = _manifest("basic")
     for base, head in ((odd, job), (job, odd), (odd, odd)):
-        assert isinstance(immutable_changes(base, head), Verdict)
+        assert _compared(immutable_changes(base, head))
 
 
 def test_recursive_yaml_alias_never_raises() -> None:
@@ -276,7 +307,9 @@ def test_recursive_yaml_alias_never_raises() -> None:
     job = _manifest("basic")
     odd = copy.deepcopy(job)
     odd["spec"]["template"]["spec"]["containers"][0]["args"] = loop
-    assert isinstance(immutable_changes(job, odd), Verdict)
+    verdict = immutable_changes(job, odd)
+    assert _compared(verdict)
+    assert [change.dotted for change in verdict.changes] == ["spec.template.spec.containers[0].args"]
 
 
 _leaves = st.one_of(
@@ -301,5 +334,6 @@ def test_random_trees_never_raise(base: Any, head: Any, minor: int, replace: boo
     verdict = immutable_changes(
         {"spec": base}, {"spec": head}, version=KubeVersion(minor), semantics="replace" if replace else "apply"
     )
+    assert _compared(verdict)
     assert all("could not be compared" not in change.reason for change in verdict.changes)
     assert immutable_changes({"spec": base}, {"spec": base}, version=KubeVersion(minor)).changes == ()

@@ -7,11 +7,9 @@ from dataclasses import dataclass, field
 from types import ModuleType
 
 from bot.findings import FixIntent, Severity
-from bot.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion
+from bot.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion, dotted
 from bot.jobs import JobChange, JobDoc
 from bot.manifests import Path
-
-GITOPS_TOOLS = ("argocd", "flux")
 
 
 @dataclass(frozen=True)
@@ -25,15 +23,15 @@ class RuleContext:
     repository_tool: str | None = None  # what the repository's own content says (bot.gitops), for `auto`
 
     def tool_for(self, job: JobDoc) -> str:
-        """Which GitOps tool applies this Job (spec argocd-hooks.md §8: Flux ignores Argo annotations)."""
-        if self.gitops in GITOPS_TOOLS:
-            return self.gitops
-        keys = [*job.annotations, *job.labels]
-        if any(k.startswith("argocd.argoproj.io/") for k in keys):
+        """`argocd`, `flux` (kustomize-controller) or `flux-helm` (helm-controller, Helm's hook semantics).
+
+        Spec argocd-hooks.md §8.1: Flux ignores Argo annotations, and a Job a HelmRelease installs (it carries
+        `helm.toolkit.fluxcd.io/*` keys) follows Helm, not the Kustomization rules.
+        """
+        if self.gitops == "argocd":
             return "argocd"
-        if any(k.startswith(("kustomize.toolkit.fluxcd.io/", "helm.toolkit.fluxcd.io/")) for k in keys):
-            return "flux"
-        return self.repository_tool or "argocd"
+        tool = "flux" if self.gitops == "flux" else job.declared_tool or self.repository_tool or "argocd"
+        return "flux-helm" if tool == "flux" and job.in_helm_release else tool
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,11 @@ class Hit:
     fields: tuple[str, ...]
     message: str
     intents: tuple[FixIntent, ...] = ()
+
+
+def hit(anchor: Path, message: str, intents: tuple[FixIntent, ...] = ()) -> Hit:
+    """A finding about the one field at `anchor`, named as the API server prints it (`metadata.annotations[k]`)."""
+    return Hit(anchor, (dotted(anchor),), message, intents)
 
 
 Check = Callable[[JobChange, RuleContext], Iterable[Hit]]

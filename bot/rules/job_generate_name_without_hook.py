@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot import hooks, strategies
+from bot import strategies
 from bot.findings import Severity
 from bot.jobs import JobChange
-from bot.rules.base import Hit, RuleContext
+from bot.rules.base import Hit, RuleContext, hit
 
 ID = "job-generate-name-without-hook"
 SEVERITY = Severity.ERROR
@@ -36,8 +36,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
     if head is None or not change.touched or head.ref.name is not None or ctx.tool_for(head) != "argocd":
         return
-    hook = hooks.classify_argocd(head.annotations)
-    if hook.is_hook or hook.is_skip or hook.key_present:
+    if not head.argo.is_normal:
         return  # a hook (or a typo'd hook, reported by job-hook-unknown-phase)
     message = (
         f"Job `{head.ref.display()}` uses `metadata.generateName` but is not an Argo CD hook: `kubectl apply` "
@@ -45,9 +44,4 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         f"generateName only on hooks."
     )
     phase = strategies.hook_phase_for(head, ctx.hook_phase)
-    yield Hit(
-        ("metadata", "generateName"),
-        ("metadata.generateName",),
-        message,
-        (strategies.hook_for_generate_name(phase),),
-    )
+    yield hit(("metadata", "generateName"), message, (strategies.hook_for_generate_name(phase),))

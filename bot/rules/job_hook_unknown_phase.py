@@ -26,20 +26,20 @@ from collections.abc import Iterator
 from bot import hooks, strategies
 from bot.findings import Severity
 from bot.jobs import JobChange
-from bot.rules.base import Hit, RuleContext
+from bot.rules.base import Hit, RuleContext, hit
 
 ID = "job-hook-unknown-phase"
 SEVERITY = Severity.ERROR
 SUMMARY = "A hook annotation value Argo CD does not recognise (e.g. `presync`): the Job is silently never applied."
 
-VALID = "PreSync, Sync, PostSync, SyncFail, Skip, PreDelete, PostDelete"
+VALID = ", ".join(hooks.ARGO_HOOK_VALUES)
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
     if head is None or not change.touched or ctx.tool_for(head) != "argocd":
         return
-    hook = hooks.classify_argocd(head.annotations)
+    hook = head.argo
     if not hook.unknown_values:
         return
     shown = ", ".join(f"`{v}`" if v else "an empty value" for v in hook.unknown_values)
@@ -52,15 +52,10 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         f"Job `{head.ref.display()}`: `{hooks.ARGO_HOOK}` has {shown}, which Argo CD does not recognise (values "
         f"are case-sensitive: {VALID}); {effect}."
     )
-    intents = []
-    for wrong in hook.unknown_values:
-        right = hooks.correct_hook_value(wrong) if wrong else strategies.hook_phase_for(head, ctx.hook_phase)
-        if right is not None:
-            intents.append(strategies.correct_hook_phase(wrong, right))
-            break
-    yield Hit(
-        ("metadata", "annotations", hooks.ARGO_HOOK),
-        (f"metadata.annotations.{hooks.ARGO_HOOK}",),
-        message,
-        tuple(intents),
-    )
+    value = head.annotations.get(hooks.ARGO_HOOK, "")
+    if hooks.csv_items(value):  # the whole value or nothing: never a half-corrected list
+        right = hooks.correct_hook_annotation(value)
+    else:
+        right = strategies.hook_phase_for(head, ctx.hook_phase)
+    intents = (strategies.correct_hook_phase(value, right),) if right is not None else ()
+    yield hit(("metadata", "annotations", hooks.ARGO_HOOK), message, intents)

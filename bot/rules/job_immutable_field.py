@@ -5,6 +5,8 @@ template, `selector`, `completions`, `completionMode`, `podFailurePolicy`, `back
 `successPolicy` and `managedBy` (with the exceptions for suspended Jobs and elastic Indexed Jobs), so the sync
 fails with `field is immutable` and the application stays OutOfSync until someone deletes the Job by hand.
 Defaults, quantities written differently, comments and key order are compared as the API server compares them.
+Under a Flux HelmRelease the Job follows Helm: a `helm.sh/hook` Job is created anew, never updated, and the
+fix for any other Job is to make it a Helm hook (Flux's force annotation does nothing there).
 
 Failing (base branch has `image: busybox:1.35`):
 
@@ -51,25 +53,24 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     tool = ctx.tool_for(head)
     semantics: Semantics = "apply"
     if tool == "argocd":
-        head_hook = hooks.classify_argocd(head.annotations)
-        if head_hook.key_present or head_hook.is_hook or head_hook.is_skip:
+        if not head.argo.is_normal:
             return  # hooks, skipped and ignored Jobs are other rules' business (argocd-hooks.md §11)
         if not _live_in_argocd(base):
             return
-        options = hooks.sync_options(head.annotations)
-        if options.recreates_on_immutable_change:
+        if head.sync_options.recreates_on_immutable_change:
             return
-        if options.replace_without_force:
+        if head.sync_options.replace_without_force:
             semantics = "replace"
+    elif tool == "flux-helm":
+        if head.helm.key_present:
+            return  # Helm creates hooks, never patches them; an unknown event makes it skip the Job (§8.3, §9)
     elif hooks.flux_force_enabled(head.annotations, head.labels) or hooks.flux_force_enabled(
         base.annotations, base.labels
     ):
         return  # kustomize-controller deletes and re-creates on an immutable error (§8.2)
-    verdict = immutable_changes(base.value, head.value, version=ctx.kubernetes_version)
-    if not verdict.changes:
-        return  # with Replace=true the Job still fails, but that is job-replace-without-force's one message
-    if semantics == "replace":
-        verdict = immutable_changes(base.value, head.value, version=ctx.kubernetes_version, semantics=semantics)
+    verdict = immutable_changes(base.value, head.value, version=ctx.kubernetes_version, semantics=semantics)
+    if all(c.replace_only for c in verdict.changes):
+        return  # only Replace=true's own failure: that is job-replace-without-force's one message
     fields = tuple(dict.fromkeys(c.dotted for c in verdict.changes))
     described = "; ".join(f"`{c.dotted}` {c.reason}" for c in verdict.changes[:5])
     if len(verdict.changes) > 5:
@@ -88,19 +89,20 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
 
 def _live_in_argocd(base: JobDoc) -> bool:
     """Whether the base Job exists in the cluster: not if Argo CD never applied it or always deletes it."""
-    hook = hooks.classify_argocd(base.annotations)
+    hook = base.argo
     if hook.is_skip or hook.is_ignored:
         return False
-    return not (hook.is_hook and {"HookSucceeded", "HookFailed"} <= hook.delete_policies)
+    return not (hook.is_hook and hook.deleted_after_every_run)
 
 
 def _intents(head: JobDoc, ctx: RuleContext, tool: str) -> tuple[FixIntent, ...]:
     if tool == "flux":
         return (strategies.flux_force(),)
+    if tool == "flux-helm":
+        return (strategies.helm_hook(),)  # the Flux force annotation does nothing inside a HelmRelease (§8.3)
     phase = strategies.hook_phase_for(head, ctx.hook_phase)
-    options = hooks.sync_options(head.annotations)
     intents = [strategies.argocd_hook(phase)]
-    if not options.server_side_apply:
+    if not head.sync_options.server_side_apply:
         intents.append(strategies.argocd_force())
     intents.append(strategies.argocd_force_replace())
     intents.append(strategies.argocd_hook_generate_name(phase))

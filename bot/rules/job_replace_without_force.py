@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from bot import hooks, strategies
 from bot.findings import Severity
 from bot.jobs import JobChange
-from bot.rules.base import Hit, RuleContext
+from bot.rules.base import Hit, RuleContext, hit
 
 ID = "job-replace-without-force"
 SEVERITY = Severity.WARNING
@@ -36,8 +36,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
     if head is None or not change.touched or head.ref.name is None or ctx.tool_for(head) != "argocd":
         return
-    hook = hooks.classify_argocd(head.annotations)
-    if hook.key_present or hook.is_hook or not hooks.sync_options(head.annotations).replace_without_force:
+    if not head.argo.is_normal or not head.sync_options.replace_without_force:
         return
     manual = head.spec.get("manualSelector") is True
     message = (
@@ -50,9 +49,4 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         )
         + " `Replace=true` does not help Jobs; `Force=true,Replace=true` deletes and re-creates them."
     )
-    yield Hit(
-        ("metadata", "annotations", hooks.ARGO_SYNC_OPTIONS),
-        (f"metadata.annotations.{hooks.ARGO_SYNC_OPTIONS}",),
-        message,
-        (strategies.argocd_force_replace(),),
-    )
+    yield hit(("metadata", "annotations", hooks.ARGO_SYNC_OPTIONS), message, (strategies.argocd_force_replace(),))

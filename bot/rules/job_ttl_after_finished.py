@@ -2,7 +2,8 @@
 
 The TTL controller deletes the finished Job. The Job is still in git, so Argo CD shows the application OutOfSync
 (the Job is Missing) and self-heal or the next sync creates it again: the Job runs again and again. Flux's drift
-correction does the same. Make it a hook (whose runs are meant to repeat) or drop the TTL.
+correction does the same, and so does helm-controller for a Job a HelmRelease installs. Make it a hook (Argo CD's, or
+Helm's under a HelmRelease: hooks' runs are meant to repeat) or drop the TTL.
 
 Failing:
 
@@ -26,10 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from bot import hooks, strategies
+from bot import strategies
 from bot.findings import FixIntent, Severity
 from bot.jobs import JobChange
-from bot.rules.base import Hit, RuleContext
+from bot.rules.base import Hit, RuleContext, hit
 
 ID = "job-ttl-after-finished"
 SEVERITY = Severity.WARNING
@@ -41,17 +42,21 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     if head is None or not change.touched or head.spec.get("ttlSecondsAfterFinished") is None:
         return
     tool = ctx.tool_for(head)
+    intents: tuple[FixIntent, ...] = ()
     if tool == "argocd":
-        hook = hooks.classify_argocd(head.annotations)
-        if hook.key_present or hook.is_hook or hook.is_skip:
+        if not head.argo.is_normal:
             return
         effect = "Argo CD then shows the application OutOfSync (Job Missing) and self-heal or the next sync"
-        intents: tuple[FixIntent, ...] = (strategies.argocd_hook(strategies.hook_phase_for(head, ctx.hook_phase)),)
+        intents = (strategies.argocd_hook(strategies.hook_phase_for(head, ctx.hook_phase)),)
+    elif tool == "flux-helm":
+        if head.helm.key_present:
+            return  # a Helm hook (or a Job Helm skips) is not part of the release (argocd-hooks.md §9)
+        effect = "Flux's helm-controller (drift correction, or the next upgrade) then"
+        intents = (strategies.helm_hook(),)
     else:
         effect = "Flux's drift correction then"
-        intents = ()
     message = (
         f"Job `{head.ref.display()}` sets `spec.ttlSecondsAfterFinished`: Kubernetes deletes it after it finishes; "
         f"{effect} creates it again, so it runs again and again. Make it a hook or remove the TTL."
     )
-    yield Hit(("spec", "ttlSecondsAfterFinished"), ("spec.ttlSecondsAfterFinished",), message, intents)
+    yield hit(("spec", "ttlSecondsAfterFinished"), message, intents)
