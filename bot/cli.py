@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(os.environ.get("JOBGUARD_DEBUG"))
-    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="jobguard: %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(name)s: %(message)s")
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:

@@ -249,6 +249,12 @@ def fingerprint_of(body: str) -> str | None:
     return match.group(1) if match else None
 
 
+def is_summary(body: str) -> bool:
+    """Whether a comment is jobguard's sticky summary: `summary_body` opens with the marker, so a person's
+    comment that merely quotes it is never taken for (and overwritten as) the summary."""
+    return body.lstrip().startswith(SUMMARY_MARKER)
+
+
 def fence(text: str, info: str = "") -> str:
     """A code fence longer than any backtick run inside `text`, so the block cannot end early."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)

@@ -111,14 +111,14 @@ def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> li
     if base.rev is not None and base.root == head.root and (head.rev is not None or head.worktree):
         specs = tuple(pathspecs) or MANIFEST_PATHSPECS
         text = git(base.root, *DIFF_ARGS, base.rev, *([head.rev] if head.rev else []), "--", *specs)
+        changes = diffs.parse(text)
         if head.worktree:
             untracked = git(head.root, "ls-files", "-z", "--others", "--exclude-standard", "--", *specs)
-            text += "".join(
-                _file_diff(base, head, None, path)
-                for path in filter(None, untracked.split("\0"))
-                if diffs.is_manifest(path)
-            )
-        return diffs.parse(text)
+            for path in filter(None, untracked.split("\0")):
+                added = _file_change(base, head, None, path) if diffs.is_manifest(path) else None
+                if added is not None:
+                    changes.append(added)
+        return changes
     if base.single is not None and head.single is not None:
         name = head.single.name
         same = base.read(name) == head.read(name)
@@ -148,25 +148,17 @@ def with_hunks(change: diffs.FileChange, base: Tree, head: Tree) -> diffs.FileCh
     """The same change with its hunks, computed from the two texts (git-style, 3 lines of context)."""
     if change.hunks or change.new_path is None:
         return change
-    text = _file_diff(base, head, change.old_path, change.new_path)
-    parsed = diffs.parse(text)
-    return parsed[0] if parsed else change
+    return _file_change(base, head, change.old_path, change.new_path) or change
 
 
 def _selected(path: str, pathspecs: tuple[str, ...]) -> bool:
     return not pathspecs or any(p in ("", ".") or path == p or path.startswith(p.rstrip("/") + "/") for p in pathspecs)
 
 
-def _file_diff(base: Tree, head: Tree, old_path: str | None, new_path: str | None) -> str:
+def _file_change(base: Tree, head: Tree, old_path: str | None, new_path: str | None) -> diffs.FileChange | None:
     try:
         old = base.read(old_path) if old_path else None
         new = head.read(new_path) if new_path else None
     except UnreadableFile:
         old, new = b"", b"\n"  # the engine reads the file again and reports why; the diff only names it
-    if old == new:
-        return ""
-    old_text = (old or b"").decode("utf-8", "replace")
-    new_text = (new or b"").decode("utf-8", "replace")
-    return diffs.unified(
-        old_path if old is not None else None, new_path if new is not None else None, old_text, new_text
-    )
+    return diffs.between(old_path, new_path, old, new)

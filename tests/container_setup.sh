@@ -5,10 +5,25 @@
 #      since no image registry is reachable here.
 # Idempotent: each step is skipped when already done. Run as root (CI and sessions are root). Takes ~3 minutes
 # the first time. Environment overrides: JOBGUARD_DEBIAN_MIRROR, JOBGUARD_DEBIAN_SUITE, JOBGUARD_BASE_IMAGE.
+# `container_setup.sh --print-base` only prints the name the base image is (or would be) stored under.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 suite="${JOBGUARD_DEBIAN_SUITE:-bookworm}"
+
+# The image the Dockerfile builds FROM (first FROM line), normalised the way podman stores short names.
+from="$(awk 'toupper($1) == "FROM" { print $2; exit }' "$here/Dockerfile")"
+base="${JOBGUARD_BASE_IMAGE:-$from}"
+case "$base" in
+  */*/* | localhost/* | *.*/* | *:*/*) ;;      # registry/...: already qualified
+  */*) base="docker.io/$base" ;;              # namespace/name
+  *) base="docker.io/library/$base" ;;        # official image
+esac
+
+if [[ "${1:-}" == "--print-base" ]]; then  # tests/test_container.py asks which image to look for
+  printf '%s\n' "$base"
+  exit 0
+fi
 
 # The Debian mirror this machine's apt already uses (deb822 .sources first, then sources.list).
 apt_mirror() {
@@ -25,15 +40,6 @@ if [[ -z "$mirror" ]]; then
   echo "container_setup: no Debian mirror in apt's sources; set JOBGUARD_DEBIAN_MIRROR" >&2
   exit 1
 fi
-
-# The image the Dockerfile builds FROM (first FROM line), normalised the way podman stores short names.
-from="$(awk 'toupper($1) == "FROM" { print $2; exit }' "$here/Dockerfile")"
-base="${JOBGUARD_BASE_IMAGE:-$from}"
-case "$base" in
-  */*/* | localhost/* | *.*/* | *:*/*) ;;      # registry/...: already qualified
-  */*) base="docker.io/$base" ;;              # namespace/name
-  *) base="docker.io/library/$base" ;;        # official image
-esac
 
 missing=()
 for tool in podman buildah debootstrap; do

@@ -84,7 +84,7 @@ def evaluated_args(values: dict[str, str]) -> list[str]:
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({}, {"config": None, "fail_on": None, "kubernetes_version": None, "mode": "review"}),
+        ({}, {"config": "", "fail_on": "", "kubernetes_version": "", "mode": "review"}),
         (
             {"config": "ci/jobguard.yaml", "fail-on": "warning", "kubernetes-version": "1.31", "mode": "annotations"},
             {"config": "ci/jobguard.yaml", "fail_on": "warning", "kubernetes_version": "1.31", "mode": "annotations"},
@@ -92,13 +92,51 @@ def evaluated_args(values: dict[str, str]) -> list[str]:
     ],
 )
 def test_action_args_parse_as_jobguard_review_flags(values: dict[str, str], expected: dict[str, Any]) -> None:
-    """Empty inputs arrive as `--flag=`: the CLI must read them as 'not given'."""
+    """Empty inputs arrive as `--flag=`: empty strings, which the next test shows the CLI reads as 'not given'."""
     from bot.cli import build_parser
 
     args = build_parser().parse_args(["review", *evaluated_args(values)])
-    got = {key: getattr(args, key) or None for key in expected}
-    assert got == expected
+    assert {key: getattr(args, key) for key in expected} == expected
     assert args.sarif == "jobguard.sarif"
+
+
+@pytest.mark.parametrize(
+    "values", [{}, {"fail-on": "warning", "kubernetes-version": "1.31"}], ids=["empty-inputs", "given-inputs"]
+)
+def test_empty_action_inputs_mean_not_given(
+    values: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jobguard review --config= --fail-on= --kubernetes-version=` (the action's args, inputs left empty) reviews
+    with no config file named and the config's own fail-on and Kubernetes version; given inputs override them."""
+    from bot import cli, review
+    from bot import config as configuration
+    from bot.platforms.local import LocalPlatform, Printer
+    from bot.trees import Tree
+
+    for side in ("base", "head"):
+        (tmp_path / side).mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def platform(name: str, dry_run: bool = False) -> LocalPlatform:
+        return LocalPlatform(Tree(root=tmp_path / "base"), Tree(root=tmp_path / "head"), Printer(io.StringIO()))
+
+    seen: list[tuple[dict[str, Any], Any]] = []
+    real = review.run_review
+
+    def recording(platform: Any, **kwargs: Any) -> Any:
+        outcome = real(platform, **kwargs)
+        seen.append((kwargs, outcome.config))
+        return outcome
+
+    monkeypatch.setattr(cli, "_platform", platform)
+    monkeypatch.setattr(review, "run_review", recording)
+    assert cli.main(["review", *evaluated_args(values)]) == 0
+    ((kwargs, config),) = seen
+    expected = configuration.with_overrides(
+        configuration.DEFAULT, values.get("fail-on"), values.get("kubernetes-version")
+    )
+    assert kwargs["config_path"] is None and config == expected
+    assert (config == configuration.DEFAULT) == (not values)  # only given inputs change it
 
 
 # ------------------------------------------------------------------------------------------------ Dockerfile

@@ -328,7 +328,8 @@ def test_api_diff_matches_the_local_one(fake: FakeGitHub, tmp_path: Path) -> Non
         "repos/compare-commits",
         "repos/get-content",
     ]
-    remote.read(JOB, "head")  # cached: no second call
+    seen = len(fake.requests)
+    assert remote.read(JOB, "head") == HEAD_JOB.encode() and len(fake.requests) == seen  # cached: no second call
     assert remote.config_text([".jobguard.yaml"], "base") == (".jobguard.yaml", "fail-on: error\n")
     counted(remote, fake)
 
@@ -544,6 +545,7 @@ def test_existing_finds_markers_threads_and_the_summary(fake: FakeGitHub, tmp_pa
     platform.api.request("x", "POST", f"/repos/{REPO}/issues/{NUMBER}/comments", body={"body": "unrelated"})
     fake.threads[root].resolved = True
     fake.reset_log()
+    before = (platform.calls.reads, platform.calls.writes)
     found = {p.fingerprint: p for p in platform.existing()}
     assert set(found) == {FP[0], FP[1], None}
     assert found[FP[0]].resolved and not found[FP[1]].resolved
@@ -554,8 +556,8 @@ def test_existing_finds_markers_threads_and_the_summary(fake: FakeGitHub, tmp_pa
         "graphql/query",
         "issues/list-comments",
     ]
-    counted_since_reset = (sum(1 for r in fake.requests if not r.is_write), 0)
-    assert counted_since_reset == (3, 0)
+    by_adapter = (platform.calls.reads - before[0], platform.calls.writes - before[1])
+    assert by_adapter == (fake.reads, fake.writes) == (3, 0)  # the adapter counted what the server saw
 
 
 def test_existing_on_a_fresh_pull_request_skips_graphql(fake: FakeGitHub, tmp_path: Path) -> None:

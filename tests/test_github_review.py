@@ -247,6 +247,24 @@ def test_secondary_rate_limit_with_retry_after(fake: FakeGitHub, tmp_path: Path)
     assert (blocked.status, accepted.status) == (403, 201) and accepted.at - blocked.at >= 0.9
 
 
+def test_an_outage_on_the_notes_listing_falls_back_to_annotations(fake: FakeGitHub, tmp_path: Path) -> None:
+    """The API fails past its retries (500s listing the review comments): every finding still reaches a channel,
+    and the exit code still comes from the findings alone."""
+    pr = Scenario(fake, tmp_path)
+    fake.fail_next("GET", r"/pulls/\d+/comments$", 500, times=FAST.retries + 1)
+    outcome = pr.run()
+    assert outcome.report.channel == "fallback" and outcome.exit_code == 1
+    assert "500" in outcome.report.notes[0] and TOKEN not in outcome.report.notes[0]
+    assert [r.status for r in fake.calls("GET", r"/pulls/\d+/comments$")] == [500] * (FAST.retries + 1)
+    assert pr.calls[1] == 0 and not fake.reviews and not fake.issue_comments  # nothing half-posted
+    annotations = pr.pr.stdout.getvalue().splitlines()
+    assert len(annotations) == 3 and all(line.startswith("::") for line in annotations)
+    assert "### jobguard" in pr.pr.summary_text()
+    fake.fail_next("GET", r"/pulls/\d+/comments$", 500, times=FAST.retries + 1)
+    again = pr.run(fail_on="never")  # the exit code follows the findings (and fail-on), never the outage
+    assert again.report.channel == "fallback" and again.exit_code == 0
+
+
 def test_422_on_one_anchor_moves_it_to_the_summary(
     fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -345,3 +363,6 @@ def test_settings_are_fast_in_tests() -> None:
     default = ClientSettings()
     assert (default.seconds_between_writes, default.secondary_rate_wait) == (1.0, 60.0)
     assert FAST.post_attempts == default.post_attempts
+    waits = ("backoff_factor", "seconds_between_requests", "seconds_between_writes", "secondary_rate_wait")
+    assert all(getattr(FAST, name) <= 0.01 for name in waits)  # no test sleeps between calls or retries
+    assert FAST.max_rate_limit_wait <= 5 and FAST.timeout <= 10

@@ -1,7 +1,7 @@
 """The GitLab adapter against the fake GitLab, with the real python-gitlab client and real git checkouts.
 
 Covers review-apis.md C1-C12 as the adapter meets them: local diff first (zero API calls), the API fallback,
-positions for added and context lines, line ranges, refused anchors, tokens, retries without double posts,
+positions for added and context lines, refused anchors, tokens, retries without double posts,
 merged-results SHAs, masking, call counting and fix commits. The helpers at the top are shared with
 tests/test_gitlab_review.py.
 """
@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from bot.diff import Status
+from bot.diff import FileChange, Status, between
 from bot.errors import PlatformError
 from bot.platforms import InlineComment, Posted
 from bot.platforms.gitlab import GitLabPlatform, from_env
 from bot.render import SUMMARY_MARKER
-from tests.fakes.gitlab import Commit, FakeGitLab, MergeRequest, Project, Response
+from tests.fakes.gitlab import Commit, FakeGitLab, FileDiff, MergeRequest, Project, Response
 from tests.samples import annotated_and_bumped, migrate_job
 
 JOB = "k8s/job.yaml"
@@ -153,9 +153,15 @@ def remote(api_fake: FakeGitLab, tmp_path: Path, open_platform: Opener) -> GitLa
     return open_platform(ci_env(api_fake, mr, tmp_path / "empty"))
 
 
-def comment(line: int, fingerprint: str, *, path: str = JOB, start: int | None = None) -> InlineComment:
+JOB_CHANGE = between(JOB, JOB, BASE_JOB.encode(), HEAD_JOB.encode())
+
+
+def comment(line: int, fingerprint: str, *, path: str = JOB, change: FileChange | None = None) -> InlineComment:
+    """The comment as bot.publish builds it: `old_line` from the change's hunks (set on a context line only)."""
+    change = change or (JOB_CHANGE if path == JOB else None)
     body = f"finding at {line}\n\n<!-- jobguard:fingerprint={fingerprint} -->\n"
-    return InlineComment(path=path, line=line, body=body, fingerprint=fingerprint, start_line=start)
+    old_line = change.old_line_of(line) if change is not None else None
+    return InlineComment(path=path, line=line, body=body, fingerprint=fingerprint, old_line=old_line)
 
 
 def fp(n: int) -> str:
@@ -302,17 +308,10 @@ def test_added_and_context_line_positions(git_fake: GitBackedGitLab, local: GitL
 
 
 def test_positions_from_the_api_diff(api_fake: FakeGitLab, remote: GitLabPlatform) -> None:
-    assert remote.post_inline([comment(23, fp(1)), comment(20, fp(2))]).posted == (fp(1), fp(2))
+    job = next(c for c in remote.changes() if c.path == JOB)  # the old lines come from the API's hunks
+    comments = [comment(23, fp(1), change=job), comment(20, fp(2), change=job)]
+    assert remote.post_inline(comments).posted == (fp(1), fp(2))
     assert [(p["old_line"], p["new_line"]) for p in positions(api_fake)] == [(None, 23), (18, 20)]
-
-
-def test_multi_line_range(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:
-    result = local.post_inline([comment(23, fp(1), start=21), comment(7, fp(2), start=6)])
-    assert result.posted == (fp(1), fp(2)), git_fake.rejections
-    ranged, added_only = positions(git_fake)
-    assert ranged["line_range"]["start"]["type"] == "old" and ranged["line_range"]["end"]["type"] == "new"
-    assert ranged["line_range"]["end"]["line_code"].endswith("_22_23")  # the old counter after removed line 21
-    assert added_only["line_range"]["start"]["line_code"].endswith("_6_6")
 
 
 def test_refused_anchor_is_rejected_and_the_others_still_go(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:
@@ -362,11 +361,24 @@ def test_fork_pipeline_without_any_token(git_fake: GitBackedGitLab, open_platfor
     assert "fork" in platform.capabilities().reason and git_fake.requests == []
 
 
-def test_too_large_diff_is_rebuilt_from_the_files(api_fake: FakeGitLab, remote: GitLabPlatform) -> None:
-    item = {"old_path": JOB, "new_path": JOB, "diff": "", "too_large": True, "new_file": False, "deleted_file": False}
-    change = remote._api_change(item)
-    assert (change.status, change.added_lines) == (Status.MODIFIED, {6, 7, 23})
-    assert api_fake.reads == 2  # both sides, raw
+def test_too_large_diff_is_rebuilt_from_the_files(
+    api_fake: FakeGitLab, remote: GitLabPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C12: a diff over GitLab's limits comes without its text; the adapter diffs the two raw files itself."""
+    to_json = FileDiff.to_json
+
+    def too_large(self: FileDiff) -> dict[str, Any]:
+        data = to_json(self)
+        return {**data, "diff": "", "too_large": True} if self.new_path == JOB else data
+
+    monkeypatch.setattr(FileDiff, "to_json", too_large)
+    changes = {c.path: c for c in remote.changes()}
+    job = changes[JOB]
+    assert (job.old_path, job.status, job.added_lines) == (JOB, Status.MODIFIED, {6, 7, 23})
+    assert [(h.new_start, h.new_end) for h in job.hunks] == [(3, 10), (20, 24)]
+    assert changes["k8s/new.yaml"].added_lines == {1}  # the others keep the API's own hunks
+    raw = [r.path for r in api_fake.requests if r.path.endswith("/raw")]
+    assert len(raw) == 2 and api_fake.reads == 4  # versions, the version, then both sides of the file, raw
 
 
 def test_read_only_token_fails_the_channel(git_fake: GitBackedGitLab, open_platform: Opener) -> None:

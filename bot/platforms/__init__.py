@@ -7,15 +7,23 @@ imports `github` or `gitlab`, and those libraries are imported lazily.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 from bot.diff import FileChange
+from bot.errors import PlatformError
 from bot.gitrepo import Repo
 
 Side = Literal["base", "head"]
+T = TypeVar("T")
+MASK = "[masked]"
+MAX_FAILURE_TEXT = 300  # characters of an API failure kept for the log
+
+log = logging.getLogger("jobguard.platforms")
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,69 @@ class Calls:
         self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
 
 
+class ApiFailure(PlatformError):
+    """One failed API call of either adapter, as one line without headers, the secrets masked.
+
+    A `PlatformError`, so a failure that escapes an adapter still reaches publish's fallback to the token-free
+    channels (or exits 3 with this line), never a traceback. `status` None: no answer (network, timeout).
+    """
+
+    def __init__(self, status: int | None, message: str, secrets: Sequence[str] = ()) -> None:
+        for secret in secrets:
+            if secret:
+                message = message.replace(secret, MASK)
+        message = " ".join(message.split())[:MAX_FAILURE_TEXT]  # masked before the cut: no half token survives
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """The request may have been carried out (5xx after the body was sent, or a lost answer)."""
+        return self.status is None or self.status >= 500
+
+    @property
+    def forbidden(self) -> bool:
+        return self.status == 403 and "rate limit" not in self.message.lower()
+
+
+def status_line(status: int | None, text: str) -> str:
+    """`STATUS text`, the form both adapters report failures in."""
+    text = " ".join(text.split())
+    return text if status is None or text.startswith(str(status)) else f"{status} {text}"
+
+
+def send(call: Callable[[], T], *, attempts: int, backoff: float, landed: Callable[[], T | None] | None = None) -> T:
+    """`call()`, sent again (at most `attempts` in all) while its outcome is unknown (5xx, no answer).
+
+    Before each re-send `landed` looks for what the lost answer may have created, so a comment is never posted
+    twice (review-apis.md B13, C10); without it the call must be safe to repeat (queries, resolving a thread,
+    content-addressed git objects).
+    """
+    for attempt in range(attempts):
+        try:
+            return call()
+        except ApiFailure as failure:
+            if not failure.outcome_unknown or attempt + 1 >= attempts:
+                raise
+            log.info("%s; checking whether it landed before sending it again", failure.message)
+            time.sleep(backoff * 2**attempt)
+            found = landed() if landed is not None else None
+            if found is not None:
+                return found
+    raise ValueError("attempts must be at least 1")
+
+
+def first_config(names: Sequence[str], read: Callable[[str], bytes | None]) -> tuple[str, str] | None:
+    """(path, text) of the first of `names` that `read` finds, decoded alike on every platform: a BOM dropped,
+    undecodable bytes replaced (the config parser then reports them with a position)."""
+    for name in names:
+        data = read(name)
+        if data is not None:
+            return name, data.decode("utf-8-sig", "replace")
+    return None
+
+
 class Platform(Protocol):
     name: str
     calls: Calls
@@ -100,7 +171,12 @@ class Platform(Protocol):
         ...
 
     def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
-        """(path, text) of the first config file found on that side."""
+        """(path, text) of the first config file found on that side, decoded by `first_config`.
+
+        Which commit is "base" for the config: local, the base tree; GitHub, the pull request's base commit itself
+        (the branch as it is now, not the merge base the diff starts from); GitLab, CI_MERGE_REQUEST_DIFF_BASE_SHA
+        (the merge base, the same commit `read` uses). Either way a change cannot switch off its own check.
+        """
         ...
 
     def capabilities(self) -> Capabilities: ...

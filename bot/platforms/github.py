@@ -2,8 +2,8 @@
 
 Only imported on GitHub Actions (`from_env`); PyGithub itself is imported lazily by `_Api`. Every call goes through
 `_Api.request`, which counts it (`calls`), applies the write policy (B12/B13: GithubRetry for 5xx and rate limits,
-but a POST whose answer was lost is never re-sent blindly: the caller re-lists first) and turns failures into
-one-line `ApiFailure`s that carry no headers and never the token.
+but a POST whose answer was lost is never re-sent blindly: `bot.platforms.send` re-lists first) and turns failures
+into one-line `ApiFailure`s that carry no headers and never the token.
 
 The diff comes from the local checkout when it holds both commits (zero API calls; testing.md section 7 for the
 `safe.directory` flag), else from the API (B1: file list with patches, contents reads for files without one, git
@@ -14,24 +14,36 @@ external diff drivers and textconv filters switched off.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import sys
-import time
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot import __version__
 from bot import diff as diffs
 from bot.check import UnreadableFile
 from bot.errors import PlatformError
 from bot.gitrepo import Repo
-from bot.platforms import Calls, Capabilities, FixRequest, InlineComment, Posted, PostResult, Side
-from bot.render import SUMMARY_MARKER, fingerprint_of
+from bot.platforms import (
+    ApiFailure,
+    Calls,
+    Capabilities,
+    FixRequest,
+    InlineComment,
+    Posted,
+    PostResult,
+    Side,
+    first_config,
+    send,
+    status_line,
+)
+from bot.render import fingerprint_of, is_summary
 
 if TYPE_CHECKING:
     from github.Requester import Requester
@@ -40,7 +52,6 @@ SUPPORTED_EVENTS = ("pull_request", "pull_request_target", "issue_comment")
 AUTHORISED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 FIX_COMMAND = "/jobguard fix"
 FIXED_MARKER = "<!-- jobguard:fixed -->"
-REVIEW_MARKER = "<!-- jobguard:review -->"
 MAX_LISTED_FILES = 3000  # B1: the file list stops here
 MAX_BODY = 65_536  # B6
 STEP_SUMMARY_LIMIT = 1024 * 1024  # B6: 1 MiB per step
@@ -48,6 +59,7 @@ OUTPUT_LIMIT = 1024 * 1024  # a step output holds at most 1 MiB (GitHub Actions 
 DEFAULT_API_URL = "https://api.github.com"
 _SUGGESTION_FENCE = re.compile(r"^(`{3,})suggestion\b.*$", re.MULTILINE)
 _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_T = TypeVar("_T")
 
 THREADS_QUERY = """
 query($owner: String!, $name: String!, $number: Int!, $after: String) {
@@ -59,6 +71,11 @@ query($owner: String!, $name: String!, $number: Int!, $after: String) {
       }
     }
   }
+}"""
+# PyGithub's graphql_named_mutation sends this same text; a plain query keeps one GraphQL path (`_Api.graphql`).
+RESOLVE_MUTATION = """
+mutation Mutation($input: ResolveReviewThreadInput!) {
+  resolveReviewThread(input: $input) { thread { isResolved } }
 }"""
 
 
@@ -117,24 +134,6 @@ class PullInfo:
 # ---------------------------------------------------------------------------------------------------------------
 # The API client
 # ---------------------------------------------------------------------------------------------------------------
-
-
-class ApiFailure(Exception):
-    """One failed API call, as one line without headers or token. `status` None: no answer (network, timeout)."""
-
-    def __init__(self, status: int | None, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-    @property
-    def outcome_unknown(self) -> bool:
-        """The request may have been carried out (5xx after the body was sent, or a lost answer)."""
-        return self.status is None or self.status >= 500
-
-    @property
-    def forbidden(self) -> bool:
-        return self.status == 403 and "rate limit" not in self.message.lower()
 
 
 def _retry_type() -> type[Any]:
@@ -238,36 +237,21 @@ class _Api:
             yield from data if isinstance(data, list) else []
             next_url, query = _next_link(headers.get("link", "")), None
 
-    def graphql(self, kind: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """A GraphQL query (a read). Re-sent on 5xx by hand: queries have no side effect."""
-        for attempt in range(self.settings.post_attempts):
-            self._kind, self._write = kind, False
-            self.calls.count(kind, False)
-            try:
-                _headers, data = self._guard(lambda: self.requester.graphql_query(query, variables))
-                return dict(data)
-            except ApiFailure as failure:
-                if not failure.outcome_unknown or attempt + 1 == self.settings.post_attempts:
-                    raise
-                self.pause(attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+    def graphql(self, kind: str, query: str, variables: dict[str, Any], *, write: bool = False) -> dict[str, Any]:
+        """A GraphQL query or mutation, re-sent on 5xx by hand (GithubRetry never re-sends a POST): a query has no
+        side effect, and resolving a thread twice is harmless."""
 
-    def mutation(self, kind: str, name: str, payload: dict[str, Any], output: str) -> dict[str, Any]:
-        """A GraphQL mutation (a write); resolving a thread twice is harmless, so 5xx is re-sent."""
-        for attempt in range(self.settings.post_attempts):
-            self._kind, self._write = kind, True
-            self.calls.count(kind, True)
-            try:
-                _headers, data = self._guard(lambda: self.requester.graphql_named_mutation(name, payload, output))
-                return dict(data)
-            except ApiFailure as failure:
-                if not failure.outcome_unknown or attempt + 1 == self.settings.post_attempts:
-                    raise
-                self.pause(attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        def once() -> dict[str, Any]:
+            self._kind, self._write = kind, write
+            self.calls.count(kind, write)
+            _headers, data = self._guard(lambda: self.requester.graphql_query(query, variables))
+            return dict(data)
 
-    def pause(self, attempt: int) -> None:
-        time.sleep(self.settings.backoff_factor * (2**attempt))
+        return self.send(once)
+
+    def send(self, call: Callable[[], _T], landed: Callable[[], _T | None] | None = None) -> _T:
+        """`bot.platforms.send` with this client's attempts and backoff (B13)."""
+        return send(call, attempts=self.settings.post_attempts, backoff=self.settings.backoff_factor, landed=landed)
 
     def _guard(self, call: Callable[[], tuple[dict[str, Any], Any]]) -> tuple[dict[str, Any], Any]:
         import requests
@@ -276,32 +260,25 @@ class _Api:
         try:
             return call()
         except GithubException as exc:
-            raise ApiFailure(exc.status, self.scrub(_describe(exc.status, exc.data))) from None
+            raise ApiFailure(exc.status, status_line(exc.status, _error_text(exc.data)), (self.token,)) from None
         except requests.RequestException as exc:
-            raise ApiFailure(None, self.scrub(f"no answer from GitHub ({type(exc).__name__})")) from None
-
-    def scrub(self, text: str) -> str:
-        return text.replace(self.token, "***") if self.token else text
+            raise ApiFailure(None, f"no answer from GitHub ({type(exc).__name__})") from None
 
 
-def _describe(status: int, data: Any) -> str:
-    """`STATUS message: error; error` on one line, from GitHub's JSON error body (B3 error strings kept)."""
-    if isinstance(data, Mapping):
-        message = str(data.get("message") or "")
-        details = []
-        for error in data.get("errors") or []:
-            if isinstance(error, Mapping):
-                text = error.get("message") or " ".join(
-                    str(error[k]) for k in ("resource", "field", "code") if error.get(k)
-                )
-                details.append(str(text))
-            else:
-                details.append(str(error))
-        text = message + (": " + "; ".join(details) if details else "")
-    else:
-        text = str(data or "")
-    text = " ".join(text.split())
-    return f"{status} {text[:300]}".strip()
+def _error_text(data: Any) -> str:
+    """`message: error; error` from GitHub's JSON error body (B3 error strings kept)."""
+    if not isinstance(data, Mapping):
+        return str(data or "")
+    details = []
+    for error in data.get("errors") or []:
+        if isinstance(error, Mapping):
+            text = error.get("message") or " ".join(
+                str(error[k]) for k in ("resource", "field", "code") if error.get(k)
+            )
+            details.append(str(text))
+        else:
+            details.append(str(error))
+    return str(data.get("message") or "") + (": " + "; ".join(details) if details else "")
 
 
 def _next_link(header: str) -> str | None:
@@ -313,20 +290,23 @@ def _next_link(header: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Local git (the checkout under GITHUB_WORKSPACE)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # The platform
 # ---------------------------------------------------------------------------------------------------------------
 
 
 @dataclass
+class _Posting:
+    """One `post_inline` call: what landed, what GitHub refused, and how many more POSTs it may send."""
+
+    budget: int
+    posted: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+
+
+@dataclass
 class _State:
     changes: list[diffs.FileChange] | None = None
-    merge_base: str | None = None
-    local: bool | None = None
+    merge_base: str | None = None  # as the API's compare reports it (the checkout's is in `_local`)
     blobs: dict[tuple[str, str], bytes | None] = field(default_factory=dict)  # (rev, path) -> bytes
     tree_shas: dict[tuple[str, str], str] = field(default_factory=dict)  # (rev, path) -> blob sha
     tree_revs: set[str] = field(default_factory=set)  # revisions whose whole tree was listed
@@ -370,9 +350,7 @@ class GitHubPlatform:
         self.api = _Api(token, api_url, settings or ClientSettings(), self.calls)
         self.diff_source = ""
         self._state = _State()
-        self._git: Repo | None = None
         self._pull: PullInfo | None = None
-        self._post_budget = 0
         if event_name == "issue_comment":
             issue = event.get("issue") or {}
             if not issue.get("pull_request"):
@@ -431,47 +409,48 @@ class GitHubPlatform:
     def changes(self) -> Sequence[diffs.FileChange]:
         if self._state.changes is None:
             local = self._local_changes()
-            self._state.changes = local if local is not None else self._api_changes()
+            try:
+                self._state.changes = local if local is not None else self._api_changes()
+            except ApiFailure as failure:
+                raise PlatformError(f"cannot read the change of pull request #{self.number}: {failure}") from None
         return self._state.changes
 
     def checkout(self) -> tuple[Repo, str] | None:
-        git = self._local()
-        return (git, self.pull.head_sha) if git is not None else None
+        local = self._local
+        return (local[0], self.pull.head_sha) if local is not None else None
 
-    def _local(self) -> Repo | None:
-        """The checkout, if it holds both commits (fetch-depth: 0); decided once."""
-        if self._state.local is None:
-            self._state.local = False
-            if self.workspace is None or not (self.workspace / ".git").exists():
-                self.notes.append(
-                    "no checkout in GITHUB_WORKSPACE; reading the change through the API "
-                    "(actions/checkout with fetch-depth: 0 makes it free)"
-                )
-            else:
-                git = Repo(self.workspace, root=True)
-                pull = self.pull
-                if git.has_commit(pull.base_sha) and git.has_commit(pull.head_sha):
-                    self._git, self._state.local = git, True
-                else:
-                    self.notes.append(
-                        "the checkout lacks the base or head commit (use actions/checkout with fetch-depth: 0); "
-                        "reading the change through the API"
-                    )
-        return self._git if self._state.local else None
+    @functools.cached_property
+    def _local(self) -> tuple[Repo, str] | None:
+        """The checkout and the merge base of the two commits (B1: GitHub diffs against it), when it holds all
+        three (fetch-depth: 0); None: the change comes through the API. Decided once, at no API cost."""
+        if self.workspace is None or not (self.workspace / ".git").exists():
+            self.notes.append(
+                "no checkout in GITHUB_WORKSPACE; reading the change through the API "
+                "(actions/checkout with fetch-depth: 0 makes it free)"
+            )
+            return None
+        git = Repo(self.workspace, root=True)
+        pull = self.pull
+        if not (git.has_commit(pull.base_sha) and git.has_commit(pull.head_sha)):
+            self.notes.append(
+                "the checkout lacks the base or head commit (use actions/checkout with fetch-depth: 0); "
+                "reading the change through the API"
+            )
+            return None
+        merge_base = git.merge_base(pull.base_sha, pull.head_sha)
+        if merge_base is None:
+            self.notes.append("the checkout lacks the merge base (shallow clone); reading the change through the API")
+            return None
+        return git, merge_base
 
     def _local_changes(self) -> list[diffs.FileChange] | None:
-        git = self._local()
-        if git is None:
+        if self._local is None:
             return None
-        pull = self.pull
-        merge_base = git.merge_base(pull.base_sha, pull.head_sha)
-        text = git.diff(merge_base, pull.head_sha) if merge_base else None
-        if merge_base is None or text is None:
-            self.notes.append("the checkout lacks the merge base (shallow clone); reading the change through the API")
-            self._state.local, self._git = False, None
-            git.close()
+        git, merge_base = self._local
+        text = git.diff(merge_base, self.pull.head_sha)
+        if text is None:
+            self.notes.append("git diff failed in the checkout; reading the change through the API")
             return None
-        self._state.merge_base = merge_base
         self.diff_source = "git"
         return diffs.parse(text)
 
@@ -538,26 +517,16 @@ class GitHubPlatform:
             return None
         if not (diffs.is_manifest(new) or diffs.is_manifest(old)):
             return None
-        hunks: tuple[diffs.Hunk, ...] = ()
         patch = item.get("patch")
-        if patch:
-            header = f"--- {'a/' + old if old else '/dev/null'}\n+++ {'b/' + new if new else '/dev/null'}\n"
-            parsed = diffs.parse(header + str(patch) + "\n")
-            hunks = parsed[0].hunks if parsed else ()
-        return diffs.FileChange(old, new, kind, hunks)
+        parsed = diffs.parse_patch(old, new, str(patch)) if patch else None
+        return diffs.FileChange(old, new, kind, parsed.hunks if parsed else ())
 
     def _computed_change(self, change: diffs.FileChange) -> diffs.FileChange:
         """A file the list gave without a patch: diff the two contents here (git-style, 3 context lines)."""
         old = self.read(change.old_path, "base") if change.old_path else None
         new = self.read(change.new_path, "head") if change.new_path else None
-        text = diffs.unified(
-            change.old_path if old is not None else None,
-            change.new_path if new is not None else None,
-            (old or b"").decode("utf-8", "replace"),
-            (new or b"").decode("utf-8", "replace"),
-        )
-        parsed = diffs.parse(text) if text else []
-        return diffs.FileChange(change.old_path, change.new_path, change.status, parsed[0].hunks if parsed else ())
+        computed = diffs.between(change.old_path, change.new_path, old, new)
+        return diffs.FileChange(change.old_path, change.new_path, change.status, computed.hunks if computed else ())
 
     def _tree_changes(self) -> list[diffs.FileChange] | None:
         """Past 3,000 files (B1): compare the two recursive git trees, then diff changed manifests here."""
@@ -598,12 +567,9 @@ class GitHubPlatform:
 
     def read(self, path: str, side: Side) -> bytes | None:
         """Base side = the merge base (what GitHub's diff shows), head side = the head commit."""
-        if self._local() is not None and side == "base":
-            self.changes()  # finds the merge base, or gives up on a checkout that lacks it
-        if self._git is not None:
-            rev = self._state.merge_base if side == "base" else self.pull.head_sha
-            assert rev is not None
-            return self._git.blob(rev, path)
+        if self._local is not None:
+            git, merge_base = self._local
+            return git.blob(merge_base if side == "base" else self.pull.head_sha, path)
         return self._read_api(self._merge_base() if side == "base" else self.pull.head_sha, path)
 
     def _read_api(self, rev: str, path: str) -> bytes | None:
@@ -644,14 +610,10 @@ class GitHubPlatform:
         return base64.b64decode(str(data.get("content") or ""))
 
     def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
-        """The config as of the base (or head) commit itself, not the merge base."""
+        """The config as of the base (or head) commit itself, not the merge base (see `Platform.config_text`)."""
         rev = self.pull.base_sha if side == "base" else self.pull.head_sha
-        git = self._local()
-        for name in names:
-            data = git.blob(rev, name) if git is not None else self._read_api(rev, name)
-            if data is not None:
-                return name, data.decode("utf-8", "replace")
-        return None
+        reader = functools.partial(self._local[0].blob if self._local is not None else self._read_api, rev)
+        return first_config(names, reader)
 
     # ---- what this run may do ------------------------------------------------------------------------------
 
@@ -672,38 +634,34 @@ class GitHubPlatform:
     def existing(self) -> Sequence[Posted]:
         """Review comments with a fingerprint marker (thread roots only) and the summary issue comment;
         resolution state from one paginated GraphQL reviewThreads query, sent only when there are any."""
-        found: list[Posted] = []
-        for item in self.api.pages("pulls/list-review-comments", f"{self._repo_url}/pulls/{self.number}/comments"):
-            body = str(item.get("body") or "")
-            fingerprint = fingerprint_of(body)
-            if fingerprint is None or item.get("in_reply_to_id"):
-                continue
-            outdated = item.get("line") is None and item.get("subject_type", "line") == "line"  # B8
-            found.append(
-                Posted(str(item["id"]), "inline", fingerprint, body, resolved=FIXED_MARKER in body, outdated=outdated)
-            )
-        threads = self._threads() if found else {}
-        found = [
-            Posted(
-                p.id,
-                p.kind,
-                p.fingerprint,
-                p.body,
-                resolved=p.resolved or threads.get(p.id, ("", False))[1],
-                thread_id=threads.get(p.id, (None, False))[0],
-                outdated=p.outdated,
-            )
-            for p in found
-        ]
-        summary = self._summary_comment()
-        if summary is not None:
-            found.append(summary)
-        return found
+        try:
+            found: list[Posted] = []
+            url = f"{self._repo_url}/pulls/{self.number}/comments"
+            for item in self.api.pages("pulls/list-review-comments", url):
+                body = str(item.get("body") or "")
+                fingerprint = fingerprint_of(body)
+                if fingerprint is None or item.get("in_reply_to_id"):
+                    continue
+                outdated = item.get("line") is None and item.get("subject_type", "line") == "line"  # B8
+                resolved = FIXED_MARKER in body
+                found.append(Posted(str(item["id"]), "inline", fingerprint, body, resolved, outdated=outdated))
+            threads = self._threads() if found else {}
+            found = [
+                replace(p, resolved=p.resolved or threads[p.id][1], thread_id=threads[p.id][0])
+                if p.id in threads
+                else p
+                for p in found
+            ]
+            summary = self._issue_comment(is_summary)
+        except ApiFailure as failure:
+            raise PlatformError(f"cannot list jobguard's notes on pull request #{self.number}: {failure}") from None
+        return [*found, summary] if summary is not None else found
 
-    def _summary_comment(self) -> Posted | None:
+    def _issue_comment(self, match: Callable[[str], bool]) -> Posted | None:
+        """The first issue comment whose body `match`es (the summary, or a reply whose answer was lost)."""
         for item in self.api.pages("issues/list-comments", f"{self._repo_url}/issues/{self.number}/comments"):
             body = str(item.get("body") or "")
-            if body.lstrip().startswith(SUMMARY_MARKER):
+            if match(body):
                 return Posted(str(item["id"]), "summary", None, body)
         return None
 
@@ -737,26 +695,21 @@ class GitHubPlatform:
             return PostResult(rejected=(), error=self._read_only)
         by_path = {c.path: c for c in self.changes()}
         valid = [c for c in comments if _anchor_problem(c, by_path.get(c.path)) is None]
-        rejected = [c.fingerprint for c in comments if c not in valid]
-        posted: list[str] = []
-        self._post_budget = 2 * len(valid) + 2  # bisecting n comments never needs more POSTs than this
-        error = self._post_reviews(valid, posted, rejected)
-        return PostResult(posted=tuple(posted), rejected=tuple(rejected), error=error)
+        # bisecting n comments never needs more POSTs than 2n + 2
+        run = _Posting(budget=2 * len(valid) + 2, rejected=[c.fingerprint for c in comments if c not in valid])
+        error = self._post_reviews(valid, run)
+        return PostResult(posted=tuple(run.posted), rejected=tuple(run.rejected), error=error)
 
-    def _post_reviews(self, batch: list[InlineComment], posted: list[str], rejected: list[str]) -> str | None:
+    def _post_reviews(self, batch: list[InlineComment], run: _Posting) -> str | None:
         """Post `batch` as one review; on 422 split it (B3: the answer does not say which anchor failed)."""
-        if not batch:
-            return None
-        attempt = 0
         pending_cleared = False
-        while True:
-            if self._post_budget <= 0:
-                rejected.extend(c.fingerprint for c in batch)
+        while batch:
+            if run.budget <= 0:
+                run.rejected.extend(c.fingerprint for c in batch)
                 return None
-            self._post_budget -= 1
+            run.budget -= 1
             try:
-                self._create_review(batch)
-                posted.extend(c.fingerprint for c in batch)
+                self._send_review(batch, run)
                 return None
             except ApiFailure as failure:
                 if failure.forbidden:
@@ -765,27 +718,30 @@ class GitHubPlatform:
                     pending_cleared = True
                     self._delete_pending_reviews()
                     continue
-                if failure.status == 422:
-                    if len(batch) == 1:
-                        rejected.append(batch[0].fingerprint)
-                        return None
-                    half = len(batch) // 2
-                    first = self._post_reviews(batch[:half], posted, rejected)
-                    return first or self._post_reviews(batch[half:], posted, rejected)
-                if not failure.outcome_unknown:
+                if failure.status != 422:
                     return f"posting the review failed: {failure.message}"
-                # B13: GitHub may have stored it. Re-list, keep what landed, re-post only the rest.
-                attempt += 1
-                landed = self._landed_fingerprints()
-                posted.extend(c.fingerprint for c in batch if c.fingerprint in landed)
-                batch = [c for c in batch if c.fingerprint not in landed]
-                if not batch:
+                if len(batch) == 1:
+                    run.rejected.append(batch[0].fingerprint)
                     return None
-                if attempt >= self.api.settings.post_attempts:
-                    return f"posting the review failed: {failure.message}"
-                self.api.pause(attempt - 1)
+                half = len(batch) // 2
+                return self._post_reviews(batch[:half], run) or self._post_reviews(batch[half:], run)
+        return None
 
-    def _create_review(self, batch: Sequence[InlineComment]) -> None:
+    def _send_review(self, left: list[InlineComment], run: _Posting) -> None:
+        """POST one review carrying `left`. After a lost answer (B13) what landed moves to `run.posted` and out of
+        `left`, so a re-post carries only the rest; on failure `left` holds what did not land."""
+
+        def landed() -> dict[str, Any] | None:
+            got = self._landed_fingerprints()
+            run.posted.extend(c.fingerprint for c in left if c.fingerprint in got)
+            left[:] = [c for c in left if c.fingerprint not in got]
+            return None if left else {}
+
+        self.api.send(lambda: self._create_review(left), landed)
+        run.posted.extend(c.fingerprint for c in left)
+        left.clear()
+
+    def _create_review(self, batch: Sequence[InlineComment]) -> dict[str, Any]:
         items = []
         for c in batch:
             item: dict[str, Any] = {"path": c.path, "line": c.line, "side": "RIGHT", "body": _cap_body(c.body)}
@@ -793,10 +749,11 @@ class GitHubPlatform:
                 item.update(start_line=c.start_line, start_side="RIGHT")
             items.append(item)
         count = len(batch)
-        problems = f"{count} problem{'s' if count != 1 else ''}"
-        body = f"**jobguard** found {problems} with Jobs in this change.\n\n{REVIEW_MARKER}\n"
+        body = f"**jobguard** found {count} problem{'s' if count != 1 else ''} with Jobs in this change.\n"
         payload = {"commit_id": self.pull.head_sha, "body": body, "event": "COMMENT", "comments": items}
-        self.api.request("pulls/create-review", "POST", f"{self._repo_url}/pulls/{self.number}/reviews", body=payload)
+        url = f"{self._repo_url}/pulls/{self.number}/reviews"
+        _headers, data = self.api.request("pulls/create-review", "POST", url, body=payload)
+        return dict(data)
 
     def _landed_fingerprints(self) -> set[str]:
         url = f"{self._repo_url}/pulls/{self.number}/comments"
@@ -824,13 +781,9 @@ class GitHubPlatform:
             return False
         if posted.thread_id:
             try:
-                data = self.api.mutation(
-                    "graphql/resolve-review-thread",
-                    "resolveReviewThread",
-                    {"threadId": posted.thread_id},
-                    "thread { isResolved }",
-                )
-                if (data.get("thread") or {}).get("isResolved"):
+                variables = {"input": {"threadId": posted.thread_id}}
+                data = self.api.graphql("graphql/resolve-review-thread", RESOLVE_MUTATION, variables, write=True)
+                if (((data.get("data") or {}).get("resolveReviewThread") or {}).get("thread") or {}).get("isResolved"):
                     return True
             except ApiFailure:
                 pass
@@ -869,7 +822,7 @@ class GitHubPlatform:
                     self.notes.append(f"editing the summary failed: {failure.message}")
                     return False
         try:
-            self._create_issue_comment(body, self._summary_comment)
+            self._create_issue_comment(body, functools.partial(self._issue_comment, is_summary))
         except ApiFailure as failure:
             if failure.forbidden:
                 self._became_read_only(failure)
@@ -885,33 +838,24 @@ class GitHubPlatform:
     def _create_issue_comment(self, body: str, find: Callable[[], Posted | None]) -> None:
         """POST an issue comment; after a lost answer, look for it (`find`) before posting again (B13)."""
         url = f"{self._repo_url}/issues/{self.number}/comments"
-        for attempt in range(self.api.settings.post_attempts):
-            try:
-                self.api.request("issues/create-comment", "POST", url, body={"body": body})
-                return
-            except ApiFailure as failure:
-                if not failure.outcome_unknown or attempt + 1 == self.api.settings.post_attempts:
-                    raise
-                landed = find()
-                if landed is not None:
-                    if landed.body.strip() != body.strip():
-                        self._edit_issue_comment(landed.id, body)
-                    return
-                self.api.pause(attempt)
+
+        def landed() -> dict[str, Any] | None:
+            found = find()
+            if found is not None and found.body.strip() != body.strip():
+                self._edit_issue_comment(found.id, body)
+            return None if found is None else {"id": found.id}
+
+        def post() -> dict[str, Any]:
+            _headers, data = self.api.request("issues/create-comment", "POST", url, body={"body": body})
+            return dict(data)
+
+        self.api.send(post, landed)
 
     def reply(self, body: str) -> None:
         """A plain comment on the pull request (the answer to `/jobguard fix`)."""
         body = _cap_body(body)
-
-        def find() -> Posted | None:
-            url = f"{self._repo_url}/issues/{self.number}/comments"
-            for item in self.api.pages("issues/list-comments", url):
-                if str(item.get("body") or "").strip() == body.strip():
-                    return Posted(str(item["id"]), "summary", None, str(item["body"]))
-            return None
-
         try:
-            self._create_issue_comment(body, find)
+            self._create_issue_comment(body, lambda: self._issue_comment(lambda text: text.strip() == body.strip()))
         except ApiFailure as failure:
             raise PlatformError(f"answering on the pull request failed: {failure.message}") from None
 
@@ -986,15 +930,7 @@ class GitHubPlatform:
 
     def _idempotent_post(self, kind: str, url: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Git objects are content-addressed: posting one twice is harmless, so 5xx is simply re-sent."""
-        for attempt in range(self.api.settings.post_attempts):
-            try:
-                _headers, data = self.api.request(kind, "POST", url, body=dict(body))
-                return dict(data)
-            except ApiFailure as failure:
-                if not failure.outcome_unknown or attempt + 1 == self.api.settings.post_attempts:
-                    raise
-                self.api.pause(attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return self.api.send(lambda: dict(self.api.request(kind, "POST", url, body=dict(body))[1]))
 
     def _push_failure(self, failure: ApiFailure) -> str:
         pull = self.pull
@@ -1009,8 +945,9 @@ class GitHubPlatform:
         return f"pushing the fix to {where} failed: {failure.message}"
 
     def close(self) -> None:
-        if self._git is not None:
-            self._git.close()
+        local = self.__dict__.get("_local")  # only when `_local` was worked out (functools.cached_property)
+        if local is not None:
+            local[0].close()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1034,10 +971,15 @@ def _anchor_problem(comment: InlineComment, change: diffs.FileChange | None) -> 
 
 
 def _cap_body(body: str) -> str:
-    """B6: 65,536 characters per body; cut on a line, keeping the hidden markers at the end."""
+    """B6: 65,536 characters per body. The summary comes capped from `render.summary_body`; this is the safety net
+    for the others: cut on a line, keeping the hidden marker lines (as `bot.render` reads them) at the end."""
     if len(body) <= MAX_BODY:
         return body
-    markers = "\n".join(m for m in re.findall(r"<!-- jobguard:[^>]*-->", body))
+    markers = "\n".join(
+        line.strip()
+        for line in body.splitlines()
+        if len(line) < 200 and (fingerprint_of(line) or is_summary(line) or FIXED_MARKER in line)
+    )
     room = MAX_BODY - len(markers) - 100
     return body[:room].rsplit("\n", 1)[0] + "\n\n…(truncated)\n\n" + markers + "\n"
 

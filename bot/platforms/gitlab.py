@@ -5,25 +5,23 @@ Why the shape (review-apis.md part C):
   shallow, so a missing commit is fetched quietly, and only then does the adapter fall back to the MR's diff
   versions and raw files.
 - Positions carry the three SHAs of the MR's latest diff version (C1) and the line fields C3 demands: `new_line`
-  for an added line, both numbers for a context line; `line_range` uses GitLab's line codes (C4).
+  for an added line, both numbers for a context line (`bot.publish` gives the base one). Comments are single-line
+  here: GitLab's suggestions reach other lines with `-N+M` offsets instead of a `line_range`.
 - Only a project/group access token (`JOBGUARD_GITLAB_TOKEN`, scope `api`) can comment; `CI_JOB_TOKEN` cannot
   (C9), and fork pipelines get no variables at all, so the Code Quality report is always written: it needs no
   token and is the fork-safe channel (C7).
 - python-gitlab retries 429 (honouring Retry-After) and 5xx; POSTs are not retried blindly: after a transient
-  failure the adapter re-lists what landed first, so a retry never posts twice. The token never appears in a
-  message: python-gitlab sends it as a header, and every text this module produces is masked.
+  failure the adapter re-lists what landed first (`bot.platforms.send`), so a retry never posts twice. The token
+  never appears in a message: python-gitlab sends it as a header, and every `ApiFailure` masks it.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
-import hashlib
 import logging
 import os
 import re
 import sys
-import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +33,20 @@ from bot import __version__
 from bot import diff as diffs
 from bot.errors import PlatformError
 from bot.gitrepo import Repo
-from bot.platforms import Calls, Capabilities, FixRequest, InlineComment, Posted, PostResult, Side
-from bot.render import SUMMARY_MARKER, fingerprint_of
+from bot.platforms import (
+    ApiFailure,
+    Calls,
+    Capabilities,
+    FixRequest,
+    InlineComment,
+    Posted,
+    PostResult,
+    Side,
+    first_config,
+    send,
+    status_line,
+)
+from bot.render import SUMMARY_MARKER, fingerprint_of, is_summary
 
 if TYPE_CHECKING:
     import gitlab
@@ -48,7 +58,6 @@ GIT_TIMEOUT = 120.0  # seconds, the one `git fetch` of a shallow clone
 POST_ATTEMPTS = 3  # a POST that failed transiently is re-checked, then sent again at most this often in all
 POST_BACKOFF = 1.0  # seconds before the first re-check; doubles
 CODEQUALITY_NAME = "gl-code-quality-report.json"
-TRANSIENT = frozenset([500, 502, 503, 504, *range(520, 531)])  # python-gitlab's RETRYABLE_TRANSIENT_ERROR_CODES
 _SHA_RE = re.compile(r"^[0-9a-f]{7,64}$")
 _COLLECTIONS = frozenset(
     ["merge_requests", "versions", "discussions", "notes", "commits", "files", "projects", "diffs", "user"]
@@ -124,27 +133,6 @@ def _base_url(environ: Mapping[str, str]) -> str:
     return environ.get("CI_SERVER_URL", "").rstrip("/")
 
 
-class ApiFailure(Exception):
-    """One failed API call, already reduced to a masked one-line text."""
-
-    def __init__(self, status: int | None, text: str) -> None:
-        super().__init__(text)
-        self.status = status  # None: no HTTP answer (connection error, timeout)
-
-    @property
-    def transient(self) -> bool:
-        return self.status is None or self.status in TRANSIENT
-
-
-@dataclass(frozen=True)
-class _Anchor:
-    """A head line of the diff as GitLab addresses it (C3, C4)."""
-
-    new_line: int
-    old_line: int | None  # None for an added line
-    old_counter: int  # Gitlab::Diff::Parser's old-side counter at this line, which line codes are made of
-
-
 class GitLabPlatform:
     """The `Platform` for one merge request pipeline. Reads and writes lazily; every HTTP call is counted."""
 
@@ -187,11 +175,7 @@ class GitLabPlatform:
         return self._cache[key]
 
     def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
-        for name in names:
-            data = self.read(name, side)
-            if data is not None:
-                return name, data.decode("utf-8-sig", "replace")
-        return None
+        return first_config(names, lambda name: self.read(name, side))
 
     def close(self) -> None:
         """Stop the `git cat-file` process, if one was started."""
@@ -249,20 +233,17 @@ class GitLabPlatform:
             refs = self._diff_refs()
         except ApiFailure as exc:
             return PostResult(rejected=every, error=f"cannot read the merge request: {exc}")
+        by_path = {c.new_path: c for c in self.changes() if c.new_path is not None}
         posted: list[str] = []
         rejected: list[str] = []
         for index, comment in enumerate(comments):
-            position = self._position(comment, refs)
+            position = _position(comment, refs, by_path.get(comment.path))
             if position is None:
-                log.info("jobguard: %s:%d is not a line of the diff", comment.path, comment.line)
+                log.info("%s:%d is not a line of the diff", comment.path, comment.line)
                 rejected.append(comment.fingerprint)
                 continue
             try:
-                self._create(
-                    f"{self._mr_path}/discussions",
-                    {"body": comment.body, "position": position},
-                    functools.partial(self._landed_inline, comment.fingerprint),
-                )
+                self._post_discussion(comment, position)
             except ApiFailure as exc:
                 if exc.status in (400, 422):  # the anchor does not resolve to a diff line (C3)
                     log.info("GitLab refused the anchor %s:%d: %s", comment.path, comment.line, exc)
@@ -272,6 +253,13 @@ class GitLabPlatform:
                 return PostResult(tuple(posted), (*rejected, *rest), f"GitLab refused the diff discussions: {exc}")
             posted.append(comment.fingerprint)
         return PostResult(tuple(posted), tuple(rejected))
+
+    def _post_discussion(self, comment: InlineComment, position: JsonDict) -> None:
+        self._create(
+            f"{self._mr_path}/discussions",
+            {"body": comment.body, "position": position},
+            lambda: self._landed(lambda p: p.fingerprint == comment.fingerprint),
+        )
 
     def resolve(self, posted: Posted, note: str) -> bool:
         """Resolve the thread and say why in the note itself (one write each; no reply that could pile up)."""
@@ -305,21 +293,21 @@ class GitLabPlatform:
                 except ApiFailure as exc:
                     if exc.status != 404:  # deleted by someone: write a new one
                         raise
-            self._create(notes, {"body": body}, self._landed_summary)
+            self._create(notes, {"body": body}, lambda: self._landed(lambda p: p.kind == "summary"))
             return True
         except ApiFailure as exc:
-            log.warning("jobguard: cannot write the summary note: %s", exc)
+            log.warning("cannot write the summary note: %s", exc)
             return False
 
     def reply(self, body: str) -> None:
         """A plain MR note. Failures are logged, not raised: the caller prints the same text to the job log."""
         if not self.settings.token:
-            log.warning("jobguard: no JOBGUARD_GITLAB_TOKEN, so this reply is only in the job log")
+            log.warning("no JOBGUARD_GITLAB_TOKEN, so this reply is only in the job log")
             return
         try:
             self._create(f"{self._mr_path}/notes", {"body": body}, lambda: self._landed_note(body))
         except ApiFailure as exc:
-            log.warning("jobguard: cannot post the reply: %s", exc)
+            log.warning("cannot post the reply: %s", exc)
 
     # ---- token-free channel -------------------------------------------------------------------------
 
@@ -371,35 +359,7 @@ class GitLabPlatform:
             raise PlatformError(f"GitLab refused the fix commit: {exc}") from None
         return str(commit.get("web_url") or commit.get("id"))
 
-    # ---- positions (C2-C4) --------------------------------------------------------------------------
-
-    def _position(self, comment: InlineComment, refs: Mapping[str, str]) -> JsonDict | None:
-        """The `position` of a diff discussion, or None when the line is not in the diff (no call is made)."""
-        change = next((c for c in self.changes() if c.new_path == comment.path), None)
-        if change is None:
-            return None
-        anchor = _anchor(change, comment.line, comment.old_line)
-        if anchor is None:
-            return None
-        position: JsonDict = {
-            "base_sha": refs["base_sha"],
-            "start_sha": refs["start_sha"],
-            "head_sha": refs["head_sha"],
-            "position_type": "text",
-            "old_path": change.old_path or comment.path,  # both paths always, even for a new file (C3)
-            "new_path": comment.path,
-            "new_line": anchor.new_line,
-        }
-        if anchor.old_line is not None:
-            position["old_line"] = anchor.old_line
-        if comment.start_line is not None and comment.start_line < comment.line:
-            start = _anchor(change, comment.start_line, None)
-            if start is not None:  # else: a single-line comment on the end line
-                position["line_range"] = {
-                    "start": _range_end(comment.path, start),
-                    "end": _range_end(comment.path, anchor),
-                }
-        return position
+    # ---- positions (C2, C3) ----------------------------------------------------------------------------
 
     def _diff_refs(self) -> Mapping[str, str]:
         refs = self._mr().get("diff_refs") or {}
@@ -422,22 +382,19 @@ class GitLabPlatform:
         return self._local
 
     def _prepare_checkout(self) -> bool:
-        s = self.settings
-        if self._git("rev-parse", "--git-dir") is None:
+        s, repo = self.settings, self._repo
+        if repo.text("rev-parse", "--git-dir") is None:
             return False
-        missing = [sha for sha in dict.fromkeys((s.base_sha, s.head_sha)) if not self._has_commit(sha)]
+        missing = [sha for sha in dict.fromkeys((s.base_sha, s.head_sha)) if not repo.has_commit(sha)]
         if not missing:
             return True
-        shallow = (self._git("rev-parse", "--is-shallow-repository") or "").strip() == "true"
+        shallow = (repo.text("rev-parse", "--is-shallow-repository") or "").strip() == "true"
         depth = ["--depth=1"] if shallow else []
         # The output is never shown: the runner's remote URL carries the job token.
-        if self._git("fetch", "--quiet", "--no-tags", *depth, "origin", *missing, timeout=GIT_TIMEOUT) is None:
-            log.info("jobguard: fetching the merge request's commits failed; reading the change through the API")
+        if repo.text("fetch", "--quiet", "--no-tags", *depth, "origin", *missing, timeout=GIT_TIMEOUT) is None:
+            log.info("fetching the merge request's commits failed; reading the change through the API")
             return False
-        return all(self._has_commit(sha) for sha in missing)
-
-    def _has_commit(self, sha: str) -> bool:
-        return self._git("cat-file", "-e", f"{sha}^{{commit}}") is not None
+        return all(repo.has_commit(sha) for sha in missing)
 
     def _local_diff(self) -> list[diffs.FileChange] | None:
         text = self._repo.diff(self.settings.base_sha, self.settings.head_sha)
@@ -447,10 +404,6 @@ class GitLabPlatform:
             return diffs.parse(text)
         except ValueError:
             return None
-
-    def _git(self, *args: str, timeout: float = 30.0) -> str | None:
-        """stdout of a git command in CI_PROJECT_DIR, or None when it failed (never raises, never prints)."""
-        return self._repo.text(*args, timeout=timeout)
 
     # ---- the API ------------------------------------------------------------------------------------
 
@@ -498,10 +451,8 @@ class GitLabPlatform:
             return self._client().http_request(
                 verb, path, query_data=query, post_data=data, retry_transient_errors=retry, timeout=API_TIMEOUT
             )
-        except GitlabError as exc:
-            raise ApiFailure(exc.response_code, self._mask(_error_text(exc))) from None
-        except OSError as exc:  # requests' ConnectionError, Timeout, ... are OSErrors
-            raise ApiFailure(None, self._mask(f"{type(exc).__name__}: no answer from {self.settings.url}")) from None
+        except (GitlabError, OSError) as exc:  # requests' ConnectionError, Timeout, ... are OSErrors
+            raise self._failure(exc) from None
 
     def _json(self, path: str) -> JsonDict:
         data = self._request("get", path).json()
@@ -514,38 +465,35 @@ class GitLabPlatform:
 
         try:
             items = self._client().http_list(path, query_data={"per_page": 100}, get_all=True, timeout=API_TIMEOUT)
-        except GitlabError as exc:
-            raise ApiFailure(exc.response_code, self._mask(_error_text(exc))) from None
-        except OSError as exc:
-            raise ApiFailure(None, self._mask(f"{type(exc).__name__}: no answer from {self.settings.url}")) from None
+        except (GitlabError, OSError) as exc:
+            raise self._failure(exc) from None
         return [item for item in items if isinstance(item, dict)]
+
+    def _failure(self, exc: Exception) -> ApiFailure:
+        """A python-gitlab error (or no answer at all) as one masked line."""
+        from gitlab.exceptions import GitlabError
+
+        if isinstance(exc, GitlabError):
+            message = exc.error_message
+            if isinstance(message, bytes):
+                message = message.decode("utf-8", "replace")
+            return ApiFailure(exc.response_code, status_line(exc.response_code, str(message)), self.settings.secrets)
+        return ApiFailure(None, f"{type(exc).__name__}: no answer from {self.settings.url}", self.settings.secrets)
 
     def _create(self, path: str, data: JsonDict, landed: Callable[[], JsonDict | None]) -> JsonDict:
         """POST without python-gitlab's blind retry: after a transient failure, `landed()` looks for what the
         lost answer may have created before the POST is sent again (no double post)."""
-        for attempt in range(POST_ATTEMPTS):
-            try:
-                result = self._request("post", path, data=data, retry=False).json()
-                return result if isinstance(result, dict) else {}
-            except ApiFailure as exc:
-                if not exc.transient or attempt == POST_ATTEMPTS - 1:
-                    raise
-                log.info("jobguard: POST %s failed (%s); checking whether it landed", _endpoint(path), exc)
-                time.sleep(POST_BACKOFF * 2**attempt)
-                found = landed()
-                if found is not None:
-                    return found
-        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _landed_inline(self, fingerprint: str) -> JsonDict | None:
-        for discussion in self._list(f"{self._mr_path}/discussions"):
-            if any(p.fingerprint == fingerprint for p in _posted([discussion])):
-                return discussion
-        return None
+        def post() -> JsonDict:
+            result = self._request("post", path, data=data, retry=False).json()
+            return result if isinstance(result, dict) else {}
 
-    def _landed_summary(self) -> JsonDict | None:
+        return send(post, attempts=POST_ATTEMPTS, backoff=POST_BACKOFF, landed=landed)
+
+    def _landed(self, match: Callable[[Posted], bool]) -> JsonDict | None:
+        """The discussion whose jobguard note `match`es (an inline comment by fingerprint, or the summary)."""
         for discussion in self._list(f"{self._mr_path}/discussions"):
-            if any(p.kind == "summary" for p in _posted([discussion])):
+            if any(match(p) for p in _posted([discussion])):
                 return discussion
         return None
 
@@ -593,25 +541,20 @@ class GitLabPlatform:
         ]
 
     def _api_change(self, item: JsonDict) -> diffs.FileChange:
-        old, new = str(item.get("old_path")), str(item.get("new_path"))
-        old_path = None if item.get("new_file") else old
-        new_path = None if item.get("deleted_file") else new
+        old_path = None if item.get("new_file") else str(item.get("old_path"))
+        new_path = None if item.get("deleted_file") else str(item.get("new_path"))
         text = str(item.get("diff") or "")
-        if not text and (item.get("too_large") or item.get("collapsed")):
-            before = self.read(old, "base") if old_path else None
-            after = self.read(new, "head") if new_path else None
-            text = diffs.unified(old_path, new_path, _text(before), _text(after))
-            parsed = diffs.parse(text) if text else []
-            if parsed:
-                return parsed[0]
-        elif text:
-            # The API gives hunks without the ---/+++ header (gitlab-org/gitlab#270960): add it back.
-            header = f"--- {'a/' + old if old_path else '/dev/null'}\n+++ {'b/' + new if new_path else '/dev/null'}\n"
-            parsed = diffs.parse(header + text if text.endswith("\n") else header + text + "\n")
-            if parsed:
-                change = parsed[0]
-                return diffs.FileChange(old_path, new_path, _status(item), change.hunks, change.binary)
-        return diffs.FileChange(old_path, new_path, _status(item))
+        if text:
+            parsed = diffs.parse_patch(old_path, new_path, text)
+        elif item.get("too_large") or item.get("collapsed"):  # no diff in the answer: rebuilt from both files
+            before = self.read(old_path, "base") if old_path else None
+            after = self.read(new_path, "head") if new_path else None
+            parsed = diffs.between(old_path, new_path, before, after)
+        else:
+            parsed = None
+        if parsed is None:
+            return diffs.FileChange(old_path, new_path, _status(item))
+        return diffs.FileChange(old_path, new_path, _status(item), parsed.hunks, parsed.binary)
 
     def _api_raw(self, path: str, sha: str) -> bytes | None:
         self._require_token(f"read {path}")
@@ -626,33 +569,32 @@ class GitLabPlatform:
         content = response.content
         return bytes(content)
 
-    def _mask(self, text: str) -> str:
-        for secret in self.settings.secrets:
-            text = text.replace(secret, "[masked]")
-        return text
-
 
 # ---- helpers ----------------------------------------------------------------------------------------
 
 
-def _anchor(change: diffs.FileChange, line: int, old_line: int | None) -> _Anchor | None:
-    """Which GitLab line a head line is: added (new_line only) or context (both numbers), from the hunks."""
-    hunk = change.hunk_containing(line, line)
-    if hunk is None:
-        return None if old_line is None else _Anchor(line, old_line, old_line)
-    if line in hunk.added:
-        # git prints a block's removed lines before its added ones, so at an added line the old counter already
-        # stands at the next context line's base number (or just past the hunk).
-        later = sorted(old for new, old in hunk.context_old if new > line)
-        return _Anchor(line, None, later[0] if later else hunk.old_end + 1)
-    old = dict(hunk.context_old).get(line, old_line)
-    return None if old is None else _Anchor(line, old, old)
+def _position(comment: InlineComment, refs: Mapping[str, str], change: diffs.FileChange | None) -> JsonDict | None:
+    """The `position` of a diff discussion (C3), or None when the line is not on the diff (no call is made).
 
-
-def _range_end(path: str, anchor: _Anchor) -> JsonDict:
-    """`<sha1(path)>_<old>_<new>`, typed `new` for an added line, else `old` (C4)."""
-    code = f"{hashlib.sha1(path.encode()).hexdigest()}_{anchor.old_counter}_{anchor.new_line}"
-    return {"line_code": code, "type": "new" if anchor.old_line is None else "old"}
+    `bot.publish` chose the line and gives `old_line` for a context line; an added line has `new_line` only.
+    """
+    if change is None:
+        return None
+    added = comment.line in change.added_lines
+    if not added and comment.old_line is None:
+        return None  # neither added nor a context line publish found in the hunks
+    position: JsonDict = {
+        "base_sha": refs["base_sha"],
+        "start_sha": refs["start_sha"],
+        "head_sha": refs["head_sha"],
+        "position_type": "text",
+        "old_path": change.old_path or comment.path,  # both paths always, even for a new file (C3)
+        "new_path": comment.path,
+        "new_line": comment.line,
+    }
+    if not added:
+        position["old_line"] = comment.old_line
+    return position
 
 
 def _posted(discussions: Sequence[JsonDict]) -> list[Posted]:
@@ -668,13 +610,9 @@ def _posted(discussions: Sequence[JsonDict]) -> list[Posted]:
         thread = str(discussion.get("id"))
         if fingerprint is not None:
             found.append(Posted(str(first.get("id")), "inline", fingerprint, body, bool(first.get("resolved")), thread))
-        elif SUMMARY_MARKER in body:
+        elif is_summary(body):
             found.append(Posted(str(first.get("id")), "summary", None, body, False, thread))
     return found
-
-
-def _text(data: bytes | None) -> str:
-    return (data or b"").decode("utf-8", "replace")
 
 
 def _status(item: Mapping[str, Any]) -> diffs.Status:
@@ -703,14 +641,3 @@ def _endpoint(path: str) -> str:
     if segments[-1] == "raw" or segments[-1] in _COLLECTIONS:
         return segments[-1]
     return f"{segments[-2]}/:id" if len(segments) > 1 else segments[-1]
-
-
-def _error_text(exc: Any) -> str:
-    """`<status> <message>` on one line, at most 300 characters."""
-    message = exc.error_message
-    if isinstance(message, bytes):
-        message = message.decode("utf-8", "replace")
-    text = " ".join(str(message).split())
-    status = exc.response_code
-    text = text if status is None or text.startswith(str(status)) else f"{status} {text}"
-    return text[:300]

@@ -13,7 +13,17 @@ from typing import TextIO
 
 from bot.diff import FileChange
 from bot.gitrepo import Repo
-from bot.platforms import Calls, Capabilities, FixRequest, InlineComment, Platform, Posted, PostResult, Side
+from bot.platforms import (
+    Calls,
+    Capabilities,
+    FixRequest,
+    InlineComment,
+    Platform,
+    Posted,
+    PostResult,
+    Side,
+    first_config,
+)
 from bot.trees import Tree, changed_files, with_hunks
 
 
@@ -34,10 +44,40 @@ class Printer:
         self.out.write(f"--- {text}\n")
 
 
-class LocalPlatform:
+class _PrintedWrites:
+    """The writes of both classes below: printed, never sent. `would` marks what a real platform would have done."""
+
+    printer: Printer
+    would = ""
+    nothing_pushed = ""
+
+    def post_inline(self, comments: Sequence[InlineComment]) -> PostResult:
+        for comment in comments:
+            self.printer.inline(comment)
+        return PostResult(posted=tuple(c.fingerprint for c in comments))
+
+    def resolve(self, posted: Posted, note: str) -> bool:
+        self.printer.note(f"{self.would}resolve {posted.id}: {note}")
+        return True
+
+    def upsert_summary(self, body: str, existing: Posted | None) -> bool:
+        self.printer.summary(body)
+        return True
+
+    def push_fix(self, files: Mapping[str, bytes], message: str) -> str:
+        for path in files:
+            self.printer.note(f"would commit {path}")
+        return self.nothing_pushed
+
+    def reply(self, body: str) -> None:
+        self.printer.note(f"{self.would}reply: {body}")
+
+
+class LocalPlatform(_PrintedWrites):
     """Two trees of a local checkout; nothing was posted before, and posting prints."""
 
     name = "local"
+    nothing_pushed = "(local: nothing pushed)"
 
     def __init__(self, base: Tree, head: Tree, printer: Printer | None = None) -> None:
         self.base, self.head = base, head
@@ -55,12 +95,7 @@ class LocalPlatform:
         return (self.base if side == "base" else self.head).read(path)
 
     def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
-        tree = self.base if side == "base" else self.head
-        for name in names:
-            data = tree.read(name)
-            if data is not None:
-                return name, data.decode("utf-8", "replace")
-        return None
+        return first_config(names, (self.base if side == "base" else self.head).read)
 
     def capabilities(self) -> Capabilities:
         return Capabilities(can_comment=True)
@@ -68,30 +103,9 @@ class LocalPlatform:
     def existing(self) -> Sequence[Posted]:
         return ()
 
-    def post_inline(self, comments: Sequence[InlineComment]) -> PostResult:
-        for comment in comments:
-            self.printer.inline(comment)
-        return PostResult(posted=tuple(c.fingerprint for c in comments))
-
-    def resolve(self, posted: Posted, note: str) -> bool:
-        self.printer.note(f"resolve {posted.id}: {note}")
-        return True
-
-    def upsert_summary(self, body: str, existing: Posted | None) -> bool:
-        self.printer.summary(body)
-        return True
-
     def report(self, outputs: Mapping[str, str], summary_markdown: str, annotations: str) -> None:
         if annotations:
             self.printer.out.write(annotations)
-
-    def push_fix(self, files: Mapping[str, bytes], message: str) -> str:
-        for path in files:
-            self.printer.note(f"would commit {path}")
-        return "(local: nothing pushed)"
-
-    def reply(self, body: str) -> None:
-        self.printer.note(f"reply: {body}")
 
     def fix_command(self) -> FixRequest | None:
         return None
@@ -106,8 +120,11 @@ class LocalPlatform:
         self.head.close()
 
 
-class DryRun:
+class DryRun(_PrintedWrites):
     """A real platform for reads; every write printed instead of sent."""
+
+    would = "would "
+    nothing_pushed = "(dry run: nothing pushed)"
 
     def __init__(self, inner: Platform, printer: Printer | None = None) -> None:
         self.inner = inner
@@ -131,29 +148,8 @@ class DryRun:
     def existing(self) -> Sequence[Posted]:
         return self.inner.existing()
 
-    def post_inline(self, comments: Sequence[InlineComment]) -> PostResult:
-        for comment in comments:
-            self.printer.inline(comment)
-        return PostResult(posted=tuple(c.fingerprint for c in comments))
-
-    def resolve(self, posted: Posted, note: str) -> bool:
-        self.printer.note(f"would resolve {posted.id}: {note}")
-        return True
-
-    def upsert_summary(self, body: str, existing: Posted | None) -> bool:
-        self.printer.summary(body)
-        return True
-
     def report(self, outputs: Mapping[str, str], summary_markdown: str, annotations: str) -> None:
         self.printer.note("would write the report channels (outputs, job summary, report files)")
-
-    def push_fix(self, files: Mapping[str, bytes], message: str) -> str:
-        for path in files:
-            self.printer.note(f"would commit {path}")
-        return "(dry run: nothing pushed)"
-
-    def reply(self, body: str) -> None:
-        self.printer.note(f"would reply: {body}")
 
     def fix_command(self) -> FixRequest | None:
         return self.inner.fix_command()
