@@ -10,9 +10,11 @@ COPY docker/requirements.txt docker/build-requirements.txt /src/docker/
 RUN python3 -m venv /opt/jobguard \
     && /opt/jobguard/bin/pip install --no-cache-dir --only-binary=:all: -r /src/docker/requirements.txt \
     && /opt/jobguard/bin/pip install --no-cache-dir -r /src/docker/build-requirements.txt
-COPY pyproject.toml README.md /src/
+COPY pyproject.toml README.md LICENSE /src/
 COPY bot /src/bot
-RUN /opt/jobguard/bin/pip install --no-cache-dir --no-deps --no-build-isolation /src \
+# The build context has no .git, so setuptools-scm takes the version from this build argument (the release tag).
+ARG JOBGUARD_VERSION=0.0.0+local
+RUN SETUPTOOLS_SCM_PRETEND_VERSION_FOR_JOBGUARD="${JOBGUARD_VERSION}" /opt/jobguard/bin/pip install --no-cache-dir --no-deps --no-build-isolation /src \
     && /opt/jobguard/bin/python -m pip uninstall --yes setuptools pip \
     && /opt/jobguard/bin/jobguard --version
 

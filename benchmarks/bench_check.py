@@ -140,7 +140,7 @@ def pyyaml_load_seconds(root: Path) -> float:
 
 def jobguard() -> list[str]:
     exe = shutil.which("jobguard", path=str(Path(sys.executable).parent))
-    return [exe] if exe else [sys.executable, "-m", "bot"]
+    return [exe] if exe else [sys.executable, "-m", "jobguard"]
 
 
 def timed_run(args: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:

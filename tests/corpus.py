@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot import check as engine
+from jobguard import check as engine
 from tests.rule_cases import run_texts
 
 CORPUS = Path(os.environ.get("JOBGUARD_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))

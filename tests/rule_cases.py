@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from bot import check as engine
-from bot import config
-from bot import diff as diffs
+from jobguard import check as engine
+from jobguard import config
+from jobguard import diff as diffs
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_FIXTURES = ROOT / "fixtures" / "rules"

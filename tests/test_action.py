@@ -93,7 +93,7 @@ def evaluated_args(values: dict[str, str]) -> list[str]:
 )
 def test_action_args_parse_as_jobguard_review_flags(values: dict[str, str], expected: dict[str, Any]) -> None:
     """Empty inputs arrive as `--flag=`: empty strings, which the next test shows the CLI reads as 'not given'."""
-    from bot.cli import build_parser
+    from jobguard.cli import build_parser
 
     args = build_parser().parse_args(["review", *evaluated_args(values)])
     assert {key: getattr(args, key) for key in expected} == expected
@@ -108,10 +108,10 @@ def test_empty_action_inputs_mean_not_given(
 ) -> None:
     """`jobguard review --config= --fail-on= --kubernetes-version=` (the action's args, inputs left empty) reviews
     with no config file named and the config's own fail-on and Kubernetes version; given inputs override them."""
-    from bot import cli, review
-    from bot import config as configuration
-    from bot.platforms.local import LocalPlatform, Printer
-    from bot.trees import Tree
+    from jobguard import cli, review
+    from jobguard import config as configuration
+    from jobguard.platforms.local import LocalPlatform, Printer
+    from jobguard.trees import Tree
 
     for side in ("base", "head"):
         (tmp_path / side).mkdir()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-BOT = Path(__file__).resolve().parent.parent / "bot"
+BOT = Path(__file__).resolve().parent.parent / "bot" / "jobguard"
 
 
 def imports(path: Path) -> set[str]:
@@ -39,7 +39,7 @@ def test_only_platform_adapters_import_the_platform_libraries(module: str) -> No
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("rules/") or m in {"check.py"}))
 def test_the_engine_and_rules_know_no_platform(module: str) -> None:
-    assert not any(name.startswith("bot.platforms") for name in MODULES[module]), module
+    assert not any(name.startswith("jobguard.platforms") for name in MODULES[module]), module
 
 
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("rules/")))
@@ -48,6 +48,9 @@ def test_rules_never_touch_yaml_nodes(module: str) -> None:
 
 
 def test_start_up_does_not_load_the_platform_libraries() -> None:
-    code = "import sys, bot.cli, bot.check, bot.review; print(sorted({'github', 'gitlab'} & set(sys.modules)))"
+    code = (
+        "import sys, jobguard.cli, jobguard.check, jobguard.review;"
+        " print(sorted({'github', 'gitlab'} & set(sys.modules)))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

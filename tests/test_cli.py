@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import __version__
-from bot.cli import main
-from bot.rules import RULES
+from jobguard import __version__
+from jobguard.cli import main
+from jobguard.rules import RULES
 from tests.conftest import RepoFactory, write_tree
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
 
@@ -224,7 +224,7 @@ def test_unexpected_errors_exit_3(capsys: pytest.CaptureFixture[str], monkeypatc
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr("bot.local.check", boom)
+    monkeypatch.setattr("jobguard.local.check", boom)
     code, _, err = run(capsys, "check")
     assert (code, err) == (3, "jobguard: unexpected error: RuntimeError: kaboom\n")
 

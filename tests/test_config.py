@@ -1,4 +1,4 @@
-"""bot.config: every key valid and invalid (fixtures/config/), exact messages, precedence, schema and docs."""
+"""jobguard.config: every key valid and invalid (fixtures/config/), exact messages, precedence, schema and docs."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ import jsonschema
 import pytest
 import yaml
 
-from bot import config, ignores
-from bot.config import DEFAULT, Config, Override, RuleSetting
-from bot.errors import ConfigError
-from bot.findings import Severity
-from bot.immutability import NEWEST_SUPPORTED, OLDEST_SUPPORTED, KubeVersion
-from bot.rules import RULES, RULES_BY_ID, job_ttl_after_finished
-from bot.strategies import STRATEGIES
+from jobguard import config, ignores
+from jobguard.config import DEFAULT, Config, Override, RuleSetting
+from jobguard.errors import ConfigError
+from jobguard.findings import Severity
+from jobguard.immutability import NEWEST_SUPPORTED, OLDEST_SUPPORTED, KubeVersion
+from jobguard.rules import RULES, RULES_BY_ID, job_ttl_after_finished
+from jobguard.strategies import STRATEGIES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "config"
 ERROR_CASES = yaml.safe_load((FIXTURES / "errors.yaml").read_text(encoding="utf-8"))["cases"]
 VALID_CASES = yaml.safe_load((FIXTURES / "valid.yaml").read_text(encoding="utf-8"))["cases"]
-SCHEMA_FILE = ROOT / "bot" / "config.schema.json"
+SCHEMA_FILE = ROOT / "bot" / "jobguard" / "config.schema.json"
 
 
 def plain(cfg: Config) -> dict[str, Any]:
@@ -160,7 +160,7 @@ def layered(monkeypatch: pytest.MonkeyPatch) -> Config:
         ("job-hook-not-recreated", "apps/x.yaml", None),
         ("job-hook-not-recreated", "other/x.yaml", Severity.WARNING),  # registry default
         ("job-hook-unknown-phase", "apps/legacy/job.yaml", Severity.ERROR),  # named nowhere
-        ("ignore-unused", "apps/x.yaml", Severity.INFO),  # the ignore rules' defaults come from bot.ignores
+        ("ignore-unused", "apps/x.yaml", Severity.INFO),  # the ignore rules' defaults come from jobguard.ignores
     ],
 )
 def test_setting_precedence(layered: Config, rule: str, path: str, severity: Severity | None) -> None:

@@ -107,7 +107,7 @@ def test_image_follows_the_container_action_rules(image: str, container: str) ->
     assert tools.returncode == 0, tools.stderr
     lines = tools.stdout.split()
     assert not [line for line in lines if line.startswith("/")], "compilers left in the image"
-    assert "bot" in lines and not {"pip", "setuptools"} & set(lines)
+    assert "jobguard" in lines and not {"pip", "setuptools"} & set(lines)
     version = buildah_run(container, ["jobguard", "--version"])
     assert version.returncode == 0 and version.stdout.startswith("jobguard ")
 
@@ -160,7 +160,7 @@ def test_adapter_reads_the_foreign_owned_workspace_with_git(container: str, fake
     plain = buildah_run(container, ["git", "status"], env=env, volumes=volumes)
     assert "dubious ownership" in plain.stderr
     snippet = (
-        "import os; from bot.platforms.github import from_env; p = from_env(os.environ); "
+        "import os; from jobguard.platforms.github import from_env; p = from_env(os.environ); "
         "paths = [c.path for c in p.changes()]; print(p.diff_source, p.calls.reads, p.calls.writes, *paths)"
     )
     done = buildah_run(container, ["python", "-c", snippet], env=env, volumes=volumes)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.hooks import classify_argocd
-from bot.manifests import load
+from jobguard.hooks import classify_argocd
+from jobguard.manifests import load
 from tests.corpus import Edit, edits, files, needs_corpus
 
 EDITS = list(edits())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.diff import Status, parse, unified
+from jobguard.diff import Status, parse, unified
 
 GIT_DIFF = """\
 diff --git a/apps/old.yaml b/apps/new.yaml

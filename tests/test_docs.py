@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.render import rules_table
+from jobguard.render import rules_table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -29,13 +29,13 @@ def test_readme_starts_with_the_install_demo_and_test_commands() -> None:
 
 
 def test_configuration_section_is_generated_from_the_schema() -> None:
-    from bot.config import markdown_reference
+    from jobguard.config import markdown_reference
 
     assert between(README, "config") == markdown_reference() + ("" if markdown_reference().endswith("\n") else "\n")
 
 
 def test_every_fix_strategy_is_documented() -> None:
-    from bot.strategies import STRATEGIES
+    from jobguard.strategies import STRATEGIES
 
     for strategy in STRATEGIES:
         assert f"| `{strategy}` |" in README, strategy

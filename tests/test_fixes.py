@@ -1,4 +1,4 @@
-"""bot.fixes: golden style variants (fixtures/fixes/), edits and placement, verification, the real corpus.
+"""jobguard.fixes: golden style variants (fixtures/fixes/), edits and placement, verification, the real corpus.
 
 Run `python -m tests.test_fixes` for the corpus table (verified fixes per strategy, GitHub/GitLab placement).
 """
@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import check as engine
-from bot import config, fixes, strategies
-from bot import diff as diffs
-from bot.findings import AnnotationEdit, Finding, FixIntent, Placement, TextEdit
+from jobguard import check as engine
+from jobguard import config, fixes, strategies
+from jobguard import diff as diffs
+from jobguard.findings import AnnotationEdit, Finding, FixIntent, Placement, TextEdit
 from tests.corpus import CORPUS, needs_corpus
 from tests.rule_cases import load_cases, options_for
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
@@ -103,7 +103,7 @@ def patched(path: str, text: str, diff: str) -> str:
 
 def comment_lines(text: str) -> list[str]:
     """Each line holding a `#`, reduced to its comment when it has text before it (so a renamed key's line
-    still matches): a check independent of the scanner `bot.fixes` checks comments with, for texts where no
+    still matches): a check independent of the scanner `jobguard.fixes` checks comments with, for texts where no
     value holds a `#`."""
     lines = [line.rstrip("\r\n") for line in diffs.split_lines(text) if "#" in line]
     return [line if line.lstrip().startswith("#") else line[line.index("#") :] for line in lines]

@@ -1,5 +1,5 @@
 """Property: for a Job written in any common YAML style with an immutable edit, every proposed fix is verified,
-applies, parses, removes the finding and keeps every comment (bot.fixes)."""
+applies, parses, removes the finding and keeps every comment (jobguard.fixes)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import check as engine
-from bot import config, fixes
-from bot import diff as diffs
+from jobguard import check as engine
+from jobguard import config, fixes
+from jobguard import diff as diffs
 from tests.test_fixes import comment_lines
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import check as engine
+from jobguard import check as engine
 from tests.corpus import files, needs_corpus
 from tests.rule_cases import run_texts
 

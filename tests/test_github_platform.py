@@ -1,4 +1,4 @@
-"""The GitHub adapter (bot.platforms.github) against the fake GitHub, with the real PyGithub underneath.
+"""The GitHub adapter (jobguard.platforms.github) against the fake GitHub, with the real PyGithub underneath.
 
 Covers review-apis.md part B as the adapter uses it: the diff from a local checkout (zero API calls, workspace
 owned by another uid) and from the API (patches, files without one, more than 3,000 files), anchors checked
@@ -21,16 +21,16 @@ from typing import Any
 
 import pytest
 
-from bot.diff import FileChange, Hunk
-from bot.errors import PlatformError
-from bot.platforms import FixRequest, InlineComment, Posted
-from bot.platforms.github import (
+from jobguard.diff import FileChange, Hunk
+from jobguard.errors import PlatformError
+from jobguard.platforms import FixRequest, InlineComment, Posted
+from jobguard.platforms.github import (
     FIXED_MARKER,
     ClientSettings,
     GitHubPlatform,
     from_env,
 )
-from bot.render import SUMMARY_MARKER
+from jobguard.render import SUMMARY_MARKER
 from tests.fakes.github import ApiError, FakeGitHub, api_data_path, fake_github, github_contract
 from tests.samples import annotated_and_bumped, migrate_job
 

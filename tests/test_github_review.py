@@ -1,4 +1,4 @@
-"""`jobguard review` on GitHub, end to end: bot.review.run_review (and the CLI) with the GitHub adapter, the real
+"""`jobguard review` on GitHub, end to end: jobguard.review.run_review (and the CLI) with the GitHub adapter, the real
 PyGithub client, the real webhook payloads (SHAs patched) and the fake GitHub.
 
 Each scenario checks what a reviewer would see on the pull request, what the job returns, and how many API calls
@@ -14,18 +14,18 @@ from typing import Any
 
 import pytest
 
-from bot.findings import Severity
-from bot.platforms import github as github_platform
-from bot.platforms.github import ClientSettings, GitHubPlatform
-from bot.render import SUMMARY_MARKER, fingerprint_of
-from bot.review import ReviewOutcome, run_fix_command, run_review
+from jobguard.findings import Severity
+from jobguard.platforms import github as github_platform
+from jobguard.platforms.github import ClientSettings, GitHubPlatform
+from jobguard.render import SUMMARY_MARKER, fingerprint_of
+from jobguard.review import ReviewOutcome, run_fix_command, run_review
 from tests.fakes.github import FakeGitHub, api_data_path, fake_github, github_contract
 from tests.test_action import OUTPUTS, evaluated_args
 from tests.test_github_platform import FAST, NUMBER, PR, REPO, TOKEN, git, open_pr
 
 __all__ = ["fake_github", "github_contract"]
 
-DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+DEMO = Path(__file__).resolve().parents[1] / "bot" / "jobguard" / "demo"
 BILLING = "apps/billing/migrate-job.yaml"
 REPORTS = "apps/reports/jobs.yaml"
 IMMUTABLE, UNKNOWN_PHASE, REPLACE = "job-immutable-field", "job-hook-unknown-phase", "job-replace-without-force"
@@ -342,7 +342,7 @@ def test_cli_review_with_the_actions_arguments(
     fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`jobguard review` as the container runs it: the action's args, the runner's environment."""
-    from bot.cli import main
+    from jobguard.cli import main
 
     pr = Scenario(fake, tmp_path)
     for key, value in pr.pr.env.items():

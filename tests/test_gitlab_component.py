@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import __version__
+from jobguard import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = ROOT / "templates" / "jobguard.yml"

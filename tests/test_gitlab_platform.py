@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from bot.diff import FileChange, Status, between
-from bot.errors import PlatformError
-from bot.platforms import InlineComment, Posted
-from bot.platforms.gitlab import GitLabPlatform, from_env
-from bot.render import SUMMARY_MARKER
+from jobguard.diff import FileChange, Status, between
+from jobguard.errors import PlatformError
+from jobguard.platforms import InlineComment, Posted
+from jobguard.platforms.gitlab import GitLabPlatform, from_env
+from jobguard.render import SUMMARY_MARKER
 from tests.fakes.gitlab import Commit, FakeGitLab, FileDiff, MergeRequest, Project, Response
 from tests.samples import annotated_and_bumped, migrate_job
 
@@ -157,7 +157,7 @@ JOB_CHANGE = between(JOB, JOB, BASE_JOB.encode(), HEAD_JOB.encode())
 
 
 def comment(line: int, fingerprint: str, *, path: str = JOB, change: FileChange | None = None) -> InlineComment:
-    """The comment as bot.publish builds it: `old_line` from the change's hunks (set on a context line only)."""
+    """The comment as jobguard.publish builds it: `old_line` from the change's hunks (set on a context line only)."""
     change = change or (JOB_CHANGE if path == JOB else None)
     body = f"finding at {line}\n\n<!-- jobguard:fingerprint={fingerprint} -->\n"
     old_line = change.old_line_of(line) if change is not None else None

@@ -1,6 +1,6 @@
 """`jobguard review` and `jobguard fix --push` in GitLab merge request pipelines, end to end against the fake.
 
-Each scenario runs the real CLI (or `bot.review`) with the pipeline's predefined variables, a real checkout and
+Each scenario runs the real CLI (or `jobguard.review`) with the pipeline's predefined variables, a real checkout and
 the real python-gitlab client, and checks what a reviewer would see on the merge request and what the job
 returns (review-apis.md C, testing.md §4 and §7). The API call figures asserted here are the ones reported in
 docs/gitlab-ci.md.
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.platforms.gitlab import from_env
-from bot.render import SUMMARY_MARKER, fingerprint_of
-from bot.review import run_fix_command, run_review
+from jobguard.cli import main
+from jobguard.platforms.gitlab import from_env
+from jobguard.render import SUMMARY_MARKER, fingerprint_of
+from jobguard.review import run_fix_command, run_review
 from tests.fakes.gitlab import MergeRequest, parse_suggestions
 from tests.test_gitlab_platform import (
     BASE_FILES,

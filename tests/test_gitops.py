@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bot.cli import main
-from bot.gitops import detect
-from bot.gitrepo import Repo
+from jobguard.cli import main
+from jobguard.gitops import detect
+from jobguard.gitrepo import Repo
 from tests.conftest import RepoFactory
 from tests.test_cli import BASE_JOB, HEAD_JOB
 

@@ -1,4 +1,4 @@
-"""Tests for bot/hooks.py: table-driven cases from fixtures/rules/spec-tables/hooks.yaml plus the real corpus.
+"""Tests for bot/jobguard/hooks.py: table-driven cases from fixtures/rules/spec-tables/hooks.yaml plus the real corpus.
 
 The fixture carries the spec rows (spec/argocd-hooks.md §2, §2.1 consequences 1-8, §2.2, §4, §4.1, §6, §8.2,
 §9); `test_fixture_covers_every_spec_row` fails if a row loses its last case.
@@ -18,8 +18,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import hooks
-from bot.hooks import (
+from jobguard import hooks
+from jobguard.hooks import (
     ARGO_SYNC_PHASES,
     HelmHook,
     SyncOptions,

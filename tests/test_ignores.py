@@ -1,4 +1,4 @@
-"""bot.ignores: inline ignore comments and annotations (cases in fixtures/config/ignores.yaml), with the engine."""
+"""jobguard.ignores: inline ignore comments and annotations (cases in fixtures/config/ignores.yaml), with the engine."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import yaml
 
-from bot import check as engine
-from bot import ignores
-from bot.findings import Finding, Location, Severity, fingerprint
-from bot.jobs import job_doc
-from bot.manifests import Manifest, load
+from jobguard import check as engine
+from jobguard import ignores
+from jobguard.findings import Finding, Location, Severity, fingerprint
+from jobguard.jobs import job_doc
+from jobguard.manifests import Manifest, load
 from tests.rule_cases import run_texts
 from tests.samples import SMALL_JOB
 

@@ -1,4 +1,4 @@
-"""Tests for bot.immutability: the data-driven cases in fixtures/rules/spec-tables/immutability.yaml plus direct tests
+"""jobguard.immutability: the data-driven cases in fixtures/rules/spec-tables/immutability.yaml plus direct tests
 of the public API (version parsing, dotted paths) and of robustness on odd input."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.immutability import (
+from jobguard.immutability import (
     DEFAULT_KUBERNETES_VERSION,
     OLDEST_SUPPORTED,
     FieldChange,
@@ -173,7 +173,7 @@ def test_replace_only_marks_just_the_lost_generated_fields() -> None:
 
 def test_an_internal_error_is_never_reported_as_no_change(monkeypatch: pytest.MonkeyPatch) -> None:
     """Even identical manifests: under Replace=true "identical" is still rejected, so hiding the error is wrong."""
-    from bot import immutability
+    from jobguard import immutability
 
     def broken(_inputs: Any) -> Verdict:
         raise RuntimeError("boom")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.jobs import FileSides, JobChange, pair
-from bot.manifests import Manifest, load
+from jobguard.jobs import FileSides, JobChange, pair
+from jobguard.manifests import Manifest, load
 
 
 def job(name: str, namespace: str | None = None, image: str = "busybox:1.35", path: str = "f.yaml") -> Manifest:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.cli import main
+from jobguard.cli import main
 from tests.conftest import RepoFactory
 from tests.test_cli import BASE_JOB, HEAD_JOB
 

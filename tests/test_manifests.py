@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from bot.manifests import MAX_EXPANDED_NODES, comments_with_lines, load
+from jobguard.manifests import MAX_EXPANDED_NODES, comments_with_lines, load
 from tests.samples import SMALL_JOB_NEW_IMAGE
 
 JOB = SMALL_JOB_NEW_IMAGE

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field, replace
 
 import pytest
 
-from bot import render
-from bot.diff import FileChange, parse, unified
-from bot.findings import Finding, Fix, Location, ObjectRef, Placement, Severity, TextEdit, fingerprint
-from bot.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
-from bot.publish import PublishSettings, publish, suggestion_text
+from jobguard import render
+from jobguard.diff import FileChange, parse, unified
+from jobguard.findings import Finding, Fix, Location, ObjectRef, Placement, Severity, TextEdit, fingerprint
+from jobguard.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
+from jobguard.publish import PublishSettings, publish, suggestion_text
 
 HEAD = "".join(f"line {i}\n" for i in range(1, 41))
 BASE = HEAD.replace("line 20\n", "old 20\n").replace("line 30\n", "old 30\n")

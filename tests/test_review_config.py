@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot import fixes, local, review
-from bot.platforms.local import LocalPlatform, Printer
+from jobguard import fixes, local, review
+from jobguard.platforms.local import LocalPlatform, Printer
 from tests.conftest import RepoFactory
 from tests.test_cli import BASE_JOB, HEAD_JOB
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rules import RULES_BY_ID
+from jobguard.rules import RULES_BY_ID
 from tests.rule_cases import Case, load_cases, run_case
 
 CASES = list(load_cases())

@@ -1,7 +1,0 @@
-"""`python -m bot` runs the same CLI as the `jobguard` console script."""
-
-from __future__ import annotations
-
-from bot.cli import main
-
-raise SystemExit(main())

@@ -1,0 +1,194 @@
+"""The engine: file changes + a way to read each side -> sorted findings. Imports no platform.
+
+It takes a `read(path, side)` callable rather than a platform, so the same code runs for a local checkout, two
+directories, a GitHub pull request and a GitLab merge request.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jobguard import diff as diffs
+from jobguard import ignores
+from jobguard.config import DEFAULT, Config, RuleSetting
+from jobguard.findings import Finding, Location, ObjectRef, Severity, fingerprint
+from jobguard.immutability import KubeVersion
+from jobguard.jobs import FileSides, JobChange, pair
+from jobguard.manifests import Manifest, ManifestFile, Problem, load
+from jobguard.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext
+from jobguard.strategies import ordered
+
+Side = Literal["base", "head"]
+Reader = Callable[[str, Side], bytes | None]
+"""Returns a file's bytes on one side, None if it does not exist there; raises `UnreadableFile` to refuse it."""
+
+
+class UnreadableFile(Exception):
+    """A file the reader refuses (a symlink out of the tree, an unreadable blob); reported as manifest-invalid."""
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """The configuration of a run plus an optional extra path filter (the PATH arguments)."""
+
+    config: Config = DEFAULT
+    include: Callable[[str], bool] | None = None
+    repository_tool: str | None = None  # `gitops: auto` fallback from the repository's content (jobguard.gitops)
+
+    @property
+    def kubernetes_version(self) -> KubeVersion:
+        return self.config.kubernetes_version
+
+    def selects(self, path: str) -> bool:
+        return self.config.includes(path) and (self.include is None or self.include(path))
+
+
+def options_from(
+    config: Config, include: Callable[[str], bool] | None = None, repository_tool: str | None = None
+) -> CheckOptions:
+    return CheckOptions(config, include, repository_tool)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One changed manifest file with both sides parsed (an absent side is an empty ManifestFile)."""
+
+    change: diffs.FileChange
+    base: ManifestFile
+    head: ManifestFile
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    findings: tuple[Finding, ...]
+    changes: tuple[diffs.FileChange, ...]  # the manifest files that were checked
+    files_checked: int
+    files: tuple[LoadedFile, ...] = field(default=(), repr=False, compare=False)  # jobguard.fixes edits these
+
+
+def run(changes: Sequence[diffs.FileChange], read: Reader, options: CheckOptions | None = None) -> CheckResult:
+    """Check every changed manifest file; a file that cannot be read becomes a finding, never a crash."""
+    options = options or CheckOptions()
+    selected = [c for c in diffs.only_manifests(changes) if options.selects(c.path)]
+    files = tuple(load_change(c, read) for c in selected)
+    return CheckResult(judge(files, options), tuple(selected), len(selected), files)
+
+
+def load_change(change: diffs.FileChange, read: Reader) -> LoadedFile:
+    """Both sides of a change, parsed (the base only for Jobs: its validity is not this change's business)."""
+    base = _load(change.old_path, "base", read, jobs_only=True) if change.old_path else ManifestFile("")
+    head = _load(change.new_path, "head", read) if change.new_path else ManifestFile("")
+    return LoadedFile(change, base, head)
+
+
+def judge(files: Sequence[LoadedFile], options: CheckOptions) -> tuple[Finding, ...]:
+    """The sorted findings of parsed files: `run` after reading (jobguard.fixes re-judges edited documents)."""
+    findings: list[Finding] = []
+    sides: list[FileSides] = []
+    head_texts: dict[str, str] = {}
+    for file in files:
+        findings.extend(f for f in (_invalid(p, options) for p in file.head.problems) if f is not None)
+        sides.append(FileSides(file.change.old_path, file.change.new_path, file.base.manifests, file.head.manifests))
+        if file.head.manifests:
+            head_texts[file.head.path] = file.head.text
+    reviewed: dict[str, list[Manifest]] = defaultdict(list)
+    for job_change in pair(sides):
+        findings.extend(_check_job(job_change, options))
+        if job_change.head is not None and job_change.touched:
+            reviewed[job_change.head.manifest.path].append(job_change.head.manifest)
+    unique = {(f.rule, f.fingerprint): f for f in findings}  # one object can sit in a List and a file twice
+    return ignores.apply(list(unique.values()), head_texts, reviewed, functools.partial(_severity, options))
+
+
+def _severity(options: CheckOptions, rule_id: str, path: str) -> Severity | None:
+    return options.config.setting(rule_id, path).severity
+
+
+def _load(path: str, side: Side, read: Reader, jobs_only: bool = False) -> ManifestFile:
+    try:
+        data = read(path, side)
+    except UnreadableFile as exc:
+        return ManifestFile(path, problems=(Problem(path, 1, 1, str(exc)),))
+    if data is None:
+        return ManifestFile(path)
+    return load(path, data, jobs_only=jobs_only)
+
+
+def _setting(rule: Rule, options: CheckOptions, path: str) -> RuleSetting:
+    return options.config.setting(rule.id, path)
+
+
+def _invalid(problem: Problem, options: CheckOptions) -> Finding | None:
+    rule = RULES_BY_ID["manifest-invalid"]
+    severity = _setting(rule, options, problem.path).severity
+    if severity is None:
+        return None  # switched off for this path
+    return Finding(
+        rule=rule.id,
+        severity=severity,
+        location=Location(problem.path, problem.line, problem.line),
+        object=None,
+        fields=(),
+        message=f"{problem.message} (line {problem.line}, column {problem.column})",
+        fingerprint=fingerprint(rule.id, problem.path, problem.message),
+    )
+
+
+def _check_job(change: JobChange, options: CheckOptions) -> list[Finding]:
+    head = change.head
+    if head is None:
+        return []
+    found = []
+    path = head.manifest.path
+    config = options.config
+    for rule in RULES:
+        setting = _setting(rule, options, path)
+        severity = setting.severity
+        if rule.check is None or severity is None:
+            continue
+        ctx = RuleContext(
+            kubernetes_version=config.kubernetes_version,
+            gitops=config.gitops,
+            hook_phase=config.hook_phase,
+            options=setting.options,
+            repository_tool=options.repository_tool,
+        )
+        for hit in rule.check(change, ctx):
+            found.append(_finding(rule, severity, change, hit, options))
+    return found
+
+
+def _finding(rule: Rule, severity: Severity, change: JobChange, hit: Hit, options: CheckOptions) -> Finding:
+    assert change.head is not None
+    manifest = change.head.manifest
+    line, end_line = manifest.span_of(hit.anchor)
+    ref: ObjectRef = change.head.ref
+    return Finding(
+        rule=rule.id,
+        severity=severity,
+        location=Location(manifest.path, line, end_line),
+        object=ref,
+        fields=hit.fields,
+        message=hit.message,
+        fingerprint=fingerprint(
+            rule.id,
+            manifest.path,
+            ref.group,
+            ref.kind,
+            ref.namespace,
+            ref.name or ref.generate_name,
+            ",".join(hit.fields),
+        ),
+        intents=ordered(hit.intents, options.config.fix_prefer),
+    )
+
+
+def exit_code(findings: Sequence[Finding], fail_on: Severity | None = Severity.ERROR) -> int:
+    """0: nothing at or above `fail_on`; 1: at least one finding that is (None: never fail)."""
+    if fail_on is None:
+        return 0
+    return 1 if any(f.severity.rank >= fail_on.rank for f in findings) else 0

@@ -1,0 +1,281 @@
+"""Command line: `check`, `demo`, `rules` (and, as they land, `review`, `fix`, `init`).
+
+The one place that prints errors and maps them to exit codes: 0 clean, 1 findings at or above the fail level,
+2 usage or config error, 3 unexpected error. Platform libraries are imported lazily so `--version` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from jobguard import __version__
+from jobguard.errors import JobguardError, UsageError
+
+if TYPE_CHECKING:
+    from jobguard.config import Config
+    from jobguard.findings import Finding
+    from jobguard.platforms import Platform
+
+EXIT_OK, EXIT_USAGE, EXIT_UNEXPECTED = 0, 2, 3  # 1 (findings) comes from the engine's exit_code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from jobguard.render import FORMATS
+
+    parser = _Parser(prog="jobguard", description="Catch immutable-field edits of Kubernetes Jobs before merge.")
+    parser.add_argument("--version", action="version", version=f"jobguard {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="check a local change (git revisions, directories or files)")
+    check.add_argument("--base", help="git revision, file or directory (default: merge-base with the default branch)")
+    check.add_argument("--head", help="git revision, file or directory (default: the working tree)")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--kubernetes-version", metavar="1.NN", help="target cluster version (default: 1.37)")
+    check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("--config", metavar="FILE", help="configuration file (default: .jobguard.yaml at the root)")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="limit the check to these files or directories")
+
+    demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example change")
+    demo.add_argument(
+        "--format", choices=("review", *FORMATS), default="review", help="review: the comments a review would post"
+    )
+
+    review = sub.add_parser("review", help="review the pull/merge request of this CI job and post the results")
+    review.add_argument("--platform", choices=("auto", "github", "gitlab", "local"), default="auto")
+    # The GitHub Action passes every input, empty ones as `--flag=`: an empty value means "not given".
+    review.add_argument("--config", metavar="FILE", help="configuration file (default: from the base revision)")
+    review.add_argument("--fail-on", metavar="LEVEL", help="error, warning, info or never (default: the config's)")
+    review.add_argument("--kubernetes-version", metavar="1.NN")
+    review.add_argument("--mode", metavar="MODE", default="review", help="review (default) or annotations")
+    review.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE")
+    review.add_argument("--dry-run", action="store_true", help="read from the platform, print instead of posting")
+
+    fix = sub.add_parser("fix", help="apply the verified fixes to the working tree (or push them with --push)")
+    fix.add_argument("--base", help="git revision, file or directory (default: merge-base with the default branch)")
+    fix.add_argument("--strategy", metavar="S", help="use this fix strategy where it applies (see README)")
+    fix.add_argument("--config", metavar="FILE")
+    fix.add_argument("--push", action="store_true", help="in CI: commit the fixes to the change's source branch")
+    fix.add_argument("--platform", choices=("auto", "github", "gitlab"), default="auto")
+    fix.add_argument("paths", nargs="*", metavar="PATH")
+
+    init = sub.add_parser("init", help="write a commented .jobguard.yaml with every default")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    rules = sub.add_parser("rules", help="list every rule with its id, effective severity and summary")
+    rules.add_argument("--config", metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    debug = bool(os.environ.get("JOBGUARD_DEBUG"))
+    logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(name)s: %(message)s")
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return EXIT_USAGE
+        if args.command == "check":
+            return _check(args)
+        if args.command == "demo":
+            return _demo(args)
+        if args.command == "rules":
+            return _rules(args)
+        if args.command == "review":
+            return _review(args)
+        if args.command == "fix":
+            return _fix(args)
+        if args.command == "init":
+            return _init(args)
+        raise UsageError(f"unknown command {args.command}")  # pragma: no cover
+    except JobguardError as exc:
+        print(f"jobguard: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:  # pragma: no cover
+        return 130
+    except Exception as exc:  # the one catch-all: a bug must still exit 3 with one clear line
+        print(f"jobguard: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if debug:
+            raise
+        return EXIT_UNEXPECTED
+
+
+def _check(args: argparse.Namespace) -> int:
+    from jobguard import local
+
+    run = local.check(
+        base=args.base,
+        head=args.head,
+        paths=tuple(args.paths),
+        cwd=Path.cwd(),
+        config_path=Path(args.config) if args.config else None,
+        kubernetes_version=args.kubernetes_version,
+    )
+    return _report(run.result.findings, run.result.files_checked, args.format, args.output, run.exit_code)
+
+
+def _report(findings: Sequence[Finding], files_checked: int, fmt: str, output: str | None, code: int) -> int:
+    from jobguard.render import render
+
+    colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = render(findings, fmt, colour=colour, files_checked=files_checked)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return code
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """The bundled example change (jobguard/demo/), reviewed as a pull request would be (or checked, with --format)."""
+    from jobguard import local, review
+    from jobguard.platforms.local import LocalPlatform
+    from jobguard.trees import Tree
+
+    root = local.demo_root()
+    print(f"jobguard demo: reviewing the example change {root}/base -> {root}/head\n", file=sys.stderr)
+    if args.format != "review":
+        run = local.check(base=str(root / "base"), head=str(root / "head"), paths=(), cwd=root)
+        _report(run.result.findings, run.result.files_checked, args.format, None, 0)
+        return EXIT_OK
+    platform = LocalPlatform(Tree(root=root / "base"), Tree(root=root / "head"))
+    try:
+        outcome = review.run_review(platform, fix_hint=FIX_HINTS["github"])
+    finally:
+        platform.close()
+    print(outcome.report.line(len(outcome.findings)))
+    return EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from jobguard import config as configuration
+    from jobguard.rules import RULES
+
+    config = _local_config(args.config)
+    width = max(len(r.id) for r in RULES)
+    for rule in RULES:
+        severity = config.setting(rule.id, "").severity
+        shown = severity.value if severity is not None else "off"
+        print(f"{rule.id:<{width}}  {shown:<7}  {rule.summary}")
+    if config is not configuration.DEFAULT:
+        print(f"(severities from {config.source})")
+    return EXIT_OK
+
+
+def _local_config(path: str | None) -> Config:
+    from jobguard import config as configuration
+    from jobguard import local
+
+    root = local.repository_root(Path.cwd()) or Path.cwd()
+    return configuration.for_root(Path(path) if path else None, root)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from jobguard import config as configuration
+    from jobguard import local
+
+    root = local.repository_root(Path.cwd()) or Path.cwd()
+    target = root / configuration.CONFIG_NAMES[0]
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists; use --force to overwrite it")
+    target.write_text(configuration.init_text(), encoding="utf-8")
+    print(f"jobguard: wrote {target}")
+    return EXIT_OK
+
+
+def _platform(name: str, dry_run: bool = False) -> Platform:
+    """The platform of this CI job (or the local checkout), wrapped to print instead of post on --dry-run."""
+    from jobguard.platforms import detect
+
+    chosen = detect() if name == "auto" else name
+    platform: Platform
+    if chosen == "github":
+        from jobguard.platforms import github
+
+        platform = github.from_env(os.environ)
+    elif chosen == "gitlab":
+        from jobguard.platforms import gitlab
+
+        platform = gitlab.from_env(os.environ)
+    else:
+        from jobguard import local
+        from jobguard.platforms.local import LocalPlatform
+
+        repo = local.repository_root(Path.cwd())
+        platform = LocalPlatform(local.default_base(repo), local.default_head(repo))
+    if dry_run and chosen != "local":
+        from jobguard.platforms.local import DryRun
+
+        platform = DryRun(platform)
+    return platform
+
+
+def _review(args: argparse.Namespace) -> int:
+    from jobguard import review
+
+    mode = args.mode or "review"
+    if mode not in ("review", "annotations"):
+        raise UsageError(f"--mode {mode}: expected review or annotations")
+    platform = _platform(args.platform, args.dry_run)
+    request = platform.fix_command()
+    if request is not None:  # an issue_comment event saying `/jobguard fix`
+        print(review.run_fix_command(platform, requested_by=request.author, authorised=request.authorised))
+        return EXIT_OK
+    outcome = review.run_review(
+        platform,
+        config_path=Path(args.config) if args.config else None,
+        fail_on=args.fail_on,
+        kubernetes_version=args.kubernetes_version,
+        mode=mode,
+        fix_hint=FIX_HINTS.get(platform.name, ""),
+        sarif_path=Path(args.sarif) if args.sarif else None,
+    )
+    print(outcome.report.line(len(outcome.findings)), file=sys.stderr)
+    for note in platform.notes:
+        print(f"jobguard: {note}", file=sys.stderr)
+    return outcome.exit_code
+
+
+FIX_HINTS = {
+    "github": "Comment `/jobguard fix` on this pull request (write access needed) and jobguard commits the "
+    "verified fixes to its branch.",
+    "gitlab": "Run the manual `jobguard-fix` job of this pipeline and jobguard commits the verified fixes to the "
+    "source branch.",
+}
+
+
+def _fix(args: argparse.Namespace) -> int:
+    from jobguard import local, review
+    from jobguard.strategies import STRATEGIES
+
+    if args.strategy is not None and args.strategy not in STRATEGIES:
+        raise UsageError(f"--strategy {args.strategy}: unknown; one of {', '.join(STRATEGIES)}")
+    if args.push:
+        platform = _platform(args.platform)
+        user = os.environ.get("GITLAB_USER_LOGIN") or os.environ.get("GITHUB_ACTOR") or "jobguard"
+        config_path = Path(args.config) if args.config else None
+        message = review.run_fix_command(
+            platform, requested_by=user, authorised=True, config_path=config_path, strategy=args.strategy
+        )
+        print(message)
+        return EXIT_OK
+    result = local.fix(
+        base=args.base,
+        paths=tuple(args.paths),
+        cwd=Path.cwd(),
+        config_path=Path(args.config) if args.config else None,
+        strategy=args.strategy,
+    )
+    for line in result.lines:
+        print(line)
+    return result.exit_code

@@ -1,0 +1,209 @@
+"""Unified diff text -> `FileChange`s: which files changed, how, and which head lines a comment may sit on.
+
+The platforms only accept review comments on lines shown in the diff (spec review-apis.md A1, B3, C3), so the
+hunks are kept: `jobguard.fixes` uses them to decide whether a fix can be a one-click suggestion.
+"""
+
+from __future__ import annotations
+
+import difflib
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
+class Status(str, enum.Enum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    REMOVED = "removed"
+    RENAMED = "renamed"
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One hunk's head-side (RIGHT) line range and which of its lines were added."""
+
+    new_start: int
+    new_end: int  # inclusive; new_start - 1 for a hunk that only removes lines
+    old_start: int
+    old_end: int
+    added: frozenset[int]
+    context: frozenset[int]  # head line numbers of unchanged lines shown in the hunk
+    context_old: tuple[tuple[int, int], ...] = ()  # (new_line, old_line) for each context line
+
+    def contains(self, start: int, end: int) -> bool:
+        """Whether head lines start..end all lie in this hunk (GitHub's same-hunk rule, B3)."""
+        return self.new_start <= start <= end <= self.new_end
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file of the change. `old_path` is None for an added file, `new_path` None for a removed one."""
+
+    old_path: str | None
+    new_path: str | None
+    status: Status
+    hunks: tuple[Hunk, ...] = ()
+    binary: bool = False
+
+    @property
+    def path(self) -> str:
+        """The path findings are reported on: the head path, or the base path of a removed file."""
+        return self.new_path or self.old_path or ""
+
+    @property
+    def added_lines(self) -> frozenset[int]:
+        return frozenset().union(*(h.added for h in self.hunks)) if self.hunks else frozenset()
+
+    def hunk_containing(self, start: int, end: int) -> Hunk | None:
+        return next((h for h in self.hunks if h.contains(start, end)), None)
+
+    def old_line_of(self, new_line: int) -> int | None:
+        """Base line number of an unchanged head line shown in the diff (GitLab needs both, C3)."""
+        for hunk in self.hunks:
+            for new, old in hunk.context_old:
+                if new == new_line:
+                    return old
+        return None
+
+
+def is_manifest(path: str | None) -> bool:
+    return path is not None and path.lower().endswith(MANIFEST_SUFFIXES)
+
+
+def parse(diff_text: str) -> list[FileChange]:
+    """Parse `git diff` / GitHub / GitLab unified diff text. Raises ValueError on text that is not a diff."""
+    try:
+        patch = PatchSet(diff_text)
+    except UnidiffParseError as exc:
+        raise ValueError(f"cannot parse the diff: {exc}") from None
+    changes = []
+    for pf in patch:
+        old = _strip(pf.source_file)
+        new = _strip(pf.target_file)
+        if pf.is_added_file:
+            status, old = Status.ADDED, None
+        elif pf.is_removed_file:
+            status, new = Status.REMOVED, None
+        elif pf.is_rename or (old is not None and new is not None and old != new):
+            status = Status.RENAMED
+        else:
+            status = Status.MODIFIED
+        hunks = tuple(_hunk(h) for h in pf)
+        changes.append(FileChange(old, new, status, hunks, binary=pf.is_binary_file))
+    return changes
+
+
+def _strip(name: str | None) -> str | None:
+    if name is None or name == "/dev/null":
+        return None
+    return name[2:] if name.startswith(("a/", "b/")) else name
+
+
+def _hunk(h: object) -> Hunk:
+    added: set[int] = set()
+    context: list[tuple[int, int]] = []
+    for line in h:  # type: ignore[attr-defined]
+        if line.is_added:
+            added.add(line.target_line_no)
+        elif line.is_context:
+            context.append((line.target_line_no, line.source_line_no))
+    new_start = h.target_start  # type: ignore[attr-defined]
+    new_len = h.target_length  # type: ignore[attr-defined]
+    old_start = h.source_start  # type: ignore[attr-defined]
+    old_len = h.source_length  # type: ignore[attr-defined]
+    return Hunk(
+        new_start=new_start if new_len else new_start + 1,
+        new_end=new_start + new_len - 1 if new_len else new_start,
+        old_start=old_start,
+        old_end=old_start + old_len - 1,
+        added=frozenset(added),
+        context=frozenset(n for n, _ in context),
+        context_old=tuple(context),
+    )
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split on LF only, each keeping its ending (CRLF keeps its CR): how git, unidiff and the platforms
+    count lines (str.splitlines() would also break at CR, U+2028 and others)."""
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    return [*lines, parts[-1]] if parts[-1] else lines
+
+
+def unified(
+    path_old: str | None,
+    path_new: str | None,
+    old: str,
+    new: str,
+    *,
+    git_header: bool = True,
+    first_line: int = 1,
+) -> str:
+    """A git-style unified diff of two texts (3 lines of context), for trees that are not git revisions.
+
+    Without `git_header` it starts at `--- a/PATH` (a fix's diff, for `patch -p1`). `first_line` > 1: the texts
+    are excerpts of two files that are the same above them, from that line on (a fix diffs only its edit and
+    the context around it, not the whole file).
+    """
+    a, b = split_lines(old), split_lines(new)
+    skip = first_line - 1
+
+    def span(start: int, stop: int) -> str:  # difflib's `-start,length` (an empty range names the line before)
+        return f"{skip + start + 1}" if stop - start == 1 else f"{skip + start + (stop > start)},{stop - start}"
+
+    lines = [f"--- a/{path_old}\n" if path_old else "--- /dev/null\n"]
+    lines.append(f"+++ b/{path_new}\n" if path_new else "+++ /dev/null\n")
+    for group in difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(3):
+        (_, a_start, _, b_start, _), (_, _, a_stop, _, b_stop) = group[0], group[-1]
+        lines.append(f"@@ -{span(a_start, a_stop)} +{span(b_start, b_stop)} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines += [" " + line for line in a[i1:i2]]
+            else:
+                lines += ["-" + line for line in a[i1:i2]]
+                lines += ["+" + line for line in b[j1:j2]]
+    if len(lines) == 2:
+        return ""
+    if git_header:
+        mode = (
+            "new file mode 100644\n" if path_old is None else "deleted file mode 100644\n" if path_new is None else ""
+        )
+        lines.insert(0, f"diff --git a/{path_old or path_new} b/{path_new or path_old}\n{mode}")
+    return "".join(_terminated(line) for line in lines)
+
+
+def _terminated(line: str) -> str:
+    return line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+
+
+def only_manifests(changes: Iterable[FileChange]) -> list[FileChange]:
+    return [c for c in changes if not c.binary and (is_manifest(c.new_path) or is_manifest(c.old_path))]
+
+
+def parse_patch(old_path: str | None, new_path: str | None, patch: str) -> FileChange | None:
+    """One file's hunks as the APIs give them, without the `---`/`+++` header (GitHub's `patch`, GitLab's
+    `diff`, gitlab-org/gitlab#270960): the header is added back so they parse like git's own output."""
+    header = f"--- {'a/' + old_path if old_path else '/dev/null'}\n+++ {'b/' + new_path if new_path else '/dev/null'}\n"
+    parsed = parse(header + patch + ("" if patch.endswith("\n") else "\n"))
+    return parsed[0] if parsed else None
+
+
+def between(old_path: str | None, new_path: str | None, old: bytes | None, new: bytes | None) -> FileChange | None:
+    """The change from `old` to `new` bytes (None: the file does not exist on that side), git-style with 3 lines
+    of context, for sides that are not two git revisions; None when the two are the same."""
+    if old == new:
+        return None
+    text = unified(
+        old_path if old is not None else None,
+        new_path if new is not None else None,
+        (old or b"").decode("utf-8", "replace"),
+        (new or b"").decode("utf-8", "replace"),
+    )
+    parsed = parse(text) if text else []
+    return parsed[0] if parsed else None

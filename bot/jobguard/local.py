@@ -1,0 +1,152 @@
+"""`jobguard check` on a local checkout: resolve BASE and HEAD, diff them, run the engine.
+
+BASE and HEAD are each a git revision of the repository in the current directory or a filesystem path (file or
+directory). Defaults: base = merge-base of HEAD with the default branch (origin/HEAD, else main, else master);
+head = the working tree. Two files are compared as one file; two directories file by file by relative path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+from jobguard import check as engine
+from jobguard import config as configuration
+from jobguard import fixes, gitops
+from jobguard.errors import UsageError
+from jobguard.gitrepo import Repo
+from jobguard.trees import Tree, changed_files, git, read_inside
+
+
+@dataclass(frozen=True)
+class LocalRun:
+    result: engine.CheckResult
+    exit_code: int
+    base: Tree
+    head: Tree
+    config: configuration.Config
+
+
+def check(
+    *,
+    base: str | None,
+    head: str | None,
+    paths: Sequence[str],
+    cwd: Path,
+    config_path: Path | None = None,
+    kubernetes_version: str | None = None,
+    fail_on: str | None = None,
+) -> LocalRun:
+    repo = repository_root(cwd)
+    head_tree = resolve(head, repo, cwd, "--head") if head else default_head(repo)
+    base_tree = resolve(base, repo, cwd, "--base") if base else default_base(repo)
+    if (base_tree.single is None) != (head_tree.single is None):
+        raise UsageError("--base and --head must both be files, or both directories or revisions")
+    pathspecs = tuple(_relative(p, head_tree.root, cwd) for p in paths)
+    try:
+        changes = changed_files(base_tree, head_tree, pathspecs)
+
+        def read(path: str, side: engine.Side) -> bytes | None:
+            return (base_tree if side == "base" else head_tree).read(path)
+
+        root = head_tree.root if head_tree.single is None else None
+        config = configuration.with_overrides(configuration.for_root(config_path, root), fail_on, kubernetes_version)
+        options = engine.options_from(config, repository_tool=_repository_tool(config, head_tree))
+        result = engine.run(changes, read, options)
+        result = replace(result, findings=fixes.attach(result.findings, changes, read, options, result.files))
+    finally:
+        base_tree.close()
+        head_tree.close()
+    return LocalRun(result, engine.exit_code(result.findings, config.fail_on), base_tree, head_tree, config)
+
+
+def _repository_tool(config: configuration.Config, head: Tree) -> str | None:
+    """For `gitops: auto`: what the head's repository declares (git revisions and working trees only)."""
+    if config.gitops != "auto" or head.single is not None or not (head.rev or head.worktree):
+        return None
+    return gitops.detect(Repo(head.root), head.rev)
+
+
+def repository_root(cwd: Path) -> Path | None:
+    out = git(cwd, "rev-parse", "--show-toplevel", check=False).strip()
+    return Path(out) if out else None
+
+
+def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
+    """A path on disk wins over a revision of the same name (like `git diff -- path` disambiguation)."""
+    candidate = (cwd / spec) if not os.path.isabs(spec) else Path(spec)
+    if candidate.is_file():
+        return Tree(root=candidate.parent, single=candidate)
+    if candidate.is_dir():
+        if repo is not None and candidate.resolve() == repo.resolve():
+            return default_head(repo)
+        return Tree(root=candidate)
+    if repo is None:
+        raise UsageError(f"{flag} {spec}: no such file or directory, and not inside a git repository")
+    sha = git(repo, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}", check=False).strip()
+    if not sha:
+        raise UsageError(f"{flag} {spec}: not a git revision of {repo} nor a file or directory")
+    return Tree(root=repo, rev=sha)
+
+
+@dataclass(frozen=True)
+class FixRun:
+    lines: tuple[str, ...]
+    exit_code: int
+
+
+def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path | None, strategy: str | None) -> FixRun:
+    """Apply the chosen verified fix of every finding to the working tree, then check again."""
+    before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    root = before.head.root
+    files = fixes.fixed_files(before.result.findings, lambda path: read_inside(root / path, root), strategy)
+    lines = []
+    for finding in before.result.findings:
+        chosen = fixes.chosen_fix(finding, strategy)
+        if chosen is not None and finding.location.path in files:
+            lines.append(f"{finding.location.path}:{finding.location.line}: {finding.rule}: {chosen.title}")
+    for path, text in files.items():
+        (root / path).write_text(text, encoding="utf-8", newline="")
+    after = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    left = len(after.result.findings)
+    lines.append(
+        f"jobguard: applied fixes to {len(files)} file{'s' if len(files) != 1 else ''}; "
+        f"{left} finding{'s' if left != 1 else ''} left."
+    )
+    return FixRun(tuple(lines), after.exit_code)
+
+
+def default_head(repo: Path | None) -> Tree:
+    if repo is None:
+        raise UsageError("not inside a git repository: give --base and --head as files or directories")
+    return Tree(root=repo, worktree=True)
+
+
+def default_base(repo: Path | None) -> Tree:
+    if repo is None:
+        raise UsageError("not inside a git repository: give --base and --head as files or directories")
+    for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
+        sha = git(repo, "merge-base", "HEAD", ref, check=False).strip()
+        if sha:
+            return Tree(root=repo, rev=sha)
+    raise UsageError("cannot find the default branch (origin/HEAD, main or master): give --base")
+
+
+def _relative(path: str, root: Path, cwd: Path) -> str:
+    full = (cwd / path).resolve()
+    try:
+        rel = full.relative_to(root.resolve())
+    except ValueError:
+        raise UsageError(f"{path}: outside {root}") from None
+    return rel.as_posix()
+
+
+def demo_root() -> Path:
+    """The bundled example change: package data (`jobguard/demo/`), so a wheel or the image carries it too."""
+    root = Path(str(resources.files("jobguard").joinpath("demo")))
+    if not ((root / "base").is_dir() and (root / "head").is_dir()):
+        raise UsageError(f"the bundled example is missing (expected {root}/base and {root}/head)")
+    return root

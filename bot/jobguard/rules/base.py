@@ -1,0 +1,65 @@
+"""What a rule is and what it may know: `Rule`, `RuleContext`, `Hit`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+
+from jobguard.findings import FixIntent, Severity
+from jobguard.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion, dotted
+from jobguard.jobs import JobChange, JobDoc
+from jobguard.manifests import Path
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may know besides the Job: the target cluster and how the repo is deployed."""
+
+    kubernetes_version: KubeVersion = DEFAULT_KUBERNETES_VERSION
+    gitops: str = "auto"  # argocd | flux | auto (decided per Job from its annotations, Argo CD otherwise)
+    hook_phase: str | None = None  # phase for hook fixes; None: PreSync for migrations, else Sync
+    options: Mapping[str, object] = field(default_factory=dict)  # this rule's options from the config
+    repository_tool: str | None = None  # what the repository's own content says (jobguard.gitops), for `auto`
+
+    def tool_for(self, job: JobDoc) -> str:
+        """`argocd`, `flux` (kustomize-controller) or `flux-helm` (helm-controller, Helm's hook semantics).
+
+        Spec argocd-hooks.md §8.1: Flux ignores Argo annotations, and a Job a HelmRelease installs (it carries
+        `helm.toolkit.fluxcd.io/*` keys) follows Helm, not the Kustomization rules.
+        """
+        if self.gitops == "argocd":
+            return "argocd"
+        tool = "flux" if self.gitops == "flux" else job.declared_tool or self.repository_tool or "argocd"
+        return "flux-helm" if tool == "flux" and job.in_helm_release else tool
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a rule reports; the engine adds severity, location and fingerprint."""
+
+    anchor: Path  # head path of the field the finding is about (its line is the finding's line)
+    fields: tuple[str, ...]
+    message: str
+    intents: tuple[FixIntent, ...] = ()
+
+
+def hit(anchor: Path, message: str, intents: tuple[FixIntent, ...] = ()) -> Hit:
+    """A finding about the one field at `anchor`, named as the API server prints it (`metadata.annotations[k]`)."""
+    return Hit(anchor, (dotted(anchor),), message, intents)
+
+
+Check = Callable[[JobChange, RuleContext], Iterable[Hit]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+    check: Check | None  # None: reported by the engine itself (manifest-invalid)
+    module: ModuleType
+
+    @property
+    def doc(self) -> str:
+        return (self.module.__doc__ or "").strip()

@@ -1,0 +1,23 @@
+"""ignore-without-reason: an inline ignore that does not say why the rule does not apply.
+
+An ignore is a decision a reviewer must be able to judge later; without a reason nobody can tell whether it still
+holds. Write the reason after the bracket (comment form) or in `jobguard.io/ignore-reason` (annotation form).
+
+Failing:
+
+    metadata:  # jobguard: ignore[job-immutable-field]
+      name: db-migrate
+
+Fixed:
+
+    metadata:  # jobguard: ignore[job-immutable-field] recreated by the release pipeline before each sync
+      name: db-migrate
+"""
+
+from __future__ import annotations
+
+from jobguard.ignores import IGNORE_WITHOUT_REASON, RULE_SEVERITIES, SUMMARIES
+
+ID = IGNORE_WITHOUT_REASON
+SEVERITY = RULE_SEVERITIES[ID]
+SUMMARY = SUMMARIES[ID]

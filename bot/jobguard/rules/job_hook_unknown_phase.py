@@ -1,0 +1,61 @@
+"""job-hook-unknown-phase: `argocd.argoproj.io/hook` holds a value Argo CD does not recognise.
+
+Argo CD matches hook values exactly and case-sensitively. An object whose hook annotation holds no valid value
+is still treated as a hook but has no phase, so Argo CD never applies it and never reports it OutOfSync: the Job
+silently never runs. A wrong item next to valid ones is dropped just as silently.
+
+Failing:
+
+    metadata:
+      name: db-migrate
+      annotations:
+        argocd.argoproj.io/hook: presync
+
+Fixed:
+
+    metadata:
+      name: db-migrate
+      annotations:
+        argocd.argoproj.io/hook: PreSync
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from jobguard import hooks, strategies
+from jobguard.findings import Severity
+from jobguard.jobs import JobChange
+from jobguard.rules.base import Hit, RuleContext, hit
+
+ID = "job-hook-unknown-phase"
+SEVERITY = Severity.ERROR
+SUMMARY = "A hook annotation value Argo CD does not recognise (e.g. `presync`): the Job is silently never applied."
+
+VALID = ", ".join(hooks.ARGO_HOOK_VALUES)
+
+
+def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
+    head = change.head
+    if head is None or not change.touched or ctx.tool_for(head) != "argocd":
+        return
+    hook = head.argo
+    if not hook.unknown_values:
+        return
+    shown = ", ".join(f"`{v}`" if v else "an empty value" for v in hook.unknown_values)
+    if hook.is_ignored:
+        effect = "no valid phase remains, so Argo CD never applies this Job and never reports it as OutOfSync"
+    else:
+        effect = f"Argo CD silently drops it and runs the Job only in {', '.join(sorted(hook.sync_phases)) or 'no'}"
+        effect += " phase"
+    message = (
+        f"Job `{head.ref.display()}`: `{hooks.ARGO_HOOK}` has {shown}, which Argo CD does not recognise (values "
+        f"are case-sensitive: {VALID}); {effect}."
+    )
+    value = head.annotations.get(hooks.ARGO_HOOK, "")
+    if hooks.csv_items(value):  # the whole value or nothing: never a half-corrected list
+        right = hooks.correct_hook_annotation(value)
+    else:
+        right = strategies.hook_phase_for(head, ctx.hook_phase)
+    intents = (strategies.correct_hook_phase(value, right),) if right is not None else ()
+    yield hit(("metadata", "annotations", hooks.ARGO_HOOK), message, intents)

@@ -1,0 +1,109 @@
+"""job-immutable-field: a change edits a field Kubernetes does not let change on an existing Job.
+
+Argo CD (and Flux) apply a Job that already exists as an update. The API server rejects updates to the pod
+template, `selector`, `completions`, `completionMode`, `podFailurePolicy`, `backoffLimitPerIndex`,
+`successPolicy` and `managedBy` (with the exceptions for suspended Jobs and elastic Indexed Jobs), so the sync
+fails with `field is immutable` and the application stays OutOfSync until someone deletes the Job by hand.
+Defaults, quantities written differently, comments and key order are compared as the API server compares them.
+Under a Flux HelmRelease the Job follows Helm: a `helm.sh/hook` Job is created anew, never updated, and the
+fix for any other Job is to make it a Helm hook (Flux's force annotation does nothing there).
+
+Failing (base branch has `image: busybox:1.35`):
+
+    apiVersion: batch/v1
+    kind: Job
+    metadata:
+      name: db-migrate
+    spec:
+      template:
+        spec:
+          containers:
+            - name: migrate
+              image: busybox:1.36
+          restartPolicy: Never
+
+Fixed (the Job becomes a hook that Argo CD deletes and re-creates before each sync):
+
+    metadata:
+      name: db-migrate
+      annotations:
+        argocd.argoproj.io/hook: PreSync
+        argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from jobguard import hooks, strategies
+from jobguard.findings import FixIntent, Severity
+from jobguard.immutability import Semantics, immutable_changes
+from jobguard.jobs import JobChange, JobDoc
+from jobguard.rules.base import Hit, RuleContext
+
+ID = "job-immutable-field"
+SEVERITY = Severity.ERROR
+SUMMARY = "An existing non-hook Job has an immutable field changed; the sync will fail with `field is immutable`."
+
+
+def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
+    base, head = change.base, change.head
+    if base is None or head is None or not change.touched or head.ref.name is None:
+        return  # new, deleted or generateName: a create, never an update (job-immutability.md §7.1)
+    tool = ctx.tool_for(head)
+    semantics: Semantics = "apply"
+    if tool == "argocd":
+        if not head.argo.is_normal:
+            return  # hooks, skipped and ignored Jobs are other rules' business (argocd-hooks.md §11)
+        if not _live_in_argocd(base):
+            return
+        if head.sync_options.recreates_on_immutable_change:
+            return
+        if head.sync_options.replace_without_force:
+            semantics = "replace"
+    elif tool == "flux-helm":
+        if head.helm.key_present:
+            return  # Helm creates hooks, never patches them; an unknown event makes it skip the Job (§8.3, §9)
+    elif hooks.flux_force_enabled(head.annotations, head.labels) or hooks.flux_force_enabled(
+        base.annotations, base.labels
+    ):
+        return  # kustomize-controller deletes and re-creates on an immutable error (§8.2)
+    verdict = immutable_changes(base.value, head.value, version=ctx.kubernetes_version, semantics=semantics)
+    if all(c.replace_only for c in verdict.changes):
+        return  # only Replace=true's own failure: that is job-replace-without-force's one message
+    fields = tuple(dict.fromkeys(c.dotted for c in verdict.changes))
+    described = "; ".join(f"`{c.dotted}` {c.reason}" for c in verdict.changes[:5])
+    if len(verdict.changes) > 5:
+        described += f"; and {len(verdict.changes) - 5} more"
+    tool_name = "Argo CD" if tool == "argocd" else "Flux"
+    how = " with `Replace=true` (a PUT of the whole manifest, §6)" if semantics == "replace" else ""
+    message = (
+        f"Job `{head.ref.display()}` already exists on the base branch and this change edits fields Kubernetes "
+        f"does not allow to change: {described}. {tool_name} will fail the sync{how} with `field is immutable` "
+        f"and the application will stay OutOfSync until the Job is deleted by hand."
+    )
+    if verdict.notes:
+        message += " Note: " + " ".join(verdict.notes)
+    yield Hit(verdict.changes[0].path, fields, message, _intents(head, ctx, tool))
+
+
+def _live_in_argocd(base: JobDoc) -> bool:
+    """Whether the base Job exists in the cluster: not if Argo CD never applied it or always deletes it."""
+    hook = base.argo
+    if hook.is_skip or hook.is_ignored:
+        return False
+    return not (hook.is_hook and hook.deleted_after_every_run)
+
+
+def _intents(head: JobDoc, ctx: RuleContext, tool: str) -> tuple[FixIntent, ...]:
+    if tool == "flux":
+        return (strategies.flux_force(),)
+    if tool == "flux-helm":
+        return (strategies.helm_hook(),)  # the Flux force annotation does nothing inside a HelmRelease (§8.3)
+    phase = strategies.hook_phase_for(head, ctx.hook_phase)
+    intents = [strategies.argocd_hook(phase)]
+    if not head.sync_options.server_side_apply:
+        intents.append(strategies.argocd_force())
+    intents.append(strategies.argocd_force_replace())
+    intents.append(strategies.argocd_hook_generate_name(phase))
+    return tuple(intents)

@@ -1,0 +1,164 @@
+"""The two sides of a local change: git revisions, the working tree, directories or single files.
+
+`jobguard check` compares any two of these; this module lists their manifest files, reads them safely (never
+following a symlink out of the tree) and produces the unified diff the engine and fixes work from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from jobguard import diff as diffs
+from jobguard.check import UnreadableFile
+from jobguard.errors import UsageError
+from jobguard.gitrepo import DIFF_ARGS, MANIFEST_PATHSPECS, Repo
+
+
+def git(repo: Path, *args: str, check: bool = True) -> str:
+    """Run git in `repo` (safe.directory, no prompts, unquoted paths); a failure is a usage error if `check`."""
+    done = Repo(repo).run(*args)
+    if check and done.returncode != 0:
+        raise UsageError(f"git {' '.join(args)}: {done.stderr.strip() or 'failed'}")
+    return done.stdout if done.returncode == 0 else ""
+
+
+@dataclass
+class Tree:
+    """One side of the change. `rev` set: a git revision of `root`; else files on disk under `root`."""
+
+    root: Path
+    rev: str | None = None
+    single: Path | None = None  # a single file compared as one file
+    worktree: bool = False  # the working tree of a git repository (lists tracked + untracked, not ignored)
+    repo: Repo | None = field(default=None, repr=False)
+    cache: dict[str, bytes | None] = field(default_factory=dict, repr=False)
+
+    def files(self) -> dict[str, bytes | str]:
+        """Manifest files: relative path -> a content key (blob id) or, on disk, the path itself."""
+        if self.single is not None:
+            return {self.single.name: str(self.single)}
+        if self.rev is not None:
+            out = git(self.root, "ls-tree", "-r", "-z", "--full-tree", self.rev)
+            listing: dict[str, bytes | str] = {}
+            for entry in filter(None, out.split("\0")):
+                meta, path = entry.split("\t", 1)
+                if diffs.is_manifest(path):
+                    listing[path] = meta.split()[2].encode()
+            return listing
+        if self.worktree:
+            out = git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+            paths: Iterable[str] = filter(None, out.split("\0"))
+        else:
+            paths = _walk(self.root)
+        return {p: str(self.root / p) for p in paths if diffs.is_manifest(p) and (self.root / p).is_file()}
+
+    def read(self, path: str) -> bytes | None:
+        """Each file is read once per run (the diff and the engine both ask)."""
+        if path not in self.cache:
+            self.cache[path] = self._read(path)
+        return self.cache[path]
+
+    def _read(self, path: str) -> bytes | None:
+        if self.rev is not None:
+            if self.repo is None:
+                self.repo = Repo(self.root)
+            return self.repo.blob(self.rev, path)
+        full = self.single if self.single is not None else self.root / path
+        return read_inside(full, self.single.parent if self.single is not None else self.root)
+
+    def close(self) -> None:
+        if self.repo is not None:
+            self.repo.close()
+
+
+def read_inside(full: Path, root: Path) -> bytes | None:
+    """Read a file, following a symlink only while it stays inside `root` (Argo CD's rule too)."""
+    if not full.exists() and not full.is_symlink():
+        return None
+    if full.is_symlink():
+        target = full.resolve()
+        if not _inside(target, root.resolve()):
+            raise UnreadableFile(f"symlink to {os.readlink(full)} points outside the repository; not followed")
+        if not target.is_file():
+            return None
+        full = target
+    return full.read_bytes()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _walk(root: Path) -> list[str]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        for name in filenames:
+            found.append(os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/"))
+    return sorted(found)
+
+
+def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> list[diffs.FileChange]:
+    """The manifest files that differ between two trees.
+
+    Where both sides are git, git's own diff gives renames and hunks at C speed. Otherwise files are compared
+    byte by byte and hunks are left out: only files with findings need them (`with_hunks`), and computing a
+    diff for every changed file would cost more than reviewing them.
+    """
+    if base.rev is not None and base.root == head.root and (head.rev is not None or head.worktree):
+        specs = tuple(pathspecs) or MANIFEST_PATHSPECS
+        text = git(base.root, *DIFF_ARGS, base.rev, *([head.rev] if head.rev else []), "--", *specs)
+        changes = diffs.parse(text)
+        if head.worktree:
+            untracked = git(head.root, "ls-files", "-z", "--others", "--exclude-standard", "--", *specs)
+            for path in filter(None, untracked.split("\0")):
+                added = _file_change(base, head, None, path) if diffs.is_manifest(path) else None
+                if added is not None:
+                    changes.append(added)
+        return changes
+    if base.single is not None and head.single is not None:
+        name = head.single.name
+        same = base.read(name) == head.read(name)
+        return [] if same else [diffs.FileChange(name, name, diffs.Status.MODIFIED)]
+    old, new = base.files(), head.files()
+    changes = []
+    for path in sorted(set(old) | set(new)):
+        if not _selected(path, pathspecs):
+            continue
+        if path not in new:
+            changes.append(diffs.FileChange(path, None, diffs.Status.REMOVED))
+        elif path not in old:
+            changes.append(diffs.FileChange(None, path, diffs.Status.ADDED))
+        elif not (isinstance(old[path], bytes) and old[path] == new[path]) and _differs(base, head, path):
+            changes.append(diffs.FileChange(path, path, diffs.Status.MODIFIED))
+    return changes
+
+
+def _differs(base: Tree, head: Tree, path: str) -> bool:
+    try:
+        return base.read(path) != head.read(path)
+    except UnreadableFile:
+        return True  # the engine reads it again and reports why
+
+
+def with_hunks(change: diffs.FileChange, base: Tree, head: Tree) -> diffs.FileChange:
+    """The same change with its hunks, computed from the two texts (git-style, 3 lines of context)."""
+    if change.hunks or change.new_path is None:
+        return change
+    return _file_change(base, head, change.old_path, change.new_path) or change
+
+
+def _selected(path: str, pathspecs: tuple[str, ...]) -> bool:
+    return not pathspecs or any(p in ("", ".") or path == p or path.startswith(p.rstrip("/") + "/") for p in pathspecs)
+
+
+def _file_change(base: Tree, head: Tree, old_path: str | None, new_path: str | None) -> diffs.FileChange | None:
+    try:
+        old = base.read(old_path) if old_path else None
+        new = head.read(new_path) if new_path else None
+    except UnreadableFile:
+        old, new = b"", b"\n"  # the engine reads the file again and reports why; the diff only names it
+    return diffs.between(old_path, new_path, old, new)
