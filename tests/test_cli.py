@@ -255,6 +255,19 @@ def test_demo_prints_the_text_report_for_people(
     assert run(capsys, "demo", "--format", "text") == (0, out, DEMO_HEADING)
 
 
+def test_demo_says_why_a_comment_sits_away_from_its_change(capsys: pytest.CaptureFixture[str]) -> None:
+    """The image edit is on line 16; its one-click fix adds annotations to the metadata, so the review comment
+    sits on line 8. The two findings in apps/reports/jobs.yaml are commented on their own lines: no such line."""
+    _, out, _ = run(capsys, "demo")
+    lines = out.splitlines()
+    notes = [n for n, line in enumerate(lines) if line.startswith("  review comment on")]
+    assert [lines[n] for n in notes] == [
+        "  review comment on line 8 (metadata), where the fix goes; the change is on line 16"
+    ]
+    assert lines[notes[0] - 1] == "       template:"  # after the fix's diff, before the next file
+    assert lines[notes[0] + 1] == "apps/reports/jobs.yaml"
+
+
 def test_demo_preview_is_the_golden_review(capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest) -> None:
     """The whole review of the example change, comments and summary, exactly as it would be posted."""
     code, out, err = run(capsys, "demo", "--preview")
