@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("paths", nargs="*", metavar="PATH", help="limit the check to these files or directories")
 
     demo = sub.add_parser("demo", help="review the bundled example change and show what jobguard finds")
-    demo.add_argument("--format", choices=("review", *FORMATS), default="text", help="review: same as --preview")
+    demo.add_argument(
+        "--format",
+        choices=("review", *FORMATS),
+        default="text",
+        help="default: text, as check prints it; review: --preview",
+    )
     demo.add_argument(
         "--preview", dest="format", action="store_const", const="review", help="print the comments a review would post"
     )
