@@ -229,25 +229,73 @@ def test_unexpected_errors_exit_3(capsys: pytest.CaptureFixture[str], monkeypatc
     assert (code, err) == (3, "jobguard: unexpected error: RuntimeError: kaboom\n")
 
 
-def test_demo_runs_the_bundled_example(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "demo", "--format", "text")
-    assert code == 0
-    assert "reviewing the example change" in err
-    assert "apps/billing/migrate-job.yaml:16: error job-immutable-field" in out
-    assert "apps/reports/jobs.yaml:7: error job-hook-unknown-phase" in out
-    assert out.splitlines()[-1] == "jobguard: 2 errors, 1 warning (2 manifest files checked)."
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN_DEMO = ROOT / "fixtures" / "golden" / "001-demo"
+DEMO_HEADING = "jobguard demo: reviewing the example change in bot/jobguard/demo (base -> head)\n"
 
 
-def test_demo_review_matches_the_golden_record(
-    capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
-) -> None:
-    """The whole review of the example change, comments and summary, exactly as it would be posted."""
-    code, out, _ = run(capsys, "demo")
-    assert code == 0
-    golden = Path(__file__).resolve().parent.parent / "fixtures" / "golden" / "001-demo" / "review.md"
+def golden(request: pytest.FixtureRequest, name: str, text: str) -> str:
+    path = GOLDEN_DEMO / name
     if request.config.getoption("--update-golden"):
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(out, encoding="utf-8")
-    assert out == golden.read_text(encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
+    return path.read_text(encoding="utf-8")
+
+
+def test_demo_prints_the_text_report_for_people(
+    capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """By default the demo reads like `check`: one line saying what is reviewed, then the text report. It exits 0
+    although it finds errors: finding them is the demo working (`set -e` scripts and `&&` chains go on)."""
+    monkeypatch.chdir(ROOT)
+    code, out, err = run(capsys, "demo")
+    assert (code, err) == (0, DEMO_HEADING)
+    assert out == golden(request, "text.txt", out)
+    assert "\033[" not in out  # not a terminal: no colour
+    assert out.splitlines()[-1] == "jobguard: 2 errors, 1 warning (2 manifest files checked)."
+    assert run(capsys, "demo", "--format", "text") == (0, out, DEMO_HEADING)
+
+
+def test_demo_says_why_a_comment_sits_away_from_its_change(capsys: pytest.CaptureFixture[str]) -> None:
+    """The image edit is on line 16; its one-click fix adds annotations to the metadata, so the review comment
+    sits on line 8. The two findings in apps/reports/jobs.yaml are commented on their own lines: no such line."""
+    _, out, _ = run(capsys, "demo")
+    lines = out.splitlines()
+    notes = [n for n, line in enumerate(lines) if line.startswith("  review comment on")]
+    assert [lines[n] for n in notes] == [
+        "  review comment on line 8 (metadata), where the fix goes; the change is on line 16"
+    ]
+    assert lines[notes[0] - 1] == "       template:"  # after the fix's diff, before the next file
+    assert lines[notes[0] + 1] == "apps/reports/jobs.yaml"
+
+
+def test_demo_preview_is_the_golden_review(capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest) -> None:
+    """The whole review of the example change, comments and summary, exactly as it would be posted."""
+    code, out, err = run(capsys, "demo", "--preview")
+    assert (code, err.startswith("jobguard demo: reviewing the example change in ")) == (0, True)
+    assert out == golden(request, "review.md", out)
     assert out.count("```suggestion\n") == 3
     assert out.splitlines()[-1] == "jobguard: 3 findings, 3 new inline, summary updated."
+    assert run(capsys, "demo", "--format", "review") == (0, out, err)
+
+
+def test_demo_machine_formats_and_colour(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(capsys, "demo", "--format", "json")
+    assert code == 0
+    assert [f["line"] for f in json.loads(out)["findings"]] == [16, 7, 23]
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    _, out, _ = run(capsys, "demo")
+    assert "apps/billing/migrate-job.yaml:16: \033[31merror\033[0m job-immutable-field" in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, plain, _ = run(capsys, "demo")
+    assert "\033[" not in plain and plain.splitlines()[1].startswith("apps/billing/migrate-job.yaml:16: error ")
+
+
+def test_demo_names_the_example_by_its_full_path_outside_the_checkout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobguard.local import demo_root
+
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "demo")
+    assert (code, err) == (0, f"jobguard demo: reviewing the example change in {demo_root()} (base -> head)\n")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from jobguard.render import rules_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +28,17 @@ def test_readme_starts_with_the_install_demo_and_test_commands() -> None:
     assert "jobguard demo" in blocks[0]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert blocks[1] in ci, "the README's test command must be what .ci/run runs"
+
+
+def test_the_demo_sample_is_what_the_demo_prints(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobguard.cli import main
+
+    monkeypatch.chdir(ROOT)  # the README runs it from the root of the checkout
+    assert main(["demo"]) == 0
+    out, err = capsys.readouterr()
+    assert between(README, "demo") == f"```\n{err}{out}```\n"
 
 
 def test_configuration_section_is_generated_from_the_schema() -> None:

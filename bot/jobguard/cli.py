@@ -46,9 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE", help="configuration file (default: .jobguard.yaml at the root)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="limit the check to these files or directories")
 
-    demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example change")
+    demo = sub.add_parser("demo", help="review the bundled example change and show what jobguard finds")
     demo.add_argument(
-        "--format", choices=("review", *FORMATS), default="review", help="review: the comments a review would post"
+        "--format",
+        choices=("review", *FORMATS),
+        default="text",
+        help="default: text, as check prints it; review: --preview",
+    )
+    demo.add_argument(
+        "--preview", dest="format", action="store_const", const="review", help="print the comments a review would post"
     )
 
     review = sub.add_parser("review", help="review the pull/merge request of this CI job and post the results")
@@ -137,23 +143,20 @@ def _report(findings: Sequence[Finding], files_checked: int, fmt: str, output: s
 
 
 def _demo(args: argparse.Namespace) -> int:
-    """The bundled example change (jobguard/demo/), reviewed as a pull request would be (or checked, with --format)."""
-    from jobguard import local, review
-    from jobguard.platforms.local import LocalPlatform
-    from jobguard.trees import Tree
+    """The bundled example change (jobguard/demo/), reviewed as a pull request would be. Exits 0 whatever it finds:
+    the findings are the demo working, and a `set -e` script or `&&` chain running it must go on."""
+    from jobguard import example
+    from jobguard.render import render
 
-    root = local.demo_root()
-    print(f"jobguard demo: reviewing the example change {root}/base -> {root}/head\n", file=sys.stderr)
-    if args.format != "review":
-        run = local.check(base=str(root / "base"), head=str(root / "head"), paths=(), cwd=root)
-        _report(run.result.findings, run.result.files_checked, args.format, None, 0)
-        return EXIT_OK
-    platform = LocalPlatform(Tree(root=root / "base"), Tree(root=root / "head"))
-    try:
-        outcome = review.run_review(platform, fix_hint=FIX_HINTS["github"])
-    finally:
-        platform.close()
-    print(outcome.report.line(len(outcome.findings)))
+    demo = example.run(Path.cwd(), FIX_HINTS["github"])
+    print(demo.heading, file=sys.stderr)
+    if args.format == "review":
+        sys.stdout.write(demo.preview)
+    elif args.format == "text":
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ  # as `check` decides (_report)
+        sys.stdout.write(example.text(demo, colour=colour))
+    else:
+        sys.stdout.write(render(demo.findings, args.format, files_checked=demo.files_checked))
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jobguard import __version__
@@ -50,8 +50,11 @@ def summary_line(findings: Sequence[Finding], files_checked: int) -> str:
     return f"jobguard: {', '.join(parts)} ({files})."
 
 
-def as_text(findings: Sequence[Finding], *, colour: bool = False, files_checked: int = 0) -> str:
-    """`path:line: severity rule message`, grouped by file, the preferred fix's diff indented below."""
+def as_text(
+    findings: Sequence[Finding], *, colour: bool = False, files_checked: int = 0, notes: Mapping[str, str] | None = None
+) -> str:
+    """`path:line: severity rule message`, grouped by file, the preferred fix's diff indented below, then the
+    finding's note if `notes` (by fingerprint) has one."""
     out: list[str] = []
     current = None
     for f in findings:
@@ -64,8 +67,27 @@ def as_text(findings: Sequence[Finding], *, colour: bool = False, files_checked:
             fix = f.fixes[0]
             out.append(f"  fix ({fix.strategy}): {fix.title}")
             out.extend(f"    {_DIM}{line}{_RESET}" if colour else f"    {line}" for line in fix.diff.splitlines())
+        if notes and f.fingerprint in notes:
+            out.append(f"  {notes[f.fingerprint]}")
     out.append(summary_line(findings, files_checked))
     return "\n".join(out) + "\n"
+
+
+def placement_note(finding: Finding, first: int, last: int, section: str | None = None) -> str | None:
+    """Why a review comment on lines first..last sits away from the finding's lines, or None when it sits on them.
+
+    A one-click suggestion must sit on the lines it replaces, and a fix that adds annotations replaces lines of
+    the Job's metadata however far below the edit was; a reader of the review should not have to guess that."""
+    where = finding.location
+    if first <= where.end_line and where.line <= last:
+        return None
+    inside = f" ({section})" if section else ""
+    change = _lines(where.line, where.end_line)
+    return f"review comment on {_lines(first, last)}{inside}, where the fix goes; the change is on {change}"
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}-{last}"
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
