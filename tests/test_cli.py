@@ -251,3 +251,63 @@ def test_demo_review_matches_the_golden_record(
     assert out == golden.read_text(encoding="utf-8")
     assert out.count("```suggestion\n") == 3
     assert out.splitlines()[-1] == "jobguard: 3 findings, 3 new inline, summary updated."
+
+
+def test_a_path_matching_nothing_on_either_side_is_a_usage_error(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, "gone.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB, "gone.yaml": None})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "check", "jbo.yaml")
+    assert (code, out) == (2, "")
+    assert err == "jobguard: error: jbo.yaml: matches no file on either side of the change\n"
+    (repo / "README.md").write_text("# notes\n")
+    assert run(capsys, "check", "README.md")[:2] == (0, "jobguard: no findings (0 manifest files checked).\n")
+    assert run(capsys, "check", "gone.yaml")[0] == 0  # only on the base side: still a path of the change
+    code, _, err = run(capsys, "check", "--base", str(repo / "nowhere"), "--head", str(repo))
+    assert code == 2
+    assert err == f"jobguard: error: --base {repo / 'nowhere'}: not a git revision of {repo} nor a file or directory\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--bogus"], "jobguard: error: jobguard: unrecognized arguments: --bogus\n"),
+        (["check", "--base"], "jobguard: error: jobguard check: argument --base: expected one argument\n"),
+        (["check", "--output", "missing/report.txt"], "jobguard: error: --output missing/report.txt: "),
+        (["check", "--output", "."], "jobguard: error: --output .: "),
+        (["check", "--config", "missing.yaml"], "jobguard: error: missing.yaml:1:1: cannot read the configuration"),
+        (["check", "--config", "."], "jobguard: error: .:1:1: cannot read the configuration: Is a directory\n"),
+        (["check", "--base", "a" * 300], f"jobguard: error: --base {'a' * 300}: not a git revision of "),
+        (["check", "--head", "b" * 300], f"jobguard: error: --head {'b' * 300}: not a git revision of "),
+    ],
+)
+def test_obvious_usage_errors_exit_2_never_3(
+    make_repo: RepoFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(message), err
+    assert err.count("\n") == 1
+
+
+def test_a_closed_stdout_pipe_exits_2_with_one_line() -> None:
+    """`jobguard rules | head -0`: the reader is gone before jobguard writes; one line and 2, never 3 or a traceback."""
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "jobguard", "rules"], stdout=write_end, stderr=subprocess.PIPE, check=False
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (2, b"jobguard: error: standard output is closed (broken pipe)\n")

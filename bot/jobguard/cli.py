@@ -103,11 +103,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except BrokenPipeError:  # `jobguard rules | head -1`: the reader left; not a bug, and no traceback at exit
+        _silence_stdout()
+        print("jobguard: error: standard output is closed (broken pipe)", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # the one catch-all: a bug must still exit 3 with one clear line
         print(f"jobguard: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if debug:
             raise
         return EXIT_UNEXPECTED
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor (captured)
+        pass
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -130,7 +143,10 @@ def _report(findings: Sequence[Finding], files_checked: int, fmt: str, output: s
     colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = render(findings, fmt, colour=colour, files_checked=files_checked)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
     return code

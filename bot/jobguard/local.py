@@ -8,7 +8,7 @@ head = the working tree. Two files are compared as one file; two directories fil
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -47,6 +47,7 @@ def check(
         raise UsageError("--base and --head must both be files, or both directories or revisions")
     pathspecs = tuple(_relative(p, head_tree.root, cwd) for p in paths)
     try:
+        _unmatched(paths, pathspecs, base_tree, head_tree)
         changes = changed_files(base_tree, head_tree, pathspecs)
 
         def read(path: str, side: engine.Side) -> bytes | None:
@@ -78,9 +79,9 @@ def repository_root(cwd: Path) -> Path | None:
 def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
     """A path on disk wins over a revision of the same name (like `git diff -- path` disambiguation)."""
     candidate = (cwd / spec) if not os.path.isabs(spec) else Path(spec)
-    if candidate.is_file():
+    if _is(candidate, Path.is_file):
         return Tree(root=candidate.parent, single=candidate)
-    if candidate.is_dir():
+    if _is(candidate, Path.is_dir):
         if repo is not None and candidate.resolve() == repo.resolve():
             return default_head(repo)
         return Tree(root=candidate)
@@ -90,6 +91,21 @@ def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
     if not sha:
         raise UsageError(f"{flag} {spec}: not a git revision of {repo} nor a file or directory")
     return Tree(root=repo, rev=sha)
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    """`path.is_file()` and friends, False for a name the OS refuses (too long, NUL): it may be a revision."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
+
+
+def _unmatched(paths: Sequence[str], pathspecs: Sequence[str], base: Tree, head: Tree) -> None:
+    """A PATH that names nothing on either side is a typo, not a clean check."""
+    for path, spec in zip(paths, pathspecs, strict=True):
+        if not (base.contains(spec) or head.contains(spec)):
+            raise UsageError(f"{path}: matches no file on either side of the change")
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,17 @@ class Tree:
             paths = _walk(self.root)
         return {p: str(self.root / p) for p in paths if diffs.is_manifest(p) and (self.root / p).is_file()}
 
+    def contains(self, pathspec: str) -> bool:
+        """Whether a file or directory `pathspec` (relative to `root`; "" is the root) exists on this side."""
+        if pathspec in ("", "."):
+            return True
+        if self.single is not None:
+            return pathspec == self.single.name
+        if self.rev is not None:
+            return bool(git(self.root, "ls-tree", "--full-tree", "--name-only", self.rev, "--", pathspec, check=False))
+        full = self.root / pathspec
+        return full.exists() or full.is_symlink()
+
     def read(self, path: str) -> bytes | None:
         """Each file is read once per run (the diff and the engine both ask)."""
         if path not in self.cache:
