@@ -11,7 +11,7 @@ import pytest
 from jobguard import __version__
 from jobguard.cli import main
 from jobguard.rules import RULES
-from tests.conftest import RepoFactory, write_tree
+from tests.conftest import RepoFactory, git, write_tree
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
 
 BASE_JOB = SMALL_JOB
@@ -311,3 +311,38 @@ def test_a_closed_stdout_pipe_exits_2_with_one_line() -> None:
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (2, b"jobguard: error: standard output is closed (broken pipe)\n")
+
+
+SHALLOW_ERROR = (
+    "jobguard: error: this shallow clone lacks the merge base of HEAD and the default branch, so there is no base "
+    "to compare with: fetch the history (`git fetch --unshallow`, or `git fetch origin <default branch>`; in "
+    "GitHub Actions `fetch-depth: 0` on actions/checkout) or give --base\n"
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("--single-branch", "main", 1),  # no default branch in the clone at all
+        ("--no-single-branch", "main", 1),  # origin/main is there, cut off from HEAD's history
+        # origin/HEAD is HEAD itself: the merge base would silently be HEAD; with the history it is (and 0 is right)
+        ("--no-single-branch", "change", 0),
+    ],
+)
+def test_a_shallow_clone_without_the_merge_base_is_a_usage_error(
+    make_repo: RepoFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[str, str, int],
+) -> None:
+    """`actions/checkout` with its default `fetch-depth: 1`: never a silent "0 files checked"."""
+    branches, origin_head, unshallowed = case
+    origin = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    git(origin, "checkout", "-q", origin_head)
+    clone = origin.parent / "clone"
+    git(origin.parent, "clone", "-q", "--depth", "1", branches, "--branch", "change", f"file://{origin}", str(clone))
+    monkeypatch.chdir(clone)
+    assert run(capsys, "check") == (2, "", SHALLOW_ERROR)
+    assert run(capsys, "check", "--base", "HEAD")[0] == 0  # an explicit base still works
+    git(clone, "fetch", "-q", "--unshallow", "origin", "main:refs/remotes/origin/main")
+    assert run(capsys, "check")[0] == unshallowed  # the fix the message names makes the check work

@@ -144,11 +144,22 @@ def default_head(repo: Path | None) -> Tree:
 def default_base(repo: Path | None) -> Tree:
     if repo is None:
         raise UsageError("not inside a git repository: give --base and --head as files or directories")
+    shallow = git(repo, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+    head = git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
     for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
         sha = git(repo, "merge-base", "HEAD", ref, check=False).strip()
-        if sha:
+        if sha and not (shallow and sha == head):  # in a shallow clone HEAD itself is no evidence of a base
             return Tree(root=repo, rev=sha)
+    if shallow:
+        raise UsageError(SHALLOW)
     raise UsageError("cannot find the default branch (origin/HEAD, main or master): give --base")
+
+
+SHALLOW = (
+    "this shallow clone lacks the merge base of HEAD and the default branch, so there is no base to compare with: "
+    "fetch the history (`git fetch --unshallow`, or `git fetch origin <default branch>`; in GitHub Actions "
+    "`fetch-depth: 0` on actions/checkout) or give --base"
+)
 
 
 def _relative(path: str, root: Path, cwd: Path) -> str:
