@@ -100,3 +100,39 @@ def test_bad_config_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], mon
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, "rules", "--config", str(tmp_path / "missing.yaml"))
     assert code == 2 and err.count("\n") == 1
+
+
+HOOK_JOB = BASE_JOB.replace(
+    "  namespace: apps\n", "  namespace: apps\n  annotations:\n    argocd.argoproj.io/hook: presync\n"
+)
+
+
+def test_fix_with_a_strategy_that_applies_to_no_finding_changes_nothing(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "fix", "--strategy", "flux-force")
+    assert (code, out) == (2, "")
+    assert err == (
+        "jobguard: error: --strategy flux-force applies to none of the 1 fixable finding, so nothing was changed: "
+        "job.yaml:12 job-immutable-field takes argocd-hook, argocd-force, argocd-force-replace, "
+        "argocd-hook-generate-name\n"
+    )
+    assert (repo / "job.yaml").read_text() == HEAD_JOB
+
+
+def test_fix_with_a_strategy_that_applies_to_some_findings_changes_nothing(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB, "hook.yaml": HOOK_JOB.replace("migrate", "seed")})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "fix", "--strategy", "argocd-force")
+    assert (code, out) == (2, "")
+    assert err == (
+        "jobguard: error: --strategy argocd-force applies to 1 of 2 fixable findings, so nothing was changed: "
+        "hook.yaml:7 job-hook-unknown-phase takes correct-hook-phase\n"
+    )
+    assert (repo / "job.yaml").read_text() == HEAD_JOB
+    assert run(capsys, "fix", "--strategy", "argocd-force", "job.yaml")[0] == 0  # narrowed to where it applies
+    assert "Force=true" in (repo / "job.yaml").read_text()

@@ -117,6 +117,8 @@ class FixRun:
 def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path | None, strategy: str | None) -> FixRun:
     """Apply the chosen verified fix of every finding to the working tree, then check again."""
     before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    if strategy is not None and (miss := fixes.strategy_misses(before.result.findings, strategy)) is not None:
+        raise UsageError(miss)
     root = before.head.root
     files = fixes.fixed_files(before.result.findings, lambda path: read_inside(root / path, root), strategy)
     lines = []
