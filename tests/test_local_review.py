@@ -136,3 +136,24 @@ def test_fix_with_a_strategy_that_applies_to_some_findings_changes_nothing(
     assert (repo / "job.yaml").read_text() == HEAD_JOB
     assert run(capsys, "fix", "--strategy", "argocd-force", "job.yaml")[0] == 0  # narrowed to where it applies
     assert "Force=true" in (repo / "job.yaml").read_text()
+
+
+def test_every_config_mistake_is_reported_in_one_run(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    (repo / ".jobguard.yaml").write_text(
+        "fail_on: warning\nrules:\n  job-immutable-field: fatal\noverrides:\n  - paths: []\n"
+        "    rules:\n      job-ttl-after-finishd: off\n"
+    )
+    code, out, err = run(capsys, "check")
+    assert (code, out) == (2, "")
+    path = repo / ".jobguard.yaml"
+    assert err.splitlines() == [
+        f"jobguard: error: {path}:1:1: unknown key 'fail_on' (did you mean 'fail-on'?)",
+        f"jobguard: error: {path}:3:24: rules.job-immutable-field must be error, warning, info or off "
+        "(or a mapping with a severity), got 'fatal'",
+        f"jobguard: error: {path}:5:12: overrides[0].paths must not be empty",
+        f"jobguard: error: {path}:7:7: unknown rule 'job-ttl-after-finishd' (did you mean 'job-ttl-after-finished'?)",
+    ]

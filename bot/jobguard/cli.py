@@ -99,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args)
         raise UsageError(f"unknown command {args.command}")  # pragma: no cover
     except JobguardError as exc:
-        print(f"jobguard: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # a configuration file: one line per mistake
+            print(f"jobguard: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:  # pragma: no cover
         return 130

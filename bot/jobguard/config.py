@@ -179,10 +179,10 @@ def with_overrides(config: Config, fail_on: str | None, kubernetes_version: str 
 
 
 def parse(text: str, source: str) -> Config:
-    """The configuration in `text`; ConfigError with the first problem (by line) if there is any."""
+    """The configuration in `text`; ConfigError with every problem, one line each by position, if there is any."""
     value, problems = _check(text)
     if problems:
-        raise ConfigError(problems[0].format(source))
+        raise ConfigError("\n".join(p.format(source) for p in problems))
     return _build(value, source)
 
 
