@@ -157,3 +157,21 @@ def test_every_config_mistake_is_reported_in_one_run(
         f"jobguard: error: {path}:5:12: overrides[0].paths must not be empty",
         f"jobguard: error: {path}:7:7: unknown rule 'job-ttl-after-finishd' (did you mean 'job-ttl-after-finished'?)",
     ]
+
+
+def test_fail_on_for_check_and_fix_overrides_the_config(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unexplained = HEAD_JOB.replace("  name: migrate\n", "  name: migrate  # jobguard: ignore[job-immutable-field]\n")
+    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yaml": "fail-on: never\n"}, {"job.yaml": unexplained})
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys, "check")
+    assert (code, out.splitlines()[-1]) == (0, "jobguard: 1 warning (1 manifest file checked).")
+    assert run(capsys, "check", "--fail-on", "warning")[0] == 1
+    assert run(capsys, "check", "--fail-on", "error")[0] == 0
+    code, out, _ = run(capsys, "fix", "--fail-on", "warning")  # the warning has no fix: it is left, and counts
+    assert (code, out) == (1, "jobguard: applied fixes to 0 files; 1 finding left.\n")
+    assert run(capsys, "fix", "--fail-on", "never")[0] == 0
+    code, out, err = run(capsys, "check", "--fail-on", "sometimes")
+    assert (code, out) == (2, "")
+    assert err == "jobguard: error: --fail-on sometimes: expected one of error, warning, info, never\n"

@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--head", help="git revision, file or directory (default: the working tree)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--kubernetes-version", metavar="1.NN", help="target cluster version (default: 1.37)")
+    check.add_argument("--fail-on", metavar="LEVEL", help="error, warning, info or never (default: the config's)")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--config", metavar="FILE", help="configuration file (default: .jobguard.yaml at the root)")
     check.add_argument("paths", nargs="*", metavar="PATH", help="limit the check to these files or directories")
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--base", help="git revision, file or directory (default: merge-base with the default branch)")
     fix.add_argument("--strategy", metavar="S", help="use this fix strategy where it applies (see README)")
     fix.add_argument("--config", metavar="FILE")
+    fix.add_argument("--fail-on", metavar="LEVEL", help="for the check after fixing (default: the config's)")
     fix.add_argument("--push", action="store_true", help="in CI: commit the fixes to the change's source branch")
     fix.add_argument("--platform", choices=("auto", "github", "gitlab"), default="auto")
     fix.add_argument("paths", nargs="*", metavar="PATH")
@@ -134,6 +136,7 @@ def _check(args: argparse.Namespace) -> int:
         cwd=Path.cwd(),
         config_path=Path(args.config) if args.config else None,
         kubernetes_version=args.kubernetes_version,
+        fail_on=args.fail_on,
     )
     return _report(run.result.findings, run.result.files_checked, args.format, args.output, run.exit_code)
 
@@ -292,6 +295,7 @@ def _fix(args: argparse.Namespace) -> int:
         cwd=Path.cwd(),
         config_path=Path(args.config) if args.config else None,
         strategy=args.strategy,
+        fail_on=args.fail_on,
     )
     for line in result.lines:
         print(line)

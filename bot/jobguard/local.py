@@ -114,9 +114,17 @@ class FixRun:
     exit_code: int
 
 
-def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path | None, strategy: str | None) -> FixRun:
+def fix(
+    *,
+    base: str | None,
+    paths: Sequence[str],
+    cwd: Path,
+    config_path: Path | None,
+    strategy: str | None,
+    fail_on: str | None = None,
+) -> FixRun:
     """Apply the chosen verified fix of every finding to the working tree, then check again."""
-    before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path, fail_on=fail_on)
     if strategy is not None and (miss := fixes.strategy_misses(before.result.findings, strategy)) is not None:
         raise UsageError(miss)
     root = before.head.root
@@ -128,7 +136,7 @@ def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path 
             lines.append(f"{finding.location.path}:{finding.location.line}: {finding.rule}: {chosen.title}")
     for path, text in files.items():
         (root / path).write_text(text, encoding="utf-8", newline="")
-    after = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    after = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path, fail_on=fail_on)
     left = len(after.result.findings)
     lines.append(
         f"jobguard: applied fixes to {len(files)} file{'s' if len(files) != 1 else ''}; "
