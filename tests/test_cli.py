@@ -10,6 +10,7 @@ import pytest
 
 from jobguard import __version__
 from jobguard.cli import main
+from jobguard.immutability import NEWEST_SUPPORTED, OLDEST_SUPPORTED
 from jobguard.rules import RULES
 from tests.conftest import RepoFactory, git, write_tree
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
@@ -346,3 +347,38 @@ def test_a_shallow_clone_without_the_merge_base_is_a_usage_error(
     assert run(capsys, "check", "--base", "HEAD")[0] == 0  # an explicit base still works
     git(clone, "fetch", "-q", "--unshallow", "origin", "main:refs/remotes/origin/main")
     assert run(capsys, "check")[0] == unshallowed  # the fix the message names makes the check work
+
+
+NEWER = (
+    "jobguard: warning: {what} 1.99 is newer than the newest Kubernetes version jobguard knows "
+    f"({NEWEST_SUPPORTED}); checking with the {NEWEST_SUPPORTED} rules\n"
+)
+
+
+def test_a_kubernetes_version_newer_than_known_warns_and_uses_the_newest_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cluster upgrade must not break CI: 1.99 is judged as 1.37 (suspended Jobs may change resources)."""
+    base = BASE_JOB.replace("spec:\n  template", "spec:\n  suspend: true\n  template").replace(
+        "image: busybox:1.35", "image: busybox:1.35\n          resources: {requests: {cpu: 100m}}"
+    )
+    write_tree(tmp_path, {"base.yaml": base, "head.yaml": base.replace("cpu: 100m", "cpu: 200m")})
+    args = ["check", "--base", str(tmp_path / "base.yaml"), "--head", str(tmp_path / "head.yaml")]
+    code, out, err = run(capsys, *args, "--kubernetes-version", "1.99")
+    assert (code, err) == (0, NEWER.format(what="--kubernetes-version"))
+    assert out == "jobguard: no findings (1 manifest file checked).\n"
+    (tmp_path / "c.yaml").write_text('kubernetes-version: "1.99"\n')
+    code, _, err = run(capsys, *args, "--config", str(tmp_path / "c.yaml"))
+    assert (code, err) == (0, NEWER.format(what=f"{tmp_path / 'c.yaml'}: kubernetes-version"))
+    code, _, err = run(capsys, *args, "--kubernetes-version", f"1.{OLDEST_SUPPORTED.minor - 1}")
+    assert (code, err) == (
+        2,
+        f"jobguard: error: --kubernetes-version: unsupported Kubernetes version '1.{OLDEST_SUPPORTED.minor - 1}': "
+        f"jobguard knows {OLDEST_SUPPORTED} to {NEWEST_SUPPORTED}\n",
+    )
+    code, _, err = run(capsys, *args, "--kubernetes-version", "1.x")
+    assert (code, err) == (
+        2,
+        "jobguard: error: --kubernetes-version: invalid Kubernetes version '1.x': "
+        "expected '1.<minor>', 'v1.<minor>' or '1.<minor>.<patch>'\n",
+    )

@@ -138,7 +138,14 @@ def _check(args: argparse.Namespace) -> int:
         kubernetes_version=args.kubernetes_version,
         fail_on=args.fail_on,
     )
+    _warn(run.config)
     return _report(run.result.findings, run.result.files_checked, args.format, args.output, run.exit_code)
+
+
+def _warn(config: Config) -> None:
+    """What the run went ahead with but the user should know (a newer Kubernetes version, two config files)."""
+    for warning in config.warnings:
+        print(f"jobguard: warning: {warning}", file=sys.stderr)
 
 
 def _report(findings: Sequence[Finding], files_checked: int, fmt: str, output: str | None, code: int) -> int:
@@ -182,6 +189,7 @@ def _rules(args: argparse.Namespace) -> int:
     from jobguard.rules import RULES
 
     config = _local_config(args.config)
+    _warn(config)
     width = max(len(r.id) for r in RULES)
     for rule in RULES:
         severity = config.setting(rule.id, "").severity
@@ -261,6 +269,7 @@ def _review(args: argparse.Namespace) -> int:
         sarif_path=Path(args.sarif) if args.sarif else None,
     )
     print(outcome.report.line(len(outcome.findings)), file=sys.stderr)
+    _warn(outcome.config)
     for note in platform.notes:
         print(f"jobguard: {note}", file=sys.stderr)
     return outcome.exit_code
@@ -297,6 +306,7 @@ def _fix(args: argparse.Namespace) -> int:
         strategy=args.strategy,
         fail_on=args.fail_on,
     )
+    _warn(result.config)
     for line in result.lines:
         print(line)
     return result.exit_code

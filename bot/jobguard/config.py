@@ -88,6 +88,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     overrides: tuple[Override, ...] = ()
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # printed as `jobguard: warning: ...` lines
 
     def setting(self, rule_id: str, path: str) -> RuleSetting:
         """Registry default, then `rules`, then each override matching `path` in order (a later one wins).
@@ -164,6 +165,27 @@ FAIL_ON: Mapping[str, Severity | None] = MappingProxyType(
 )
 
 
+_MINOR = re.compile(r"v?1\.(\d{1,3})(?:\.\d{1,4})?")
+
+
+def _kube_version(text: str, what: str) -> tuple[KubeVersion, str | None]:
+    """The version to judge by, and a warning when `text` is newer than the newest this release knows: its rules
+    are the newest known ones (a cluster upgrade must not break CI). Older or malformed: ValueError."""
+    try:
+        return KubeVersion.parse(text), None
+    except ValueError:
+        match = _MINOR.fullmatch(text.strip())
+        if match is None or int(match.group(1)) <= NEWEST_SUPPORTED.minor:
+            raise
+    newest = NEWEST_SUPPORTED
+    warning = f"{what} {text.strip()} is newer than the newest Kubernetes version jobguard knows ({newest}); "
+    return newest, warning + f"checking with the {newest} rules"
+
+
+def _warned(config: Config, warning: str | None) -> Config:
+    return config if warning is None else replace(config, warnings=(*config.warnings, warning))
+
+
 def with_overrides(config: Config, fail_on: str | None, kubernetes_version: str | None) -> Config:
     """Command-line flags and Action inputs over the file's values (None or empty: not given)."""
     if fail_on:
@@ -172,9 +194,10 @@ def with_overrides(config: Config, fail_on: str | None, kubernetes_version: str 
         config = replace(config, fail_on=FAIL_ON[fail_on])
     if kubernetes_version:
         try:
-            config = replace(config, kubernetes_version=KubeVersion.parse(kubernetes_version))
+            version, warning = _kube_version(kubernetes_version, "--kubernetes-version")
         except ValueError as exc:
             raise ConfigError(f"--kubernetes-version: {exc}") from None
+        config = _warned(replace(config, kubernetes_version=version), warning)
     return config
 
 
@@ -438,7 +461,7 @@ def _check_version(value: Mapping[str, Any], doc: _Doc) -> None:
     if not isinstance(text, str) or not re.search(pattern, text):
         return
     try:
-        KubeVersion.parse(text)
+        _kube_version(text, "kubernetes-version")
     except ValueError:
         doc.add(
             doc.value_pos(("kubernetes-version",)),
@@ -612,11 +635,14 @@ def _build(value: Mapping[str, Any] | None, source: str) -> Config:
     fix = value.get("fix") or {}
     paths = value.get("paths") or {}
     review = value.get("review") or {}
-    version = value.get("kubernetes-version")
+    version, warning = (DEFAULT_KUBERNETES_VERSION, None)
+    if value.get("kubernetes-version") is not None:
+        version, warning = _kube_version(value["kubernetes-version"], f"{source}: kubernetes-version")
     fail_on = value.get("fail-on", "error")
     return Config(
         source=source,
-        kubernetes_version=KubeVersion.parse(version) if version is not None else DEFAULT_KUBERNETES_VERSION,
+        warnings=(warning,) if warning else (),
+        kubernetes_version=version,
         gitops=value.get("gitops", DEFAULT.gitops),
         fail_on=None if fail_on == "never" else Severity(fail_on),
         rules=_rule_settings(value.get("rules")),

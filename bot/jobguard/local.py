@@ -112,6 +112,7 @@ def _unmatched(paths: Sequence[str], pathspecs: Sequence[str], base: Tree, head:
 class FixRun:
     lines: tuple[str, ...]
     exit_code: int
+    config: configuration.Config
 
 
 def fix(
@@ -142,7 +143,7 @@ def fix(
         f"jobguard: applied fixes to {len(files)} file{'s' if len(files) != 1 else ''}; "
         f"{left} finding{'s' if left != 1 else ''} left."
     )
-    return FixRun(tuple(lines), after.exit_code)
+    return FixRun(tuple(lines), after.exit_code, after.config)
 
 
 def default_head(repo: Path | None) -> Tree:
