@@ -221,7 +221,21 @@ def test_discover_order(tmp_path: Path) -> None:
     assert config.discover(tmp_path) == tmp_path / ".jobguard.yml"
     (tmp_path / ".jobguard.yaml").mkdir()  # a directory is not a config file
     assert config.discover(tmp_path) == tmp_path / ".jobguard.yml"
-    assert config.CONFIG_NAMES == (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml")
+    assert config.CONFIG_NAMES == (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml", ".github/jobguard.yml")
+
+
+def test_discovery_finds_github_yml_and_warns_when_several_exist(tmp_path: Path) -> None:
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "jobguard.yml").write_text("gitops: flux\n")
+    found = config.for_root(None, tmp_path)
+    assert (found.source, found.gitops, found.warnings) == (str(tmp_path / ".github" / "jobguard.yml"), "flux", ())
+    (tmp_path / ".jobguard.yaml").write_text("gitops: argocd\n")
+    found = config.for_root(None, tmp_path)
+    assert (found.source, found.gitops) == (str(tmp_path / ".jobguard.yaml"), "argocd")
+    assert found.warnings == (
+        "several configuration files: .jobguard.yaml, .github/jobguard.yml; using .jobguard.yaml (the first of "
+        ".jobguard.yaml, .jobguard.yml, .github/jobguard.yaml, .github/jobguard.yml); remove the others",
+    )
 
 
 def test_load(tmp_path: Path) -> None:

@@ -175,3 +175,20 @@ def test_fail_on_for_check_and_fix_overrides_the_config(
     code, out, err = run(capsys, "check", "--fail-on", "sometimes")
     assert (code, out) == (2, "")
     assert err == "jobguard: error: --fail-on sometimes: expected one of error, warning, info, never\n"
+
+
+def test_two_config_files_warn_once_on_the_command_line(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    (repo / ".jobguard.yaml").write_text("rules:\n  job-immutable-field: warning\n")
+    (repo / ".github").mkdir()
+    (repo / ".github" / "jobguard.yaml").write_text("fail-on: never\n")
+    code, _, err = run(capsys, "check")
+    assert (code, err) == (
+        0,
+        "jobguard: warning: several configuration files: .jobguard.yaml, .github/jobguard.yaml; using "
+        ".jobguard.yaml (the first of .jobguard.yaml, .jobguard.yml, .github/jobguard.yaml, .github/jobguard.yml); "
+        "remove the others\n",
+    )

@@ -66,3 +66,19 @@ def test_combined_fixes_are_checked_again_before_a_push(make_repo: RepoFactory) 
         assert review.introduced(platform, analysis, bad) == ["job-ttl-after-finished at job.yaml:7"]
     finally:
         platform.close()
+
+
+def test_discovery_in_the_base_revision_finds_github_yml_and_warns_about_two(make_repo: RepoFactory) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, ".github/jobguard.yml": OFF}, {"job.yaml": HEAD_JOB, ".jobguard.yaml": ""})
+    result = outcome(repo)  # the head's .jobguard.yaml does not count, nor warn: only the base's files do
+    assert (result.findings, result.config.source, result.config.warnings) == ((), ".github/jobguard.yml", ())
+
+
+def test_two_config_files_in_the_base_revision_say_which_is_used(make_repo: RepoFactory) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yml": "", ".github/jobguard.yaml": OFF}, {"job.yaml": HEAD_JOB})
+    result = outcome(repo)
+    assert [f.rule for f in result.findings] == ["job-immutable-field"]  # .jobguard.yml (empty: defaults) wins
+    assert result.config.warnings == (
+        "several configuration files: .jobguard.yml, .github/jobguard.yaml; using .jobguard.yml (the first of "
+        ".jobguard.yaml, .jobguard.yml, .github/jobguard.yaml, .github/jobguard.yml); remove the others",
+    )

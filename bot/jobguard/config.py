@@ -15,7 +15,7 @@ import functools
 import json
 import re
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # imported when a file is validated: a run without a config f
 SCHEMA_URL = "https://raw.githubusercontent.com/jobguard/jobguard/main/bot/jobguard/config.schema.json"
 """Where editors fetch the schema (`# yaml-language-server: $schema=...`); also the schema's `$id`."""
 
-CONFIG_NAMES = (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml")
-"""Looked up in this order in the repository root; the first that exists is used."""
+CONFIG_NAMES = (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml", ".github/jobguard.yml")
+"""Looked up in this order in the repository root; the first that exists is used (with a warning if others do)."""
 
 SEVERITIES = ("error", "warning", "info", "off")  # what a rule may be set to (schema $defs.severity)
 
@@ -156,8 +156,29 @@ def for_root(config_path: Path | None, root: Path | None) -> Config:
     """`--config`, else the first config file under `root` (a local run: your own change), else the defaults."""
     if config_path is not None:
         return load(config_path)
-    found = discover(root) if root is not None else None
-    return load(found) if found is not None else DEFAULT
+    present = [name for name in CONFIG_NAMES if root is not None and (root / name).is_file()]
+    if root is None or not present:
+        return DEFAULT
+    return _warned(load(root / present[0]), _several(present))
+
+
+def in_tree(config_text: Callable[[Sequence[str]], tuple[str, str] | None]) -> Config | None:
+    """Discovery in a revision's tree (`review` reads the base's): `config_text((name,))` gives (path, text) or
+    None; the first of CONFIG_NAMES wins, with a warning when others exist there too."""
+    found = [hit for name in CONFIG_NAMES if (hit := config_text((name,))) is not None]
+    if not found:
+        return None
+    return _warned(parse(found[0][1], found[0][0]), _several([name for name, _ in found]))
+
+
+def _several(present: Sequence[str]) -> str | None:
+    """Two config files would silently disagree; say which one counts."""
+    if len(present) < 2:
+        return None
+    return (
+        f"several configuration files: {', '.join(present)}; using {present[0]} "
+        f"(the first of {', '.join(CONFIG_NAMES)}); remove the others"
+    )
 
 
 FAIL_ON: Mapping[str, Severity | None] = MappingProxyType(
@@ -783,7 +804,8 @@ def markdown_reference() -> str:
     out = [
         "## Configuration",
         "",
-        f"jobguard reads the first of {', '.join(f'`{n}`' for n in CONFIG_NAMES)} in the repository root. "
+        f"jobguard reads the first of {', '.join(f'`{n}`' for n in CONFIG_NAMES)} in the repository root "
+        "(`review`: in the base revision's tree), and warns on standard error when more than one exists. "
         "Every key is optional. Unknown keys, unknown rule ids and invalid values stop the run with exit code 2 "
         "and one `FILE:LINE:COL: message` line each, with a did-you-mean where one is close. "
         "`jobguard init` writes a file with every default and a comment on each key.",

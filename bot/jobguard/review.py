@@ -35,12 +35,9 @@ def load_config(platform: Platform, config_path: Path | None) -> configuration.C
     allows it), else the defaults."""
     if config_path is not None:
         return configuration.load(config_path)
-    found = platform.config_text(configuration.CONFIG_NAMES, "base")
-    config = configuration.parse(found[1], found[0]) if found else configuration.DEFAULT
+    config = configuration.in_tree(lambda names: platform.config_text(names, "base")) or configuration.DEFAULT
     if config.review.allow_head_config:
-        head = platform.config_text(configuration.CONFIG_NAMES, "head")
-        if head is not None:
-            config = configuration.parse(head[1], head[0])
+        config = configuration.in_tree(lambda names: platform.config_text(names, "head")) or config
     return config
 
 
