@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", metavar="LEVEL", help="error, warning, info or never (default: the config's)")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--config", metavar="FILE", help="configuration file (default: .jobguard.yaml at the root)")
+    check.add_argument("--all", action="store_true", help="judge every Job under PATH (default: .) alone, no base")
     check.add_argument("paths", nargs="*", metavar="PATH", help="limit the check to these files or directories")
 
     demo = sub.add_parser("demo", help="run the whole pipeline on the bundled example change")
@@ -129,7 +130,10 @@ def _silence_stdout() -> None:
 def _check(args: argparse.Namespace) -> int:
     from jobguard import local
 
+    if args.all and (args.base or args.head):
+        raise UsageError("--all judges every Job as it is: it takes no --base or --head")
     run = local.check(
+        everything=args.all,
         base=args.base,
         head=args.head,
         paths=tuple(args.paths),

@@ -39,12 +39,19 @@ def check(
     config_path: Path | None = None,
     kubernetes_version: str | None = None,
     fail_on: str | None = None,
+    everything: bool = False,
 ) -> LocalRun:
-    repo = repository_root(cwd)
-    head_tree = resolve(head, repo, cwd, "--head") if head else default_head(repo)
-    base_tree = resolve(base, repo, cwd, "--base") if base else default_base(repo)
-    if (base_tree.single is None) != (head_tree.single is None):
-        raise UsageError("--base and --head must both be files, or both directories or revisions")
+    """`everything` (`check --all`): every Job under the PATHs as it is now, judged as new against no base."""
+    if everything:
+        paths = tuple(paths) or (".",)
+        head_tree = _whole(paths, cwd)
+        base_tree = Tree(root=head_tree.root, empty=True)
+    else:
+        repo = repository_root(cwd)
+        head_tree = resolve(head, repo, cwd, "--head") if head else default_head(repo)
+        base_tree = resolve(base, repo, cwd, "--base") if base else default_base(repo)
+        if (base_tree.single is None) != (head_tree.single is None):
+            raise UsageError("--base and --head must both be files, or both directories or revisions")
     pathspecs = tuple(_relative(p, head_tree.root, cwd) for p in paths)
     try:
         _unmatched(paths, pathspecs, base_tree, head_tree)
@@ -93,6 +100,17 @@ def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
     return Tree(root=repo, rev=sha)
 
 
+def _whole(paths: Sequence[str], cwd: Path) -> Tree:
+    """The tree `check --all` lists: the working tree of the git repository holding the first PATH (ignored
+    files stay out), else that PATH's directory (or the file's), else the current directory."""
+    first = cwd / (paths[0] if paths else ".")
+    anchor = first if _is(first, Path.is_dir) else first.parent
+    repo = repository_root(anchor) if _is(anchor, Path.is_dir) else None
+    if repo is not None:
+        return default_head(repo)
+    return Tree(root=anchor if len(paths) <= 1 and _is(anchor, Path.is_dir) else cwd)
+
+
 def _is(path: Path, test: Callable[[Path], bool]) -> bool:
     """`path.is_file()` and friends, False for a name the OS refuses (too long, NUL): it may be a revision."""
     try:
@@ -104,6 +122,8 @@ def _is(path: Path, test: Callable[[Path], bool]) -> bool:
 def _unmatched(paths: Sequence[str], pathspecs: Sequence[str], base: Tree, head: Tree) -> None:
     """A PATH that names nothing on either side is a typo, not a clean check."""
     for path, spec in zip(paths, pathspecs, strict=True):
+        if base.empty and not head.contains(spec):
+            raise UsageError(f"{path}: no such file or directory")
         if not (base.contains(spec) or head.contains(spec)):
             raise UsageError(f"{path}: matches no file on either side of the change")
 

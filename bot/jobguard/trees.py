@@ -33,11 +33,14 @@ class Tree:
     rev: str | None = None
     single: Path | None = None  # a single file compared as one file
     worktree: bool = False  # the working tree of a git repository (lists tracked + untracked, not ignored)
+    empty: bool = False  # nothing at all: the base of `check --all`, where every Job is new
     repo: Repo | None = field(default=None, repr=False)
     cache: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
     def files(self) -> dict[str, bytes | str]:
         """Manifest files: relative path -> a content key (blob id) or, on disk, the path itself."""
+        if self.empty:
+            return {}
         if self.single is not None:
             return {self.single.name: str(self.single)}
         if self.rev is not None:
@@ -57,6 +60,8 @@ class Tree:
 
     def contains(self, pathspec: str) -> bool:
         """Whether a file or directory `pathspec` (relative to `root`; "" is the root) exists on this side."""
+        if self.empty:
+            return False
         if pathspec in ("", "."):
             return True
         if self.single is not None:
@@ -73,6 +78,8 @@ class Tree:
         return self.cache[path]
 
     def _read(self, path: str) -> bytes | None:
+        if self.empty:
+            return None
         if self.rev is not None:
             if self.repo is None:
                 self.repo = Repo(self.root)
