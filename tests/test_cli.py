@@ -281,6 +281,9 @@ def test_a_path_matching_nothing_on_either_side_is_a_usage_error(
         (["check", "--config", "."], "jobguard: error: .:1:1: cannot read the configuration: Is a directory\n"),
         (["check", "--base", "a" * 300], f"jobguard: error: --base {'a' * 300}: not a git revision of "),
         (["check", "--head", "b" * 300], f"jobguard: error: --head {'b' * 300}: not a git revision of "),
+        (["check", "p" * 300], f"jobguard: error: {'p' * 300}: matches no file on either side of the change\n"),
+        (["check", "--all", "p" * 300], f"jobguard: error: {'p' * 300}: no such file or directory\n"),
+        (["fix", "p" * 300], f"jobguard: error: {'p' * 300}: matches no file on either side of the change\n"),
     ],
 )
 def test_obvious_usage_errors_exit_2_never_3(

@@ -76,6 +76,12 @@ def test_init_writes_a_config_that_validates(
     assert isinstance(yaml.safe_load((repo / ".jobguard.yaml").read_text()), dict)
     code, _, err = run(capsys, "init")
     assert code == 2 and "exists; use --force" in err
+    (repo / ".jobguard.yaml").unlink()
+    (repo / ".jobguard.yaml").mkdir()
+    code, _, err = run(capsys, "init", "--force")  # an OS refusal is the user's to fix: 2 with one line, never 3
+    assert (code, err) == (2, f"jobguard: error: {repo / '.jobguard.yaml'}: cannot write: Is a directory\n")
+    (repo / ".jobguard.yaml").rmdir()
+    run(capsys, "init")
     assert run(capsys, "check")[0] == 1
 
 

@@ -220,7 +220,10 @@ def _init(args: argparse.Namespace) -> int:
     target = root / configuration.CONFIG_NAMES[0]
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; use --force to overwrite it")
-    target.write_text(configuration.init_text(), encoding="utf-8")
+    try:
+        target.write_text(configuration.init_text(), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write: {exc.strerror or exc}") from None
     print(f"jobguard: wrote {target}")
     return EXIT_OK
 

@@ -69,7 +69,10 @@ class Tree:
         if self.rev is not None:
             return bool(git(self.root, "ls-tree", "--full-tree", "--name-only", self.rev, "--", pathspec, check=False))
         full = self.root / pathspec
-        return full.exists() or full.is_symlink()
+        try:
+            return full.exists() or full.is_symlink()
+        except OSError:  # a name the OS refuses (too long) names nothing
+            return False
 
     def read(self, path: str) -> bytes | None:
         """Each file is read once per run (the diff and the engine both ask)."""
