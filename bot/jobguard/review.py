@@ -15,7 +15,7 @@ from jobguard import check as engine
 from jobguard import config as configuration
 from jobguard import fixes, gitops, render
 from jobguard.diff import FileChange
-from jobguard.errors import PlatformError
+from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
 from jobguard.platforms import Platform
 from jobguard.publish import PublishReport, PublishSettings, publish
@@ -131,6 +131,10 @@ def run_fix_command(
     config = load_config(platform, config_path)
     analysis = analyse(platform, config)
     findings = analysis.findings
+    miss = fixes.strategy_misses(findings, strategy) if strategy is not None else None
+    if miss is not None:  # never push another fix than the one asked for
+        platform.reply(f"@{requested_by}: jobguard did not push: {miss}.")
+        raise UsageError(miss)
     files = fixes.fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
     if not files:
         message = f"@{requested_by}: jobguard found nothing it can fix in this change."
