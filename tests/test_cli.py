@@ -10,8 +10,9 @@ import pytest
 
 from jobguard import __version__
 from jobguard.cli import main
+from jobguard.immutability import NEWEST_SUPPORTED, OLDEST_SUPPORTED
 from jobguard.rules import RULES
-from tests.conftest import RepoFactory, write_tree
+from tests.conftest import RepoFactory, git, write_tree
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
 
 BASE_JOB = SMALL_JOB
@@ -299,3 +300,136 @@ def test_demo_names_the_example_by_its_full_path_outside_the_checkout(
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, "demo")
     assert (code, err) == (0, f"jobguard demo: reviewing the example change in {demo_root()} (base -> head)\n")
+
+
+def test_a_path_matching_nothing_on_either_side_is_a_usage_error(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, "gone.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB, "gone.yaml": None})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "check", "jbo.yaml")
+    assert (code, out) == (2, "")
+    assert err == "jobguard: error: jbo.yaml: matches no file on either side of the change\n"
+    (repo / "README.md").write_text("# notes\n")
+    assert run(capsys, "check", "README.md")[:2] == (0, "jobguard: no findings (0 manifest files checked).\n")
+    assert run(capsys, "check", "gone.yaml")[0] == 0  # only on the base side: still a path of the change
+    code, _, err = run(capsys, "check", "--base", str(repo / "nowhere"), "--head", str(repo))
+    assert code == 2
+    assert err == f"jobguard: error: --base {repo / 'nowhere'}: not a git revision of {repo} nor a file or directory\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--bogus"], "jobguard: error: jobguard: unrecognized arguments: --bogus\n"),
+        (["check", "--base"], "jobguard: error: jobguard check: argument --base: expected one argument\n"),
+        (["check", "--output", "missing/report.txt"], "jobguard: error: --output missing/report.txt: "),
+        (["check", "--output", "."], "jobguard: error: --output .: "),
+        (["check", "--config", "missing.yaml"], "jobguard: error: missing.yaml:1:1: cannot read the configuration"),
+        (["check", "--config", "."], "jobguard: error: .:1:1: cannot read the configuration: Is a directory\n"),
+        (["check", "--base", "a" * 300], f"jobguard: error: --base {'a' * 300}: not a git revision of "),
+        (["check", "--head", "b" * 300], f"jobguard: error: --head {'b' * 300}: not a git revision of "),
+        (["check", "p" * 300], f"jobguard: error: {'p' * 300}: matches no file on either side of the change\n"),
+        (["check", "--all", "p" * 300], f"jobguard: error: {'p' * 300}: no such file or directory\n"),
+        (["fix", "p" * 300], f"jobguard: error: {'p' * 300}: matches no file on either side of the change\n"),
+    ],
+)
+def test_obvious_usage_errors_exit_2_never_3(
+    make_repo: RepoFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(message), err
+    assert err.count("\n") == 1
+
+
+def test_a_closed_stdout_pipe_exits_2_with_one_line() -> None:
+    """`jobguard rules | head -0`: the reader is gone before jobguard writes; one line and 2, never 3 or a traceback."""
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "jobguard", "rules"], stdout=write_end, stderr=subprocess.PIPE, check=False
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (2, b"jobguard: error: standard output is closed (broken pipe)\n")
+
+
+SHALLOW_ERROR = (
+    "jobguard: error: this shallow clone lacks the merge base of HEAD and the default branch, so there is no base "
+    "to compare with: fetch the history (`git fetch --unshallow`, or `git fetch origin <default branch>`; in "
+    "GitHub Actions `fetch-depth: 0` on actions/checkout) or give --base\n"
+)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("--single-branch", "main", 1),  # no default branch in the clone at all
+        ("--no-single-branch", "main", 1),  # origin/main is there, cut off from HEAD's history
+        # origin/HEAD is HEAD itself: the merge base would silently be HEAD; with the history it is (and 0 is right)
+        ("--no-single-branch", "change", 0),
+    ],
+)
+def test_a_shallow_clone_without_the_merge_base_is_a_usage_error(
+    make_repo: RepoFactory,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[str, str, int],
+) -> None:
+    """`actions/checkout` with its default `fetch-depth: 1`: never a silent "0 files checked"."""
+    branches, origin_head, unshallowed = case
+    origin = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    git(origin, "checkout", "-q", origin_head)
+    clone = origin.parent / "clone"
+    git(origin.parent, "clone", "-q", "--depth", "1", branches, "--branch", "change", f"file://{origin}", str(clone))
+    monkeypatch.chdir(clone)
+    assert run(capsys, "check") == (2, "", SHALLOW_ERROR)
+    assert run(capsys, "check", "--base", "HEAD")[0] == 0  # an explicit base still works
+    git(clone, "fetch", "-q", "--unshallow", "origin", "main:refs/remotes/origin/main")
+    assert run(capsys, "check")[0] == unshallowed  # the fix the message names makes the check work
+
+
+NEWER = (
+    "jobguard: warning: {what} 1.99 is newer than the newest Kubernetes version jobguard knows "
+    f"({NEWEST_SUPPORTED}); checking with the {NEWEST_SUPPORTED} rules\n"
+)
+
+
+def test_a_kubernetes_version_newer_than_known_warns_and_uses_the_newest_rules(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cluster upgrade must not break CI: 1.99 is judged as 1.37 (suspended Jobs may change resources)."""
+    base = BASE_JOB.replace("spec:\n  template", "spec:\n  suspend: true\n  template").replace(
+        "image: busybox:1.35", "image: busybox:1.35\n          resources: {requests: {cpu: 100m}}"
+    )
+    write_tree(tmp_path, {"base.yaml": base, "head.yaml": base.replace("cpu: 100m", "cpu: 200m")})
+    args = ["check", "--base", str(tmp_path / "base.yaml"), "--head", str(tmp_path / "head.yaml")]
+    code, out, err = run(capsys, *args, "--kubernetes-version", "1.99")
+    assert (code, err) == (0, NEWER.format(what="--kubernetes-version"))
+    assert out == "jobguard: no findings (1 manifest file checked).\n"
+    (tmp_path / "c.yaml").write_text('kubernetes-version: "1.99"\n')
+    code, _, err = run(capsys, *args, "--config", str(tmp_path / "c.yaml"))
+    assert (code, err) == (0, NEWER.format(what=f"{tmp_path / 'c.yaml'}: kubernetes-version"))
+    code, _, err = run(capsys, *args, "--kubernetes-version", f"1.{OLDEST_SUPPORTED.minor - 1}")
+    assert (code, err) == (
+        2,
+        f"jobguard: error: --kubernetes-version: unsupported Kubernetes version '1.{OLDEST_SUPPORTED.minor - 1}': "
+        f"jobguard knows {OLDEST_SUPPORTED} to {NEWEST_SUPPORTED}\n",
+    )
+    code, _, err = run(capsys, *args, "--kubernetes-version", "1.x")
+    assert (code, err) == (
+        2,
+        "jobguard: error: --kubernetes-version: invalid Kubernetes version '1.x': "
+        "expected '1.<minor>', 'v1.<minor>' or '1.<minor>.<patch>'\n",
+    )

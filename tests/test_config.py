@@ -61,7 +61,7 @@ def test_invalid_file_gives_exact_errors(case: dict[str, Any]) -> None:
     assert config.validate(case["text"], ".jobguard.yaml") == case["errors"]
     with pytest.raises(ConfigError) as info:
         config.parse(case["text"], ".jobguard.yaml")
-    assert str(info.value) == case["errors"][0]  # parse stops at the first error by position
+    assert str(info.value) == "\n".join(case["errors"])  # every mistake at once, by position
 
 
 @pytest.mark.parametrize("case", VALID_CASES, ids=[c["name"] for c in VALID_CASES])
@@ -221,7 +221,21 @@ def test_discover_order(tmp_path: Path) -> None:
     assert config.discover(tmp_path) == tmp_path / ".jobguard.yml"
     (tmp_path / ".jobguard.yaml").mkdir()  # a directory is not a config file
     assert config.discover(tmp_path) == tmp_path / ".jobguard.yml"
-    assert config.CONFIG_NAMES == (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml")
+    assert config.CONFIG_NAMES == (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml", ".github/jobguard.yml")
+
+
+def test_discovery_finds_github_yml_and_warns_when_several_exist(tmp_path: Path) -> None:
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "jobguard.yml").write_text("gitops: flux\n")
+    found = config.for_root(None, tmp_path)
+    assert (found.source, found.gitops, found.warnings) == (str(tmp_path / ".github" / "jobguard.yml"), "flux", ())
+    (tmp_path / ".jobguard.yaml").write_text("gitops: argocd\n")
+    found = config.for_root(None, tmp_path)
+    assert (found.source, found.gitops) == (str(tmp_path / ".jobguard.yaml"), "argocd")
+    assert found.warnings == (
+        "several configuration files: .jobguard.yaml, .github/jobguard.yml; using .jobguard.yaml (the first of "
+        ".jobguard.yaml, .jobguard.yml, .github/jobguard.yaml, .github/jobguard.yml); remove the others",
+    )
 
 
 def test_load(tmp_path: Path) -> None:

@@ -205,10 +205,10 @@ def test_without_a_checkout_the_api_gives_the_change(fake: FakeGitHub, tmp_path:
     pr = Scenario(fake, tmp_path, local=False)
     first = pr.run()
     assert len(first.report.inline_posted) == 3 and pr.platform is not None and pr.platform.diff_source == "api"
-    # 3 config names looked up at the base, the file list, the merge base, base + head of 2 changed manifests
-    assert pr.calls == (11, 2) and len(fake.calls("GET", "/contents/")) == 7
+    # 4 config names looked up at the base, the file list, the merge base, base + head of 2 changed manifests
+    assert pr.calls == (12, 2) and len(fake.calls("GET", "/contents/")) == 8
     pr.run()
-    assert pr.calls == (12, 0)
+    assert pr.calls == (13, 0)
 
 
 def test_fork_pull_request_reports_without_writing(fake: FakeGitHub, tmp_path: Path) -> None:

@@ -76,6 +76,12 @@ def test_init_writes_a_config_that_validates(
     assert isinstance(yaml.safe_load((repo / ".jobguard.yaml").read_text()), dict)
     code, _, err = run(capsys, "init")
     assert code == 2 and "exists; use --force" in err
+    (repo / ".jobguard.yaml").unlink()
+    (repo / ".jobguard.yaml").mkdir()
+    code, _, err = run(capsys, "init", "--force")  # an OS refusal is the user's to fix: 2 with one line, never 3
+    assert (code, err) == (2, f"jobguard: error: {repo / '.jobguard.yaml'}: cannot write: Is a directory\n")
+    (repo / ".jobguard.yaml").rmdir()
+    run(capsys, "init")
     assert run(capsys, "check")[0] == 1
 
 
@@ -100,3 +106,95 @@ def test_bad_config_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], mon
     monkeypatch.chdir(tmp_path)
     code, _, err = run(capsys, "rules", "--config", str(tmp_path / "missing.yaml"))
     assert code == 2 and err.count("\n") == 1
+
+
+HOOK_JOB = BASE_JOB.replace(
+    "  namespace: apps\n", "  namespace: apps\n  annotations:\n    argocd.argoproj.io/hook: presync\n"
+)
+
+
+def test_fix_with_a_strategy_that_applies_to_no_finding_changes_nothing(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "fix", "--strategy", "flux-force")
+    assert (code, out) == (2, "")
+    assert err == (
+        "jobguard: error: --strategy flux-force applies to none of the 1 fixable finding, so nothing was changed: "
+        "job.yaml:12 job-immutable-field takes argocd-hook, argocd-force, argocd-force-replace, "
+        "argocd-hook-generate-name\n"
+    )
+    assert (repo / "job.yaml").read_text() == HEAD_JOB
+
+
+def test_fix_with_a_strategy_that_applies_to_some_findings_changes_nothing(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB, "hook.yaml": HOOK_JOB.replace("migrate", "seed")})
+    monkeypatch.chdir(repo)
+    code, out, err = run(capsys, "fix", "--strategy", "argocd-force")
+    assert (code, out) == (2, "")
+    assert err == (
+        "jobguard: error: --strategy argocd-force applies to 1 of 2 fixable findings, so nothing was changed: "
+        "hook.yaml:7 job-hook-unknown-phase takes correct-hook-phase\n"
+    )
+    assert (repo / "job.yaml").read_text() == HEAD_JOB
+    assert run(capsys, "fix", "--strategy", "argocd-force", "job.yaml")[0] == 0  # narrowed to where it applies
+    assert "Force=true" in (repo / "job.yaml").read_text()
+
+
+def test_every_config_mistake_is_reported_in_one_run(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    (repo / ".jobguard.yaml").write_text(
+        "fail_on: warning\nrules:\n  job-immutable-field: fatal\noverrides:\n  - paths: []\n"
+        "    rules:\n      job-ttl-after-finishd: off\n"
+    )
+    code, out, err = run(capsys, "check")
+    assert (code, out) == (2, "")
+    path = repo / ".jobguard.yaml"
+    assert err.splitlines() == [
+        f"jobguard: error: {path}:1:1: unknown key 'fail_on' (did you mean 'fail-on'?)",
+        f"jobguard: error: {path}:3:24: rules.job-immutable-field must be error, warning, info or off "
+        "(or a mapping with a severity), got 'fatal'",
+        f"jobguard: error: {path}:5:12: overrides[0].paths must not be empty",
+        f"jobguard: error: {path}:7:7: unknown rule 'job-ttl-after-finishd' (did you mean 'job-ttl-after-finished'?)",
+    ]
+
+
+def test_fail_on_for_check_and_fix_overrides_the_config(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unexplained = HEAD_JOB.replace("  name: migrate\n", "  name: migrate  # jobguard: ignore[job-immutable-field]\n")
+    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yaml": "fail-on: never\n"}, {"job.yaml": unexplained})
+    monkeypatch.chdir(repo)
+    code, out, _ = run(capsys, "check")
+    assert (code, out.splitlines()[-1]) == (0, "jobguard: 1 warning (1 manifest file checked).")
+    assert run(capsys, "check", "--fail-on", "warning")[0] == 1
+    assert run(capsys, "check", "--fail-on", "error")[0] == 0
+    code, out, _ = run(capsys, "fix", "--fail-on", "warning")  # the warning has no fix: it is left, and counts
+    assert (code, out) == (1, "jobguard: applied fixes to 0 files; 1 finding left.\n")
+    assert run(capsys, "fix", "--fail-on", "never")[0] == 0
+    code, out, err = run(capsys, "check", "--fail-on", "sometimes")
+    assert (code, out) == (2, "")
+    assert err == "jobguard: error: --fail-on sometimes: expected one of error, warning, info, never\n"
+
+
+def test_two_config_files_warn_once_on_the_command_line(
+    make_repo: RepoFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    monkeypatch.chdir(repo)
+    (repo / ".jobguard.yaml").write_text("rules:\n  job-immutable-field: warning\n")
+    (repo / ".github").mkdir()
+    (repo / ".github" / "jobguard.yaml").write_text("fail-on: never\n")
+    code, _, err = run(capsys, "check")
+    assert (code, err) == (
+        0,
+        "jobguard: warning: several configuration files: .jobguard.yaml, .github/jobguard.yaml; using "
+        ".jobguard.yaml (the first of .jobguard.yaml, .jobguard.yml, .github/jobguard.yaml, .github/jobguard.yml); "
+        "remove the others\n",
+    )

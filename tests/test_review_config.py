@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from jobguard import fixes, local, review
+from jobguard.errors import UsageError
 from jobguard.platforms.local import LocalPlatform, Printer
 from tests.conftest import RepoFactory
 from tests.test_cli import BASE_JOB, HEAD_JOB
@@ -66,3 +69,38 @@ def test_combined_fixes_are_checked_again_before_a_push(make_repo: RepoFactory) 
         assert review.introduced(platform, analysis, bad) == ["job-ttl-after-finished at job.yaml:7"]
     finally:
         platform.close()
+
+
+def test_discovery_in_the_base_revision_finds_github_yml_and_warns_about_two(make_repo: RepoFactory) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, ".github/jobguard.yml": OFF}, {"job.yaml": HEAD_JOB, ".jobguard.yaml": ""})
+    result = outcome(repo)  # the head's .jobguard.yaml does not count, nor warn: only the base's files do
+    assert (result.findings, result.config.source, result.config.warnings) == ((), ".github/jobguard.yml", ())
+
+
+def test_two_config_files_in_the_base_revision_say_which_is_used(make_repo: RepoFactory) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yml": "", ".github/jobguard.yaml": OFF}, {"job.yaml": HEAD_JOB})
+    result = outcome(repo)
+    assert [f.rule for f in result.findings] == ["job-immutable-field"]  # .jobguard.yml (empty: defaults) wins
+    assert result.config.warnings == (
+        "several configuration files: .jobguard.yml, .github/jobguard.yaml; using .jobguard.yml (the first of "
+        ".jobguard.yaml, .jobguard.yml, .github/jobguard.yaml, .github/jobguard.yml); remove the others",
+    )
+
+
+def test_a_pushed_fix_with_a_strategy_that_does_not_fit_pushes_nothing(make_repo: RepoFactory) -> None:
+    """`jobguard fix --push --strategy S` (CI): as locally, never another fix than the one asked for."""
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
+    said = io.StringIO()
+    platform = LocalPlatform(local.resolve("main", repo, repo, "--base"), local.default_head(repo), Printer(said))
+    try:
+        with pytest.raises(UsageError) as info:
+            review.run_fix_command(platform, requested_by="ann", authorised=True, strategy="flux-force")
+    finally:
+        platform.close()
+    miss = (
+        "--strategy flux-force applies to none of the 1 fixable finding, so nothing was changed: job.yaml:12 "
+        "job-immutable-field takes argocd-hook, argocd-force, argocd-force-replace, argocd-hook-generate-name"
+    )
+    assert str(info.value) == miss
+    assert f"reply: @ann: jobguard did not push: {miss}." in said.getvalue()
+    assert "would commit" not in said.getvalue()

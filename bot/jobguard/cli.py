@@ -42,8 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--head", help="git revision, file or directory (default: the working tree)")
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--kubernetes-version", metavar="1.NN", help="target cluster version (default: 1.37)")
+    check.add_argument("--fail-on", metavar="LEVEL", help="error, warning, info or never (default: the config's)")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--config", metavar="FILE", help="configuration file (default: .jobguard.yaml at the root)")
+    check.add_argument("--all", action="store_true", help="judge every Job under PATH (default: .) alone, no base")
     check.add_argument("paths", nargs="*", metavar="PATH", help="limit the check to these files or directories")
 
     demo = sub.add_parser("demo", help="review the bundled example change and show what jobguard finds")
@@ -71,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--base", help="git revision, file or directory (default: merge-base with the default branch)")
     fix.add_argument("--strategy", metavar="S", help="use this fix strategy where it applies (see README)")
     fix.add_argument("--config", metavar="FILE")
+    fix.add_argument("--fail-on", metavar="LEVEL", help="for the check after fixing (default: the config's)")
     fix.add_argument("--push", action="store_true", help="in CI: commit the fixes to the change's source branch")
     fix.add_argument("--platform", choices=("auto", "github", "gitlab"), default="auto")
     fix.add_argument("paths", nargs="*", metavar="PATH")
@@ -105,10 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args)
         raise UsageError(f"unknown command {args.command}")  # pragma: no cover
     except JobguardError as exc:
-        print(f"jobguard: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # a configuration file: one line per mistake
+            print(f"jobguard: error: {line}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except BrokenPipeError:  # `jobguard rules | head -1`: the reader left; not a bug, and no traceback at exit
+        _silence_stdout()
+        print("jobguard: error: standard output is closed (broken pipe)", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:  # the one catch-all: a bug must still exit 3 with one clear line
         print(f"jobguard: unexpected error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if debug:
@@ -116,18 +124,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNEXPECTED
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout without a file descriptor (captured)
+        pass
+
+
 def _check(args: argparse.Namespace) -> int:
     from jobguard import local
 
+    if args.all and (args.base or args.head):
+        raise UsageError("--all judges every Job as it is: it takes no --base or --head")
     run = local.check(
+        everything=args.all,
         base=args.base,
         head=args.head,
         paths=tuple(args.paths),
         cwd=Path.cwd(),
         config_path=Path(args.config) if args.config else None,
         kubernetes_version=args.kubernetes_version,
+        fail_on=args.fail_on,
     )
+    _warn(run.config)
     return _report(run.result.findings, run.result.files_checked, args.format, args.output, run.exit_code)
+
+
+def _warn(config: Config) -> None:
+    """What the run went ahead with but the user should know (a newer Kubernetes version, two config files)."""
+    for warning in config.warnings:
+        print(f"jobguard: warning: {warning}", file=sys.stderr)
 
 
 def _report(findings: Sequence[Finding], files_checked: int, fmt: str, output: str | None, code: int) -> int:
@@ -136,7 +164,10 @@ def _report(findings: Sequence[Finding], files_checked: int, fmt: str, output: s
     colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = render(findings, fmt, colour=colour, files_checked=files_checked)
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--output {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
     return code
@@ -165,6 +196,7 @@ def _rules(args: argparse.Namespace) -> int:
     from jobguard.rules import RULES
 
     config = _local_config(args.config)
+    _warn(config)
     width = max(len(r.id) for r in RULES)
     for rule in RULES:
         severity = config.setting(rule.id, "").severity
@@ -191,7 +223,10 @@ def _init(args: argparse.Namespace) -> int:
     target = root / configuration.CONFIG_NAMES[0]
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; use --force to overwrite it")
-    target.write_text(configuration.init_text(), encoding="utf-8")
+    try:
+        target.write_text(configuration.init_text(), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write: {exc.strerror or exc}") from None
     print(f"jobguard: wrote {target}")
     return EXIT_OK
 
@@ -244,6 +279,7 @@ def _review(args: argparse.Namespace) -> int:
         sarif_path=Path(args.sarif) if args.sarif else None,
     )
     print(outcome.report.line(len(outcome.findings)), file=sys.stderr)
+    _warn(outcome.config)
     for note in platform.notes:
         print(f"jobguard: {note}", file=sys.stderr)
     return outcome.exit_code
@@ -278,7 +314,9 @@ def _fix(args: argparse.Namespace) -> int:
         cwd=Path.cwd(),
         config_path=Path(args.config) if args.config else None,
         strategy=args.strategy,
+        fail_on=args.fail_on,
     )
+    _warn(result.config)
     for line in result.lines:
         print(line)
     return result.exit_code

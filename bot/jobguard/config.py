@@ -15,7 +15,7 @@ import functools
 import json
 import re
 import textwrap
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # imported when a file is validated: a run without a config f
 SCHEMA_URL = "https://raw.githubusercontent.com/jobguard/jobguard/main/bot/jobguard/config.schema.json"
 """Where editors fetch the schema (`# yaml-language-server: $schema=...`); also the schema's `$id`."""
 
-CONFIG_NAMES = (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml")
-"""Looked up in this order in the repository root; the first that exists is used."""
+CONFIG_NAMES = (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml", ".github/jobguard.yml")
+"""Looked up in this order in the repository root; the first that exists is used (with a warning if others do)."""
 
 SEVERITIES = ("error", "warning", "info", "off")  # what a rule may be set to (schema $defs.severity)
 
@@ -88,6 +88,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     overrides: tuple[Override, ...] = ()
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # printed as `jobguard: warning: ...` lines
 
     def setting(self, rule_id: str, path: str) -> RuleSetting:
         """Registry default, then `rules`, then each override matching `path` in order (a later one wins).
@@ -155,13 +156,55 @@ def for_root(config_path: Path | None, root: Path | None) -> Config:
     """`--config`, else the first config file under `root` (a local run: your own change), else the defaults."""
     if config_path is not None:
         return load(config_path)
-    found = discover(root) if root is not None else None
-    return load(found) if found is not None else DEFAULT
+    present = [name for name in CONFIG_NAMES if root is not None and (root / name).is_file()]
+    if root is None or not present:
+        return DEFAULT
+    return _warned(load(root / present[0]), _several(present))
+
+
+def in_tree(config_text: Callable[[Sequence[str]], tuple[str, str] | None]) -> Config | None:
+    """Discovery in a revision's tree (`review` reads the base's): `config_text((name,))` gives (path, text) or
+    None; the first of CONFIG_NAMES wins, with a warning when others exist there too."""
+    found = [hit for name in CONFIG_NAMES if (hit := config_text((name,))) is not None]
+    if not found:
+        return None
+    return _warned(parse(found[0][1], found[0][0]), _several([name for name, _ in found]))
+
+
+def _several(present: Sequence[str]) -> str | None:
+    """Two config files would silently disagree; say which one counts."""
+    if len(present) < 2:
+        return None
+    return (
+        f"several configuration files: {', '.join(present)}; using {present[0]} "
+        f"(the first of {', '.join(CONFIG_NAMES)}); remove the others"
+    )
 
 
 FAIL_ON: Mapping[str, Severity | None] = MappingProxyType(
     {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "never": None}
 )
+
+
+_MINOR = re.compile(r"v?1\.(\d{1,3})(?:\.\d{1,4})?")
+
+
+def _kube_version(text: str, what: str) -> tuple[KubeVersion, str | None]:
+    """The version to judge by, and a warning when `text` is newer than the newest this release knows: its rules
+    are the newest known ones (a cluster upgrade must not break CI). Older or malformed: ValueError."""
+    try:
+        return KubeVersion.parse(text), None
+    except ValueError:
+        match = _MINOR.fullmatch(text.strip())
+        if match is None or int(match.group(1)) <= NEWEST_SUPPORTED.minor:
+            raise
+    newest = NEWEST_SUPPORTED
+    warning = f"{what} {text.strip()} is newer than the newest Kubernetes version jobguard knows ({newest}); "
+    return newest, warning + f"checking with the {newest} rules"
+
+
+def _warned(config: Config, warning: str | None) -> Config:
+    return config if warning is None else replace(config, warnings=(*config.warnings, warning))
 
 
 def with_overrides(config: Config, fail_on: str | None, kubernetes_version: str | None) -> Config:
@@ -172,17 +215,18 @@ def with_overrides(config: Config, fail_on: str | None, kubernetes_version: str 
         config = replace(config, fail_on=FAIL_ON[fail_on])
     if kubernetes_version:
         try:
-            config = replace(config, kubernetes_version=KubeVersion.parse(kubernetes_version))
+            version, warning = _kube_version(kubernetes_version, "--kubernetes-version")
         except ValueError as exc:
             raise ConfigError(f"--kubernetes-version: {exc}") from None
+        config = _warned(replace(config, kubernetes_version=version), warning)
     return config
 
 
 def parse(text: str, source: str) -> Config:
-    """The configuration in `text`; ConfigError with the first problem (by line) if there is any."""
+    """The configuration in `text`; ConfigError with every problem, one line each by position, if there is any."""
     value, problems = _check(text)
     if problems:
-        raise ConfigError(problems[0].format(source))
+        raise ConfigError("\n".join(p.format(source) for p in problems))
     return _build(value, source)
 
 
@@ -438,7 +482,7 @@ def _check_version(value: Mapping[str, Any], doc: _Doc) -> None:
     if not isinstance(text, str) or not re.search(pattern, text):
         return
     try:
-        KubeVersion.parse(text)
+        _kube_version(text, "kubernetes-version")
     except ValueError:
         doc.add(
             doc.value_pos(("kubernetes-version",)),
@@ -612,11 +656,14 @@ def _build(value: Mapping[str, Any] | None, source: str) -> Config:
     fix = value.get("fix") or {}
     paths = value.get("paths") or {}
     review = value.get("review") or {}
-    version = value.get("kubernetes-version")
+    version, warning = (DEFAULT_KUBERNETES_VERSION, None)
+    if value.get("kubernetes-version") is not None:
+        version, warning = _kube_version(value["kubernetes-version"], f"{source}: kubernetes-version")
     fail_on = value.get("fail-on", "error")
     return Config(
         source=source,
-        kubernetes_version=KubeVersion.parse(version) if version is not None else DEFAULT_KUBERNETES_VERSION,
+        warnings=(warning,) if warning else (),
+        kubernetes_version=version,
         gitops=value.get("gitops", DEFAULT.gitops),
         fail_on=None if fail_on == "never" else Severity(fail_on),
         rules=_rule_settings(value.get("rules")),
@@ -757,7 +804,8 @@ def markdown_reference() -> str:
     out = [
         "## Configuration",
         "",
-        f"jobguard reads the first of {', '.join(f'`{n}`' for n in CONFIG_NAMES)} in the repository root. "
+        f"jobguard reads the first of {', '.join(f'`{n}`' for n in CONFIG_NAMES)} in the repository root "
+        "(`review`: in the base revision's tree), and warns on standard error when more than one exists. "
         "Every key is optional. Unknown keys, unknown rule ids and invalid values stop the run with exit code 2 "
         "and one `FILE:LINE:COL: message` line each, with a did-you-mean where one is close. "
         "`jobguard init` writes a file with every default and a comment on each key.",

@@ -923,6 +923,23 @@ def chosen_fix(finding: Finding, strategy: str | None) -> Fix | None:
     return next((f for f in finding.fixes if f.strategy == strategy), finding.fixes[0])
 
 
+def strategy_misses(findings: Sequence[Finding], strategy: str) -> str | None:
+    """Why `strategy` cannot be used (it fits none or only some of the fixable findings, each named with the
+    strategies it does take), or None: applying another fix where it does not fit would be a silent surprise."""
+    fixable = [f for f in findings if f.fixes]
+    missed = [f for f in fixable if all(fix.strategy != strategy for fix in f.fixes)]
+    if not missed:
+        return None
+    n = len(fixable)
+    scope = f"none of the {n}" if len(missed) == n else f"{n - len(missed)} of {n}"
+    each = "; ".join(
+        f"{f.location.path}:{f.location.line} {f.rule} takes {', '.join(fix.strategy for fix in f.fixes)}"
+        for f in missed
+    )
+    plural = "s" if n != 1 else ""
+    return f"--strategy {strategy} applies to {scope} fixable finding{plural}, so nothing was changed: {each}"
+
+
 def fixed_files(
     findings: Sequence[Finding], read_head: Callable[[str], bytes | None], strategy: str | None = None
 ) -> dict[str, str]:

@@ -8,7 +8,7 @@ head = the working tree. Two files are compared as one file; two directories fil
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -39,14 +39,22 @@ def check(
     config_path: Path | None = None,
     kubernetes_version: str | None = None,
     fail_on: str | None = None,
+    everything: bool = False,
 ) -> LocalRun:
-    repo = repository_root(cwd)
-    head_tree = resolve(head, repo, cwd, "--head") if head else default_head(repo)
-    base_tree = resolve(base, repo, cwd, "--base") if base else default_base(repo)
-    if (base_tree.single is None) != (head_tree.single is None):
-        raise UsageError("--base and --head must both be files, or both directories or revisions")
+    """`everything` (`check --all`): every Job under the PATHs as it is now, judged as new against no base."""
+    if everything:
+        paths = tuple(paths) or (".",)
+        head_tree = _whole(paths, cwd)
+        base_tree = Tree(root=head_tree.root, empty=True)
+    else:
+        repo = repository_root(cwd)
+        head_tree = resolve(head, repo, cwd, "--head") if head else default_head(repo)
+        base_tree = resolve(base, repo, cwd, "--base") if base else default_base(repo)
+        if (base_tree.single is None) != (head_tree.single is None):
+            raise UsageError("--base and --head must both be files, or both directories or revisions")
     pathspecs = tuple(_relative(p, head_tree.root, cwd) for p in paths)
     try:
+        _unmatched(paths, pathspecs, base_tree, head_tree)
         changes = changed_files(base_tree, head_tree, pathspecs)
 
         def read(path: str, side: engine.Side) -> bytes | None:
@@ -78,9 +86,9 @@ def repository_root(cwd: Path) -> Path | None:
 def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
     """A path on disk wins over a revision of the same name (like `git diff -- path` disambiguation)."""
     candidate = (cwd / spec) if not os.path.isabs(spec) else Path(spec)
-    if candidate.is_file():
+    if _is(candidate, Path.is_file):
         return Tree(root=candidate.parent, single=candidate)
-    if candidate.is_dir():
+    if _is(candidate, Path.is_dir):
         if repo is not None and candidate.resolve() == repo.resolve():
             return default_head(repo)
         return Tree(root=candidate)
@@ -92,15 +100,54 @@ def resolve(spec: str, repo: Path | None, cwd: Path, flag: str) -> Tree:
     return Tree(root=repo, rev=sha)
 
 
+def _whole(paths: Sequence[str], cwd: Path) -> Tree:
+    """The tree `check --all` lists: the working tree of the git repository holding the first PATH (ignored
+    files stay out), else that PATH's directory (or the file's), else the current directory."""
+    first = cwd / (paths[0] if paths else ".")
+    anchor = first if _is(first, Path.is_dir) else first.parent
+    repo = repository_root(anchor) if _is(anchor, Path.is_dir) else None
+    if repo is not None:
+        return default_head(repo)
+    return Tree(root=anchor if len(paths) <= 1 and _is(anchor, Path.is_dir) else cwd)
+
+
+def _is(path: Path, test: Callable[[Path], bool]) -> bool:
+    """`path.is_file()` and friends, False for a name the OS refuses (too long, NUL): it may be a revision."""
+    try:
+        return test(path)
+    except (OSError, ValueError):
+        return False
+
+
+def _unmatched(paths: Sequence[str], pathspecs: Sequence[str], base: Tree, head: Tree) -> None:
+    """A PATH that names nothing on either side is a typo, not a clean check."""
+    for path, spec in zip(paths, pathspecs, strict=True):
+        if base.empty and not head.contains(spec):
+            raise UsageError(f"{path}: no such file or directory")
+        if not (base.contains(spec) or head.contains(spec)):
+            raise UsageError(f"{path}: matches no file on either side of the change")
+
+
 @dataclass(frozen=True)
 class FixRun:
     lines: tuple[str, ...]
     exit_code: int
+    config: configuration.Config
 
 
-def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path | None, strategy: str | None) -> FixRun:
+def fix(
+    *,
+    base: str | None,
+    paths: Sequence[str],
+    cwd: Path,
+    config_path: Path | None,
+    strategy: str | None,
+    fail_on: str | None = None,
+) -> FixRun:
     """Apply the chosen verified fix of every finding to the working tree, then check again."""
-    before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path, fail_on=fail_on)
+    if strategy is not None and (miss := fixes.strategy_misses(before.result.findings, strategy)) is not None:
+        raise UsageError(miss)
     root = before.head.root
     files = fixes.fixed_files(before.result.findings, lambda path: read_inside(root / path, root), strategy)
     lines = []
@@ -110,13 +157,13 @@ def fix(*, base: str | None, paths: Sequence[str], cwd: Path, config_path: Path 
             lines.append(f"{finding.location.path}:{finding.location.line}: {finding.rule}: {chosen.title}")
     for path, text in files.items():
         (root / path).write_text(text, encoding="utf-8", newline="")
-    after = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path)
+    after = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path, fail_on=fail_on)
     left = len(after.result.findings)
     lines.append(
         f"jobguard: applied fixes to {len(files)} file{'s' if len(files) != 1 else ''}; "
         f"{left} finding{'s' if left != 1 else ''} left."
     )
-    return FixRun(tuple(lines), after.exit_code)
+    return FixRun(tuple(lines), after.exit_code, after.config)
 
 
 def default_head(repo: Path | None) -> Tree:
@@ -128,11 +175,22 @@ def default_head(repo: Path | None) -> Tree:
 def default_base(repo: Path | None) -> Tree:
     if repo is None:
         raise UsageError("not inside a git repository: give --base and --head as files or directories")
+    shallow = git(repo, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+    head = git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
     for ref in ("origin/HEAD", "main", "master", "origin/main", "origin/master"):
         sha = git(repo, "merge-base", "HEAD", ref, check=False).strip()
-        if sha:
+        if sha and not (shallow and sha == head):  # in a shallow clone HEAD itself is no evidence of a base
             return Tree(root=repo, rev=sha)
+    if shallow:
+        raise UsageError(SHALLOW)
     raise UsageError("cannot find the default branch (origin/HEAD, main or master): give --base")
+
+
+SHALLOW = (
+    "this shallow clone lacks the merge base of HEAD and the default branch, so there is no base to compare with: "
+    "fetch the history (`git fetch --unshallow`, or `git fetch origin <default branch>`; in GitHub Actions "
+    "`fetch-depth: 0` on actions/checkout) or give --base"
+)
 
 
 def _relative(path: str, root: Path, cwd: Path) -> str:

@@ -15,7 +15,7 @@ from jobguard import check as engine
 from jobguard import config as configuration
 from jobguard import fixes, gitops, render
 from jobguard.diff import FileChange
-from jobguard.errors import PlatformError
+from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
 from jobguard.platforms import Platform
 from jobguard.publish import PublishReport, PublishSettings, publish
@@ -35,12 +35,9 @@ def load_config(platform: Platform, config_path: Path | None) -> configuration.C
     allows it), else the defaults."""
     if config_path is not None:
         return configuration.load(config_path)
-    found = platform.config_text(configuration.CONFIG_NAMES, "base")
-    config = configuration.parse(found[1], found[0]) if found else configuration.DEFAULT
+    config = configuration.in_tree(lambda names: platform.config_text(names, "base")) or configuration.DEFAULT
     if config.review.allow_head_config:
-        head = platform.config_text(configuration.CONFIG_NAMES, "head")
-        if head is not None:
-            config = configuration.parse(head[1], head[0])
+        config = configuration.in_tree(lambda names: platform.config_text(names, "head")) or config
     return config
 
 
@@ -134,6 +131,10 @@ def run_fix_command(
     config = load_config(platform, config_path)
     analysis = analyse(platform, config)
     findings = analysis.findings
+    miss = fixes.strategy_misses(findings, strategy) if strategy is not None else None
+    if miss is not None:  # never push another fix than the one asked for
+        platform.reply(f"@{requested_by}: jobguard did not push: {miss}.")
+        raise UsageError(miss)
     files = fixes.fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
     if not files:
         message = f"@{requested_by}: jobguard found nothing it can fix in this change."

@@ -33,11 +33,14 @@ class Tree:
     rev: str | None = None
     single: Path | None = None  # a single file compared as one file
     worktree: bool = False  # the working tree of a git repository (lists tracked + untracked, not ignored)
+    empty: bool = False  # nothing at all: the base of `check --all`, where every Job is new
     repo: Repo | None = field(default=None, repr=False)
     cache: dict[str, bytes | None] = field(default_factory=dict, repr=False)
 
     def files(self) -> dict[str, bytes | str]:
         """Manifest files: relative path -> a content key (blob id) or, on disk, the path itself."""
+        if self.empty:
+            return {}
         if self.single is not None:
             return {self.single.name: str(self.single)}
         if self.rev is not None:
@@ -55,6 +58,22 @@ class Tree:
             paths = _walk(self.root)
         return {p: str(self.root / p) for p in paths if diffs.is_manifest(p) and (self.root / p).is_file()}
 
+    def contains(self, pathspec: str) -> bool:
+        """Whether a file or directory `pathspec` (relative to `root`; "" is the root) exists on this side."""
+        if self.empty:
+            return False
+        if pathspec in ("", "."):
+            return True
+        if self.single is not None:
+            return pathspec == self.single.name
+        if self.rev is not None:
+            return bool(git(self.root, "ls-tree", "--full-tree", "--name-only", self.rev, "--", pathspec, check=False))
+        full = self.root / pathspec
+        try:
+            return full.exists() or full.is_symlink()
+        except OSError:  # a name the OS refuses (too long) names nothing
+            return False
+
     def read(self, path: str) -> bytes | None:
         """Each file is read once per run (the diff and the engine both ask)."""
         if path not in self.cache:
@@ -62,6 +81,8 @@ class Tree:
         return self.cache[path]
 
     def _read(self, path: str) -> bytes | None:
+        if self.empty:
+            return None
         if self.rev is not None:
             if self.repo is None:
                 self.repo = Repo(self.root)
