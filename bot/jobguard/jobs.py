@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from jobguard import hooks
+from jobguard.controllers import argocd
+from jobguard.controllers.annotations import annotation_text
+from jobguard.controllers.helm import HelmHook, classify_helm
 from jobguard.findings import ObjectRef
 from jobguard.manifests import Manifest
 
@@ -52,19 +54,19 @@ class JobDoc:
         return (self.ref.group, self.ref.kind, self.ref.namespace, self.ref.name)
 
     @cached_property
-    def argo(self) -> hooks.ArgoHook:
+    def argo(self) -> argocd.ArgoHook:
         """How Argo CD treats this Job's hook annotations."""
-        return hooks.classify_argocd(self.annotations)
+        return argocd.classify_argocd(self.annotations)
 
     @cached_property
-    def helm(self) -> hooks.HelmHook:
+    def helm(self) -> HelmHook:
         """How Helm (plain, or Flux helm-controller) treats this Job's hook annotations."""
-        return hooks.classify_helm(self.annotations)
+        return classify_helm(self.annotations)
 
     @cached_property
-    def sync_options(self) -> hooks.SyncOptions:
+    def sync_options(self) -> argocd.SyncOptions:
         """The Job's own Argo CD sync options."""
-        return hooks.sync_options(self.annotations)
+        return argocd.sync_options(self.annotations)
 
     @cached_property
     def declared_tool(self) -> str | None:
@@ -166,4 +168,4 @@ def _strings(value: object) -> dict[str, str]:
     """Annotations/labels as strings; a non-string value is kept as its YAML text so rules still see it."""
     if not isinstance(value, dict):
         return {}
-    return {str(k): hooks.annotation_text(v) for k, v in value.items()}
+    return {str(k): annotation_text(v) for k, v in value.items()}

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import hooks, strategies
+from jobguard import strategies
+from jobguard.controllers import flux
 from jobguard.findings import FixIntent, Severity
 from jobguard.immutability import Semantics, immutable_changes
 from jobguard.jobs import JobChange, JobDoc
@@ -64,7 +65,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     elif tool == "flux-helm":
         if head.helm.key_present:
             return  # Helm creates hooks, never patches them; an unknown event makes it skip the Job (§8.3, §9)
-    elif hooks.flux_force_enabled(head.annotations, head.labels) or hooks.flux_force_enabled(
+    elif flux.flux_force_enabled(head.annotations, head.labels) or flux.flux_force_enabled(
         base.annotations, base.labels
     ):
         return  # kustomize-controller deletes and re-creates on an immutable error (§8.2)

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import hooks, strategies
+from jobguard import strategies
+from jobguard.controllers import argocd
 from jobguard.findings import Severity
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -40,7 +41,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         return
     manual = head.spec.get("manualSelector") is True
     message = (
-        f"Job `{head.ref.display()}` has `{hooks.ARGO_SYNC_OPTIONS}: Replace=true` without `Force=true`: Argo CD "
+        f"Job `{head.ref.display()}` has `{argocd.ARGO_SYNC_OPTIONS}: Replace=true` without `Force=true`: Argo CD "
         f"replaces the Job with a PUT, which the API server rejects as `field is immutable`"
         + (
             " as soon as the template changes."
@@ -49,4 +50,4 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         )
         + " `Replace=true` does not help Jobs; `Force=true,Replace=true` deletes and re-creates them."
     )
-    yield hit(("metadata", "annotations", hooks.ARGO_SYNC_OPTIONS), message, (strategies.argocd_force_replace(),))
+    yield hit(("metadata", "annotations", argocd.ARGO_SYNC_OPTIONS), message, (strategies.argocd_force_replace(),))
