@@ -27,6 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jobguard import ignores
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.errors import ConfigError
 from jobguard.findings import Severity
 from jobguard.immutability import DEFAULT_KUBERNETES_VERSION, NEWEST_SUPPORTED, OLDEST_SUPPORTED, KubeVersion
@@ -79,7 +80,7 @@ class Config:
 
     source: str | None
     kubernetes_version: KubeVersion = DEFAULT_KUBERNETES_VERSION
-    gitops: str = "auto"
+    gitops: GitOpsTool = GitOpsTool.AUTO
     fail_on: Severity | None = Severity.ERROR
     rules: Mapping[str, RuleSetting] = field(default_factory=lambda: MappingProxyType({}))
     fix_prefer: tuple[str, ...] = ()
@@ -617,7 +618,7 @@ def _build(value: Mapping[str, Any] | None, source: str) -> Config:
     return Config(
         source=source,
         kubernetes_version=KubeVersion.parse(version) if version is not None else DEFAULT_KUBERNETES_VERSION,
-        gitops=value.get("gitops", DEFAULT.gitops),
+        gitops=GitOpsTool(value.get("gitops", DEFAULT.gitops)),
         fail_on=None if fail_on == "never" else Severity(fail_on),
         rules=_rule_settings(value.get("rules")),
         fix_prefer=tuple(fix.get("prefer") or ()),

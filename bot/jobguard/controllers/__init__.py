@@ -6,6 +6,7 @@ outside it knows an annotation key:
 
 - `argocd`: hook classification, delete policies, sync options, hook phase corrections (§2, §4, §6);
 - `helm`: Helm's own hook classification and the Helm -> Argo CD mapping as Argo CD applies it (§2.2, §9);
-- `flux`: kustomize-controller's force annotation (§8.2);
-- `annotations`: the Go-style value handling they share (`strings.TrimSpace`, `GetAnnotationCSVs`).
+- `flux`: kustomize-controller's force annotation and helm-controller's keys (§8);
+- `annotations`: the Go-style value handling they share (`strings.TrimSpace`, `GetAnnotationCSVs`);
+- `tool`: the `GitOpsTool` enum, and which tool a Job's own keys or a repository's content name (§8.1, §10).
 """

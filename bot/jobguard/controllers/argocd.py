@@ -24,6 +24,10 @@ from jobguard.controllers.helm import (
     HELM_TO_ARGO_PHASE,
 )
 
+ARGOCD_PREFIX = "argocd.argoproj.io/"
+"""§8.1: any key under it names Argo CD as the Job's tool."""
+ARGO_API_VERSION = r"^apiVersion:[[:space:]]*[\"']?argoproj\.io/"
+"""§10: a manifest line declaring an Argo CD object (Application, ApplicationSet, AppProject); POSIX ERE."""
 ARGO_HOOK = "argocd.argoproj.io/hook"
 ARGO_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 ARGO_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -173,6 +177,11 @@ def classify_argocd(annotations: Mapping[str, object] | None) -> ArgoHook:
         helm_phase_items=tuple(item for item in helm_items if item in HELM_TO_ARGO_PHASE),
         types_from_helm=from_helm,
     )
+
+
+def names_argocd(keys: Iterable[str]) -> bool:
+    """Whether annotation or label keys belong to Argo CD (§8.1)."""
+    return any(k.startswith(ARGOCD_PREFIX) for k in keys)
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 from jobguard import strategies
 from jobguard.controllers import argocd, helm
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -46,9 +47,9 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         return
     tool = ctx.tool_for(head)
     edited = change.base is not None and change.base.value != head.value
-    if tool == "argocd":
+    if tool is GitOpsTool.ARGOCD:
         yield from _argocd(head, edited)
-    elif tool == "flux-helm":
+    elif tool is GitOpsTool.FLUX_HELM:
         yield from _helm(head, edited)
 
 

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from jobguard import strategies
 from jobguard.controllers import argocd
 from jobguard.controllers.annotations import csv_items
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -39,7 +40,7 @@ VALID = ", ".join(argocd.ARGO_HOOK_VALUES)
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
-    if head is None or not change.touched or ctx.tool_for(head) != "argocd":
+    if head is None or not change.touched or ctx.tool_for(head) is not GitOpsTool.ARGOCD:
         return
     hook = head.argo
     if not hook.unknown_values:

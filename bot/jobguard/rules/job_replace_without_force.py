@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 from jobguard import strategies
 from jobguard.controllers import argocd
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -35,7 +36,7 @@ SUMMARY = "`Replace=true` on a Job without `Force=true`: the replace is rejected
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
-    if head is None or not change.touched or head.ref.name is None or ctx.tool_for(head) != "argocd":
+    if head is None or not change.touched or head.ref.name is None or ctx.tool_for(head) is not GitOpsTool.ARGOCD:
         return
     if not head.argo.is_normal or not head.sync_options.replace_without_force:
         return
