@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from jobguard.hooks import classify_argocd
+from jobguard.controllers.argocd import classify_argocd
 from jobguard.manifests import load
 from tests.corpus import Edit, edits, files, needs_corpus
 

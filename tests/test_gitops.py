@@ -7,7 +7,7 @@ import json
 import pytest
 
 from jobguard.cli import main
-from jobguard.gitops import detect
+from jobguard.controllers.tool import detect
 from jobguard.gitrepo import Repo
 from tests.conftest import RepoFactory
 from tests.test_cli import BASE_JOB, HEAD_JOB

@@ -1,4 +1,4 @@
-"""Tests for bot/jobguard/hooks.py: table-driven cases from fixtures/rules/spec-tables/hooks.yaml plus the real corpus.
+"""Tests for jobguard.controllers: table-driven cases from fixtures/rules/spec-tables/hooks.yaml plus the real corpus.
 
 The fixture carries the spec rows (spec/argocd-hooks.md §2, §2.1 consequences 1-8, §2.2, §4, §4.1, §6, §8.2,
 §9); `test_fixture_covers_every_spec_row` fails if a row loses its last case.
@@ -18,18 +18,24 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jobguard import hooks
-from jobguard.hooks import (
+from jobguard.controllers import argocd
+from jobguard.controllers.annotations import csv_items
+from jobguard.controllers.argocd import (
     ARGO_SYNC_PHASES,
-    HelmHook,
     SyncOptions,
     classify_argocd,
-    classify_helm,
     correct_hook_annotation,
     correct_hook_value,
-    csv_items,
-    flux_force_enabled,
     sync_options,
+)
+from jobguard.controllers.flux import flux_force_enabled
+from jobguard.controllers.helm import (
+    HELM_DELETE_POLICIES,
+    HELM_DELETE_POLICY,
+    HELM_EVENTS,
+    HELM_HOOK,
+    HelmHook,
+    classify_helm,
 )
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "spec-tables" / "hooks.yaml"
@@ -146,7 +152,7 @@ def test_corrections_are_valid_values() -> None:
     """A correction must itself classify as valid, or the suggested fix would be another silent no-op."""
     for value, want in CASES["corrections"]["hook_annotation"]:
         if want is not None:
-            fixed = classify_argocd({hooks.ARGO_HOOK: want})
+            fixed = classify_argocd({argocd.ARGO_HOOK: want})
             assert fixed.unknown_values == () and not fixed.is_ignored, value
 
 
@@ -164,7 +170,7 @@ def test_fixture_covers_every_spec_row() -> None:
 
 def test_public_api_matches_contract() -> None:
     """Other modules are written against these names and fields; renaming one must fail here first."""
-    assert hooks.ARGO_SYNC_PHASES == ("PreSync", "Sync", "PostSync", "SyncFail")
+    assert argocd.ARGO_SYNC_PHASES == ("PreSync", "Sync", "PostSync", "SyncFail")
     assert list(inspect.signature(classify_argocd).parameters) == ["annotations"]
     assert list(inspect.signature(flux_force_enabled).parameters) == ["annotations", "labels"]
     hook = classify_argocd({})
@@ -194,18 +200,18 @@ _VALUES = st.one_of(
     st.integers(),
     st.sampled_from(["", " ", ",", "PreSync", "Skip", "presync", "crd-install", "pre-install", "test"]),
     st.lists(
-        st.sampled_from([*hooks.ARGO_HOOK_VALUES, *hooks.HELM_EVENTS, "crd-install", " ", "x", "Skip"]),
+        st.sampled_from([*argocd.ARGO_HOOK_VALUES, *HELM_EVENTS, "crd-install", " ", "x", "Skip"]),
         max_size=4,
     ).map(",".join),
     st.text(max_size=12),
 )
 _KEYS = st.sampled_from(
     [
-        hooks.ARGO_HOOK,
-        hooks.HELM_HOOK,
-        hooks.ARGO_DELETE_POLICY,
-        hooks.HELM_DELETE_POLICY,
-        hooks.ARGO_SYNC_OPTIONS,
+        argocd.ARGO_HOOK,
+        HELM_HOOK,
+        argocd.ARGO_DELETE_POLICY,
+        HELM_DELETE_POLICY,
+        argocd.ARGO_SYNC_OPTIONS,
     ]
 )
 
@@ -213,7 +219,7 @@ _KEYS = st.sampled_from(
 @settings(derandomize=True, max_examples=300, deadline=None)
 @given(st.dictionaries(_KEYS, _VALUES, max_size=5))
 def test_argocd_invariants(annotations: dict[str, object]) -> None:
-    """Consequences of §2.1/§4 that no single line of hooks.py states."""
+    """Consequences of §2.1/§4 that no single line of controllers/argocd.py states."""
     hook = classify_argocd(annotations)
     assert not (hook.is_skip and hook.is_hook)
     assert hook.key_present or not hook.is_skip  # Skip only comes from the Argo key
@@ -221,18 +227,18 @@ def test_argocd_invariants(annotations: dict[str, object]) -> None:
     assert hook.is_ignored == (hook.is_hook and not hook.sync_phases)  # a hook with a type has a phase
     assert hook.sync_phases <= set(ARGO_SYNC_PHASES)
     assert not hook.is_normal or hook.sync_phases == {"Sync"}
-    if hooks.ARGO_HOOK not in annotations and hooks.HELM_HOOK not in annotations:
+    if argocd.ARGO_HOOK not in annotations and HELM_HOOK not in annotations:
         assert hook.is_normal
-    argo_items = csv_items(annotations.get(hooks.ARGO_HOOK))
+    argo_items = csv_items(annotations.get(argocd.ARGO_HOOK))
     if argo_items and set(argo_items) <= set(ARGO_SYNC_PHASES):  # §2.1 #4, #6: valid Argo types decide alone
         assert hook.is_hook and hook.sync_phases == set(argo_items) and hook.unknown_values == ()
-        without_helm = {k: v for k, v in annotations.items() if k != hooks.HELM_HOOK}
+        without_helm = {k: v for k, v in annotations.items() if k != HELM_HOOK}
         assert classify_argocd(without_helm).sync_phases == hook.sync_phases
     assert hook.key_present or hook.unknown_values == ()
-    assert hook.delete_policies and hook.delete_policies <= set(hooks.ARGO_DELETE_POLICIES)
+    assert hook.delete_policies and hook.delete_policies <= set(argocd.ARGO_DELETE_POLICIES)
     assert hook.recreated_before_sync or hook.explicit_delete_policies  # §4 default
-    argo_only = {k: v for k, v in annotations.items() if k != hooks.HELM_DELETE_POLICY}
-    helm_only = {k: v for k, v in annotations.items() if k != hooks.ARGO_DELETE_POLICY}
+    argo_only = {k: v for k, v in annotations.items() if k != HELM_DELETE_POLICY}
+    helm_only = {k: v for k, v in annotations.items() if k != argocd.ARGO_DELETE_POLICY}
     assert hook.explicit_delete_policies == (  # §4: the two keys are unioned
         classify_argocd(argo_only).explicit_delete_policies | classify_argocd(helm_only).explicit_delete_policies
     )
@@ -241,7 +247,7 @@ def test_argocd_invariants(annotations: dict[str, object]) -> None:
     assert not (opts.replace_without_force and opts.recreates_on_immutable_change)
     helm = classify_helm(annotations)
     assert not (helm.is_hook and helm.is_dropped)
-    assert helm.delete_policies <= set(hooks.HELM_DELETE_POLICIES)
+    assert helm.delete_policies <= set(HELM_DELETE_POLICIES)
 
 
 # ---- the real corpus (spec: every Job flagged argocd-hook / helm-hook is a hook) ----------------------------

@@ -15,6 +15,7 @@ from typing import Literal
 from jobguard import diff as diffs
 from jobguard import ignores
 from jobguard.config import DEFAULT, Config, RuleSetting
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Finding, Location, ObjectRef, Severity, fingerprint
 from jobguard.immutability import KubeVersion
 from jobguard.jobs import FileSides, JobChange, pair
@@ -37,7 +38,7 @@ class CheckOptions:
 
     config: Config = DEFAULT
     include: Callable[[str], bool] | None = None
-    repository_tool: str | None = None  # `gitops: auto` fallback from the repository's content (jobguard.gitops)
+    repository_tool: GitOpsTool | None = None  # `gitops: auto` fallback from the repository's content
 
     @property
     def kubernetes_version(self) -> KubeVersion:
@@ -48,7 +49,7 @@ class CheckOptions:
 
 
 def options_from(
-    config: Config, include: Callable[[str], bool] | None = None, repository_tool: str | None = None
+    config: Config, include: Callable[[str], bool] | None = None, repository_tool: GitOpsTool | None = None
 ) -> CheckOptions:
     return CheckOptions(config, include, repository_tool)
 

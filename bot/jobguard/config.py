@@ -27,6 +27,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jobguard import ignores
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.errors import ConfigError
 from jobguard.findings import Severity
 from jobguard.immutability import DEFAULT_KUBERNETES_VERSION, NEWEST_SUPPORTED, OLDEST_SUPPORTED, KubeVersion
@@ -79,7 +80,7 @@ class Config:
 
     source: str | None
     kubernetes_version: KubeVersion = DEFAULT_KUBERNETES_VERSION
-    gitops: str = "auto"
+    gitops: GitOpsTool = GitOpsTool.AUTO
     fail_on: Severity | None = Severity.ERROR
     rules: Mapping[str, RuleSetting] = field(default_factory=lambda: MappingProxyType({}))
     fix_prefer: tuple[str, ...] = ()
@@ -664,7 +665,7 @@ def _build(value: Mapping[str, Any] | None, source: str) -> Config:
         source=source,
         warnings=(warning,) if warning else (),
         kubernetes_version=version,
-        gitops=value.get("gitops", DEFAULT.gitops),
+        gitops=GitOpsTool(value.get("gitops", DEFAULT.gitops)),
         fail_on=None if fail_on == "never" else Severity(fail_on),
         rules=_rule_settings(value.get("rules")),
         fix_prefer=tuple(fix.get("prefer") or ()),

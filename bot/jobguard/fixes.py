@@ -30,7 +30,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jobguard import check as engine
 from jobguard import diff as diffs
-from jobguard import hooks, ignores
+from jobguard import ignores
+from jobguard.controllers.annotations import annotation_text, csv_items
 from jobguard.diff import FileChange, split_lines
 from jobguard.findings import AnnotationEdit, Finding, Fix, FixIntent, Placement, Severity, TextEdit
 from jobguard.jobs import Identity, job_doc
@@ -381,15 +382,15 @@ def annotation_value(old: str | None, edit: AnnotationEdit) -> str | None:
 
     csv-append keeps the user's items and separator style and adds only what is missing (argocd-hooks.md §7.D:
     never a second key); csv-replace-item swaps one mistyped item in place. Items are read as the controllers
-    read them (jobguard.hooks.csv_items).
+    read them (jobguard.controllers.annotations.csv_items).
     """
     if edit.mode == "set":
         return None if old == edit.value else edit.value
-    items = hooks.csv_items(old)
+    items = csv_items(old)
     if edit.mode == "csv-append":
         if old is None or not items:
             return edit.value
-        missing = [item for item in hooks.csv_items(edit.value) if item not in items]
+        missing = [item for item in csv_items(edit.value) if item not in items]
         if not missing:
             return None
         joiner = ", " if ", " in old else ","
@@ -644,7 +645,7 @@ def expected(document: Any, item: int | None, intent: FixIntent) -> Any:
     for edit in intent.annotations:
         annotations = meta.get("annotations") or {}
         old = annotations.get(edit.key)
-        new = annotation_value(None if old is None else hooks.annotation_text(old), edit)
+        new = annotation_value(None if old is None else annotation_text(old), edit)
         if new is not None:
             annotations[edit.key] = new
             meta["annotations"] = annotations

@@ -21,8 +21,8 @@ from typing import Literal
 
 import yaml
 
+from jobguard.controllers.annotations import csv_items
 from jobguard.findings import Finding, Location, ObjectRef, Severity, fingerprint
-from jobguard.hooks import csv_items
 from jobguard.jobs import job_doc
 from jobguard.manifests import Manifest, comments_with_lines
 from jobguard.suggest import hint

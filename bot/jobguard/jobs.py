@@ -15,15 +15,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from jobguard import hooks
+from jobguard.controllers import argocd, flux, tool
+from jobguard.controllers.annotations import annotation_text
+from jobguard.controllers.helm import HelmHook, classify_helm
 from jobguard.findings import ObjectRef
 from jobguard.manifests import Manifest
 
 Identity = tuple[str, str, str | None, str]
-
-ARGOCD_PREFIX = "argocd.argoproj.io/"
-FLUX_KUSTOMIZE_PREFIX = "kustomize.toolkit.fluxcd.io/"
-FLUX_HELM_PREFIX = "helm.toolkit.fluxcd.io/"  # helm-controller labels what a HelmRelease installs
 
 
 @dataclass(frozen=True)
@@ -52,34 +50,29 @@ class JobDoc:
         return (self.ref.group, self.ref.kind, self.ref.namespace, self.ref.name)
 
     @cached_property
-    def argo(self) -> hooks.ArgoHook:
+    def argo(self) -> argocd.ArgoHook:
         """How Argo CD treats this Job's hook annotations."""
-        return hooks.classify_argocd(self.annotations)
+        return argocd.classify_argocd(self.annotations)
 
     @cached_property
-    def helm(self) -> hooks.HelmHook:
+    def helm(self) -> HelmHook:
         """How Helm (plain, or Flux helm-controller) treats this Job's hook annotations."""
-        return hooks.classify_helm(self.annotations)
+        return classify_helm(self.annotations)
 
     @cached_property
-    def sync_options(self) -> hooks.SyncOptions:
+    def sync_options(self) -> argocd.SyncOptions:
         """The Job's own Argo CD sync options."""
-        return hooks.sync_options(self.annotations)
+        return argocd.sync_options(self.annotations)
 
     @cached_property
-    def declared_tool(self) -> str | None:
-        """`argocd` or `flux` when the Job's own keys name a GitOps tool (argocd-hooks.md §8.1), else None."""
-        keys = [*self.annotations, *self.labels]
-        if any(k.startswith(ARGOCD_PREFIX) for k in keys):
-            return "argocd"
-        if any(k.startswith((FLUX_KUSTOMIZE_PREFIX, FLUX_HELM_PREFIX)) for k in keys):
-            return "flux"
-        return None
+    def declared_tool(self) -> tool.GitOpsTool | None:
+        """ARGOCD or FLUX when the Job's own keys name a GitOps tool (argocd-hooks.md §8.1), else None."""
+        return tool.declared_tool([*self.annotations, *self.labels])
 
     @cached_property
     def in_helm_release(self) -> bool:
         """Installed by a Flux HelmRelease (helm-controller's keys), so Helm's hook semantics apply (§8.1)."""
-        return any(k.startswith(FLUX_HELM_PREFIX) for k in (*self.annotations, *self.labels))
+        return flux.installed_by_helm_release([*self.annotations, *self.labels])
 
 
 @dataclass(frozen=True)
@@ -166,4 +159,4 @@ def _strings(value: object) -> dict[str, str]:
     """Annotations/labels as strings; a non-string value is kept as its YAML text so rules still see it."""
     if not isinstance(value, dict):
         return {}
-    return {str(k): hooks.annotation_text(v) for k, v in value.items()}
+    return {str(k): annotation_text(v) for k, v in value.items()}

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import fixes, gitops
+from jobguard import fixes
+from jobguard.controllers.tool import GitOpsTool, detect
 from jobguard.errors import UsageError
 from jobguard.gitrepo import Repo
 from jobguard.trees import Tree, changed_files, git, read_inside
@@ -71,11 +72,11 @@ def check(
     return LocalRun(result, engine.exit_code(result.findings, config.fail_on), base_tree, head_tree, config)
 
 
-def _repository_tool(config: configuration.Config, head: Tree) -> str | None:
+def _repository_tool(config: configuration.Config, head: Tree) -> GitOpsTool | None:
     """For `gitops: auto`: what the head's repository declares (git revisions and working trees only)."""
-    if config.gitops != "auto" or head.single is not None or not (head.rev or head.worktree):
+    if config.gitops is not GitOpsTool.AUTO or head.single is not None or not (head.rev or head.worktree):
         return None
-    return gitops.detect(Repo(head.root), head.rev)
+    return detect(Repo(head.root), head.rev)
 
 
 def repository_root(cwd: Path) -> Path | None:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import fixes, gitops, render
+from jobguard import fixes, render
+from jobguard.controllers.tool import GitOpsTool, detect
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
@@ -54,8 +55,8 @@ class Analysis:
 def analyse(platform: Platform, config: configuration.Config) -> Analysis:
     """Findings of the change under review, with their verified fixes."""
     changes = list(platform.changes())
-    checkout = platform.checkout() if config.gitops == "auto" else None
-    options = engine.options_from(config, repository_tool=gitops.detect(*checkout) if checkout else None)
+    checkout = platform.checkout() if config.gitops is GitOpsTool.AUTO else None
+    options = engine.options_from(config, repository_tool=detect(*checkout) if checkout else None)
     result = engine.run(changes, platform.read, options)
     with_fixes = fixes.attach(result.findings, changes, platform.read, options, result.files)
     return Analysis(with_fixes, changes, options, result.files_checked)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from jobguard import hooks
+from jobguard.controllers import argocd, flux
+from jobguard.controllers.helm import HELM_BEFORE_HOOK_CREATION, HELM_DELETE_POLICY, HELM_HOOK, HELM_HOOK_SUCCEEDED
 from jobguard.findings import AnnotationEdit, FixIntent
 from jobguard.jobs import JobDoc
 
@@ -17,8 +18,8 @@ ARGOCD_HOOK = "argocd-hook"
 ARGOCD_HOOK_GENERATE_NAME = "argocd-hook-generate-name"
 ARGOCD_FORCE = "argocd-force"
 ARGOCD_FORCE_REPLACE = "argocd-force-replace"
-FLUX_FORCE_STRATEGY = "flux-force"  # a strategy id, not the annotation key `hooks.FLUX_FORCE`
-HELM_HOOK_STRATEGY = "helm-hook"  # a strategy id, not the annotation key `hooks.HELM_HOOK`
+FLUX_FORCE_STRATEGY = "flux-force"  # a strategy id, not the annotation key `flux.FLUX_FORCE`
+HELM_HOOK_STRATEGY = "helm-hook"  # a strategy id, not the annotation key `helm.HELM_HOOK`
 ADD_BEFORE_HOOK_CREATION = "add-before-hook-creation"
 CORRECT_HOOK_PHASE = "correct-hook-phase"
 HOOK_FOR_GENERATE_NAME = "hook-for-generate-name"
@@ -63,8 +64,8 @@ def argocd_hook(phase: str) -> FixIntent:
         "Runs on every sync operation, even when the Job did not change; hook-only edits do not trigger an "
         "auto-sync; a failing PreSync hook blocks the deploy.",
         annotations=(
-            AnnotationEdit(hooks.ARGO_HOOK, phase),
-            AnnotationEdit(hooks.ARGO_DELETE_POLICY, hooks.BEFORE_HOOK_CREATION),
+            AnnotationEdit(argocd.ARGO_HOOK, phase),
+            AnnotationEdit(argocd.ARGO_DELETE_POLICY, argocd.BEFORE_HOOK_CREATION),
         ),
     )
 
@@ -76,8 +77,8 @@ def argocd_hook_generate_name(phase: str) -> FixIntent:
         "New name on every sync; nothing may refer to the Job by name (Kustomize patches, kubectl wait); "
         "failed runs pile up until ttlSecondsAfterFinished removes them.",
         annotations=(
-            AnnotationEdit(hooks.ARGO_HOOK, phase),
-            AnnotationEdit(hooks.ARGO_DELETE_POLICY, hooks.HOOK_SUCCEEDED),
+            AnnotationEdit(argocd.ARGO_HOOK, phase),
+            AnnotationEdit(argocd.ARGO_DELETE_POLICY, argocd.HOOK_SUCCEEDED),
         ),
         name_to_generate_name=True,
         spec_fields=(("ttlSecondsAfterFinished", 86400),),
@@ -90,7 +91,7 @@ def argocd_force() -> FixIntent:
         "Add the Argo CD sync option Force=true",
         "Re-creates the Job only when its spec changed (Argo CD >= 2.12, client-side apply only); the Job and "
         "its Pods are deleted and it runs again.",
-        annotations=(AnnotationEdit(hooks.ARGO_SYNC_OPTIONS, hooks.SYNC_FORCE, "csv-append"),),
+        annotations=(AnnotationEdit(argocd.ARGO_SYNC_OPTIONS, argocd.SYNC_FORCE, "csv-append"),),
     )
 
 
@@ -101,7 +102,7 @@ def argocd_force_replace() -> FixIntent:
         "Deletes and re-creates the Job on every sync that includes it (Argo CD >= 2.12); set "
         "ApplyOutOfSyncOnly=true on the Application to limit re-runs.",
         annotations=(
-            AnnotationEdit(hooks.ARGO_SYNC_OPTIONS, f"{hooks.SYNC_FORCE},{hooks.SYNC_REPLACE}", "csv-append"),
+            AnnotationEdit(argocd.ARGO_SYNC_OPTIONS, f"{argocd.SYNC_FORCE},{argocd.SYNC_REPLACE}", "csv-append"),
         ),
     )
 
@@ -109,10 +110,10 @@ def argocd_force_replace() -> FixIntent:
 def flux_force() -> FixIntent:
     return FixIntent(
         FLUX_FORCE_STRATEGY,
-        f"Add {hooks.FLUX_FORCE}: {hooks.FLUX_FORCE_VALUE}",
+        f"Add {flux.FLUX_FORCE}: {flux.FLUX_FORCE_VALUE}",
         "Flux deletes and re-creates the Job only when an apply is rejected as immutable (kustomize-controller "
         ">= 0.33); it runs again, and its Pods and logs are deleted.",
-        annotations=(AnnotationEdit(hooks.FLUX_FORCE, hooks.FLUX_FORCE_VALUE),),
+        annotations=(AnnotationEdit(flux.FLUX_FORCE, flux.FLUX_FORCE_VALUE),),
     )
 
 
@@ -124,8 +125,8 @@ def helm_hook() -> FixIntent:
         "Helm deletes and re-creates the Job before every install and upgrade, even when it did not change; "
         "it is no longer part of the release, and a failing hook fails the upgrade.",
         annotations=(
-            AnnotationEdit(hooks.HELM_HOOK, "pre-install,pre-upgrade"),
-            AnnotationEdit(hooks.HELM_DELETE_POLICY, hooks.HELM_BEFORE_HOOK_CREATION),
+            AnnotationEdit(HELM_HOOK, "pre-install,pre-upgrade"),
+            AnnotationEdit(HELM_DELETE_POLICY, HELM_BEFORE_HOOK_CREATION),
         ),
     )
 
@@ -133,15 +134,15 @@ def helm_hook() -> FixIntent:
 def add_before_hook_creation(*, helm: bool = False) -> FixIntent:
     """BeforeHookCreation in Argo CD's key, or `before-hook-creation` in Helm's key for Helm's own hooks (§9)."""
     key, value = (
-        (hooks.HELM_DELETE_POLICY, hooks.HELM_BEFORE_HOOK_CREATION)
+        (HELM_DELETE_POLICY, HELM_BEFORE_HOOK_CREATION)
         if helm
-        else (hooks.ARGO_DELETE_POLICY, hooks.BEFORE_HOOK_CREATION)
+        else (argocd.ARGO_DELETE_POLICY, argocd.BEFORE_HOOK_CREATION)
     )
     return FixIntent(
         ADD_BEFORE_HOOK_CREATION,
         f"Add {value} to the delete policy",
         f"The previous run's Job is deleted before each {'release' if helm else 'sync'}, so it always runs again; "
-        f"keep {hooks.HELM_HOOK_SUCCEEDED if helm else hooks.HOOK_SUCCEEDED} to clean up successful runs.",
+        f"keep {HELM_HOOK_SUCCEEDED if helm else argocd.HOOK_SUCCEEDED} to clean up successful runs.",
         annotations=(AnnotationEdit(key, value, "csv-append"),),
     )
 
@@ -152,7 +153,7 @@ def correct_hook_phase(wrong: str, right: str) -> FixIntent:
         CORRECT_HOOK_PHASE,
         f"Write {right} instead of {wrong or 'an empty value'}",
         "Hook values are case-sensitive; with the right value Argo CD runs the Job in that phase.",
-        annotations=(AnnotationEdit(hooks.ARGO_HOOK, right),),
+        annotations=(AnnotationEdit(argocd.ARGO_HOOK, right),),
     )
 
 
@@ -162,8 +163,8 @@ def hook_for_generate_name(phase: str) -> FixIntent:
         f"Make it an Argo CD {phase} hook",
         "Argo CD creates a new Job with a generated name on every sync; HookSucceeded removes successful runs.",
         annotations=(
-            AnnotationEdit(hooks.ARGO_HOOK, phase),
-            AnnotationEdit(hooks.ARGO_DELETE_POLICY, hooks.HOOK_SUCCEEDED),
+            AnnotationEdit(argocd.ARGO_HOOK, phase),
+            AnnotationEdit(argocd.ARGO_DELETE_POLICY, argocd.HOOK_SUCCEEDED),
         ),
     )
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion, dotted
 from jobguard.jobs import JobChange, JobDoc
@@ -17,21 +18,24 @@ class RuleContext:
     """What a rule may know besides the Job: the target cluster and how the repo is deployed."""
 
     kubernetes_version: KubeVersion = DEFAULT_KUBERNETES_VERSION
-    gitops: str = "auto"  # argocd | flux | auto (decided per Job from its annotations, Argo CD otherwise)
+    gitops: GitOpsTool = GitOpsTool.AUTO  # AUTO: decided per Job from its annotations, Argo CD otherwise
     hook_phase: str | None = None  # phase for hook fixes; None: PreSync for migrations, else Sync
     options: Mapping[str, object] = field(default_factory=dict)  # this rule's options from the config
-    repository_tool: str | None = None  # what the repository's own content says (jobguard.gitops), for `auto`
+    repository_tool: GitOpsTool | None = None  # what the repository's content says (controllers.tool), for AUTO
 
-    def tool_for(self, job: JobDoc) -> str:
-        """`argocd`, `flux` (kustomize-controller) or `flux-helm` (helm-controller, Helm's hook semantics).
+    def tool_for(self, job: JobDoc) -> GitOpsTool:
+        """ARGOCD, FLUX (kustomize-controller) or FLUX_HELM (helm-controller, Helm's hook semantics).
 
         Spec argocd-hooks.md §8.1: Flux ignores Argo annotations, and a Job a HelmRelease installs (it carries
         `helm.toolkit.fluxcd.io/*` keys) follows Helm, not the Kustomization rules.
         """
-        if self.gitops == "argocd":
-            return "argocd"
-        tool = "flux" if self.gitops == "flux" else job.declared_tool or self.repository_tool or "argocd"
-        return "flux-helm" if tool == "flux" and job.in_helm_release else tool
+        if self.gitops is GitOpsTool.ARGOCD:
+            return GitOpsTool.ARGOCD
+        tool = GitOpsTool.FLUX if self.gitops is GitOpsTool.FLUX else self._auto_tool(job)
+        return GitOpsTool.FLUX_HELM if tool is GitOpsTool.FLUX and job.in_helm_release else tool
+
+    def _auto_tool(self, job: JobDoc) -> GitOpsTool:
+        return job.declared_tool or self.repository_tool or GitOpsTool.ARGOCD
 
 
 @dataclass(frozen=True)

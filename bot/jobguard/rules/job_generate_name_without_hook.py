@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jobguard import strategies
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -34,7 +35,7 @@ SUMMARY = "generateName on a Job that is not an Argo CD hook, which Argo CD cann
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
-    if head is None or not change.touched or head.ref.name is not None or ctx.tool_for(head) != "argocd":
+    if head is None or not change.touched or head.ref.name is not None or ctx.tool_for(head) is not GitOpsTool.ARGOCD:
         return
     if not head.argo.is_normal:
         return  # a hook (or a typo'd hook, reported by job-hook-unknown-phase)

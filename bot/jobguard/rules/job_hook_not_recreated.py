@@ -29,7 +29,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import hooks, strategies
+from jobguard import strategies
+from jobguard.controllers import argocd, helm
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -45,9 +47,9 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         return
     tool = ctx.tool_for(head)
     edited = change.base is not None and change.base.value != head.value
-    if tool == "argocd":
+    if tool is GitOpsTool.ARGOCD:
         yield from _argocd(head, edited)
-    elif tool == "flux-helm":
+    elif tool is GitOpsTool.FLUX_HELM:
         yield from _helm(head, edited)
 
 
@@ -63,15 +65,15 @@ def _argocd(head: JobDoc, edited: bool) -> Iterator[Hit]:
         f"BeforeHookCreation: the previous run's Job stays in the cluster, so "
         + (
             "a failed run makes every later sync fail, and an edited template fails with `field is immutable`."
-            if hooks.HOOK_FAILED not in hook.delete_policies
+            if argocd.HOOK_FAILED not in hook.delete_policies
             else "after a successful run it never runs again, and an edited template fails with `field is immutable`."
         )
     )
     if edited:
         message += " This change edits the Job, so the next sync may fail."
-    key = hooks.ARGO_DELETE_POLICY if hooks.ARGO_DELETE_POLICY in head.annotations else hooks.HELM_DELETE_POLICY
+    key = argocd.ARGO_DELETE_POLICY if argocd.ARGO_DELETE_POLICY in head.annotations else helm.HELM_DELETE_POLICY
     if key not in head.annotations:
-        key = hooks.ARGO_HOOK
+        key = argocd.ARGO_HOOK
     yield hit(("metadata", "annotations", key), message, (strategies.add_before_hook_creation(),))
 
 
@@ -82,20 +84,20 @@ def _helm(head: JobDoc, edited: bool) -> Iterator[Hit]:
         return
     if hook.deleted_after_every_run:
         return
-    if hooks.HELM_HOOK_SUCCEEDED in hook.delete_policies:
+    if helm.HELM_HOOK_SUCCEEDED in hook.delete_policies:
         left = "a failed run"
     else:
-        left = "a successful run" if hooks.HELM_HOOK_FAILED in hook.delete_policies else "every run"
+        left = "a successful run" if helm.HELM_HOOK_FAILED in hook.delete_policies else "every run"
     message = (
-        f"Helm hook Job `{head.ref.display()}` has a fixed name and `{hooks.HELM_DELETE_POLICY}: "
-        f"{head.annotations.get(hooks.HELM_DELETE_POLICY, '')}` without before-hook-creation: Helm creates hooks "
+        f"Helm hook Job `{head.ref.display()}` has a fixed name and `{helm.HELM_DELETE_POLICY}: "
+        f"{head.annotations.get(helm.HELM_DELETE_POLICY, '')}` without before-hook-creation: Helm creates hooks "
         f"instead of updating them, so after {left} the Job left in the cluster makes the next install or upgrade "
         f"fail with `already exists`."
     )
     if edited:
         message += " This change edits the Job, so the next upgrade may fail."
     yield hit(
-        ("metadata", "annotations", hooks.HELM_DELETE_POLICY),
+        ("metadata", "annotations", helm.HELM_DELETE_POLICY),
         message,
         (strategies.add_before_hook_creation(helm=True),),
     )

@@ -23,7 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import hooks, strategies
+from jobguard import strategies
+from jobguard.controllers import argocd
+from jobguard.controllers.annotations import csv_items
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -32,12 +35,12 @@ ID = "job-hook-unknown-phase"
 SEVERITY = Severity.ERROR
 SUMMARY = "A hook annotation value Argo CD does not recognise (e.g. `presync`): the Job is silently never applied."
 
-VALID = ", ".join(hooks.ARGO_HOOK_VALUES)
+VALID = ", ".join(argocd.ARGO_HOOK_VALUES)
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
-    if head is None or not change.touched or ctx.tool_for(head) != "argocd":
+    if head is None or not change.touched or ctx.tool_for(head) is not GitOpsTool.ARGOCD:
         return
     hook = head.argo
     if not hook.unknown_values:
@@ -49,13 +52,13 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         effect = f"Argo CD silently drops it and runs the Job only in {', '.join(sorted(hook.sync_phases)) or 'no'}"
         effect += " phase"
     message = (
-        f"Job `{head.ref.display()}`: `{hooks.ARGO_HOOK}` has {shown}, which Argo CD does not recognise (values "
+        f"Job `{head.ref.display()}`: `{argocd.ARGO_HOOK}` has {shown}, which Argo CD does not recognise (values "
         f"are case-sensitive: {VALID}); {effect}."
     )
-    value = head.annotations.get(hooks.ARGO_HOOK, "")
-    if hooks.csv_items(value):  # the whole value or nothing: never a half-corrected list
-        right = hooks.correct_hook_annotation(value)
+    value = head.annotations.get(argocd.ARGO_HOOK, "")
+    if csv_items(value):  # the whole value or nothing: never a half-corrected list
+        right = argocd.correct_hook_annotation(value)
     else:
         right = strategies.hook_phase_for(head, ctx.hook_phase)
     intents = (strategies.correct_hook_phase(value, right),) if right is not None else ()
-    yield hit(("metadata", "annotations", hooks.ARGO_HOOK), message, intents)
+    yield hit(("metadata", "annotations", argocd.ARGO_HOOK), message, intents)

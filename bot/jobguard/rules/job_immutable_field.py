@@ -35,7 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import hooks, strategies
+from jobguard import strategies
+from jobguard.controllers import flux
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.immutability import Semantics, immutable_changes
 from jobguard.jobs import JobChange, JobDoc
@@ -52,7 +54,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         return  # new, deleted or generateName: a create, never an update (job-immutability.md §7.1)
     tool = ctx.tool_for(head)
     semantics: Semantics = "apply"
-    if tool == "argocd":
+    if tool is GitOpsTool.ARGOCD:
         if not head.argo.is_normal:
             return  # hooks, skipped and ignored Jobs are other rules' business (argocd-hooks.md §11)
         if not _live_in_argocd(base):
@@ -61,10 +63,10 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
             return
         if head.sync_options.replace_without_force:
             semantics = "replace"
-    elif tool == "flux-helm":
+    elif tool is GitOpsTool.FLUX_HELM:
         if head.helm.key_present:
             return  # Helm creates hooks, never patches them; an unknown event makes it skip the Job (§8.3, §9)
-    elif hooks.flux_force_enabled(head.annotations, head.labels) or hooks.flux_force_enabled(
+    elif flux.flux_force_enabled(head.annotations, head.labels) or flux.flux_force_enabled(
         base.annotations, base.labels
     ):
         return  # kustomize-controller deletes and re-creates on an immutable error (§8.2)
@@ -75,11 +77,10 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     described = "; ".join(f"`{c.dotted}` {c.reason}" for c in verdict.changes[:5])
     if len(verdict.changes) > 5:
         described += f"; and {len(verdict.changes) - 5} more"
-    tool_name = "Argo CD" if tool == "argocd" else "Flux"
     how = " with `Replace=true` (a PUT of the whole manifest, §6)" if semantics == "replace" else ""
     message = (
         f"Job `{head.ref.display()}` already exists on the base branch and this change edits fields Kubernetes "
-        f"does not allow to change: {described}. {tool_name} will fail the sync{how} with `field is immutable` "
+        f"does not allow to change: {described}. {tool.display} will fail the sync{how} with `field is immutable` "
         f"and the application will stay OutOfSync until the Job is deleted by hand."
     )
     if verdict.notes:
@@ -95,10 +96,10 @@ def _live_in_argocd(base: JobDoc) -> bool:
     return not (hook.is_hook and hook.deleted_after_every_run)
 
 
-def _intents(head: JobDoc, ctx: RuleContext, tool: str) -> tuple[FixIntent, ...]:
-    if tool == "flux":
+def _intents(head: JobDoc, ctx: RuleContext, tool: GitOpsTool) -> tuple[FixIntent, ...]:
+    if tool is GitOpsTool.FLUX:
         return (strategies.flux_force(),)
-    if tool == "flux-helm":
+    if tool is GitOpsTool.FLUX_HELM:
         return (strategies.helm_hook(),)  # the Flux force annotation does nothing inside a HelmRelease (§8.3)
     phase = strategies.hook_phase_for(head, ctx.hook_phase)
     intents = [strategies.argocd_hook(phase)]

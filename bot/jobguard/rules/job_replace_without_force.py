@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import hooks, strategies
+from jobguard import strategies
+from jobguard.controllers import argocd
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -34,13 +36,13 @@ SUMMARY = "`Replace=true` on a Job without `Force=true`: the replace is rejected
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
-    if head is None or not change.touched or head.ref.name is None or ctx.tool_for(head) != "argocd":
+    if head is None or not change.touched or head.ref.name is None or ctx.tool_for(head) is not GitOpsTool.ARGOCD:
         return
     if not head.argo.is_normal or not head.sync_options.replace_without_force:
         return
     manual = head.spec.get("manualSelector") is True
     message = (
-        f"Job `{head.ref.display()}` has `{hooks.ARGO_SYNC_OPTIONS}: Replace=true` without `Force=true`: Argo CD "
+        f"Job `{head.ref.display()}` has `{argocd.ARGO_SYNC_OPTIONS}: Replace=true` without `Force=true`: Argo CD "
         f"replaces the Job with a PUT, which the API server rejects as `field is immutable`"
         + (
             " as soon as the template changes."
@@ -49,4 +51,4 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         )
         + " `Replace=true` does not help Jobs; `Force=true,Replace=true` deletes and re-creates them."
     )
-    yield hit(("metadata", "annotations", hooks.ARGO_SYNC_OPTIONS), message, (strategies.argocd_force_replace(),))
+    yield hit(("metadata", "annotations", argocd.ARGO_SYNC_OPTIONS), message, (strategies.argocd_force_replace(),))

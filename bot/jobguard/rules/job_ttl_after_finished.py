@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jobguard import strategies
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
@@ -43,12 +44,12 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         return
     tool = ctx.tool_for(head)
     intents: tuple[FixIntent, ...] = ()
-    if tool == "argocd":
+    if tool is GitOpsTool.ARGOCD:
         if not head.argo.is_normal:
             return
         effect = "Argo CD then shows the application OutOfSync (Job Missing) and self-heal or the next sync"
         intents = (strategies.argocd_hook(strategies.hook_phase_for(head, ctx.hook_phase)),)
-    elif tool == "flux-helm":
+    elif tool is GitOpsTool.FLUX_HELM:
         if head.helm.key_present:
             return  # a Helm hook (or a Job Helm skips) is not part of the release (argocd-hooks.md §9)
         effect = "Flux's helm-controller (drift correction, or the next upgrade) then"

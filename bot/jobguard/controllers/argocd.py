@@ -1,13 +1,9 @@
-"""How Argo CD, Helm (plain or via Flux helm-controller) and Flux kustomize-controller will treat a Job.
+"""How Argo CD (gitops-engine + the argo-cd controller) treats a Job: hooks, delete policies, sync options.
 
-The bot has to predict, from annotations and labels only, whether a changed Job is a hook, in which sync
-phases it runs, whether it is silently ignored, whether it is deleted before being recreated, and whether a
-forcing option will recreate it. Every rule here mirrors the controller code cited in
-`spec/argocd-hooks.md` (section numbers in comments), including its quirks: exact, case-sensitive matching
-for Argo CD, lower-casing in Helm, case-insensitive matching in Flux.
-
-Pure functions over `Mapping[str, object]`: values may be YAML scalars that are not strings (`true`, `1`,
-`null`), so every value goes through `annotation_text` first and nothing here raises on odd input.
+The bot predicts from annotations only whether a changed Job is a hook, in which sync phases it runs, whether it
+is silently ignored, whether it is deleted before being recreated, and whether a sync option recreates it. Every
+rule mirrors the controller code cited in `spec/argocd-hooks.md` (section numbers in comments), quirks included:
+items are exact and case-sensitive, and `helm.sh/*` keys count as Argo CD maps them (`helm` holds the tables).
 """
 
 from __future__ import annotations
@@ -17,12 +13,24 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from jobguard.controllers.annotations import annotation_text, csv_items, dedupe, go_trim, text_of
+from jobguard.controllers.helm import (
+    HELM_CRD_INSTALL,
+    HELM_DELETE_POLICIES,
+    HELM_DELETE_POLICY,
+    HELM_HOOK,
+    HELM_TO_ARGO_DELETE,
+    HELM_TO_ARGO_DELETE_POLICY,
+    HELM_TO_ARGO_PHASE,
+)
+
+ARGOCD_PREFIX = "argocd.argoproj.io/"
+"""§8.1: any key under it names Argo CD as the Job's tool."""
+ARGO_API_VERSION = r"^apiVersion:[[:space:]]*[\"']?argoproj\.io/"
+"""§10: a manifest line declaring an Argo CD object (Application, ApplicationSet, AppProject); POSIX ERE."""
 ARGO_HOOK = "argocd.argoproj.io/hook"
 ARGO_DELETE_POLICY = "argocd.argoproj.io/hook-delete-policy"
 ARGO_SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
-HELM_HOOK = "helm.sh/hook"
-HELM_DELETE_POLICY = "helm.sh/hook-delete-policy"
-FLUX_FORCE = "kustomize.toolkit.fluxcd.io/force"
 
 # §2: gitops-engine `common.NewHookType` recognises exactly these (case-sensitive).
 ARGO_SYNC_PHASES = ("PreSync", "Sync", "PostSync", "SyncFail")
@@ -32,98 +40,17 @@ ARGO_HOOK_TYPES = (*ARGO_SYNC_PHASES, ARGO_SKIP)
 ARGO_DELETE_TYPES = ("PreDelete", "PostDelete")
 ARGO_HOOK_VALUES = (*ARGO_HOOK_TYPES, *ARGO_DELETE_TYPES)
 
-# §2.1 / §2.2: the only Helm events gitops-engine maps to an Argo CD sync phase.
-HELM_TO_ARGO_PHASE: Mapping[str, str] = {
-    "pre-install": "PreSync",
-    "pre-upgrade": "PreSync",
-    "post-install": "PostSync",
-    "post-upgrade": "PostSync",
-}
-# §2: controller/hook.go treats these Helm items as delete hooks.
-HELM_TO_ARGO_DELETE: Mapping[str, str] = {"pre-delete": "PreDelete", "post-delete": "PostDelete"}
-# §9: Helm 3/4 `releaseutil` events; `test-success` is Helm's Helm-2 compatibility alias of `test`.
-HELM_EVENTS = (
-    "pre-install",
-    "post-install",
-    "pre-delete",
-    "post-delete",
-    "pre-upgrade",
-    "post-upgrade",
-    "pre-rollback",
-    "post-rollback",
-    "test",
-)
-HELM_EVENT_ALIASES: Mapping[str, str] = {"test-success": "test"}
-# §2.1 #8: compared as a whole string by gitops-engine `helm.IsHook`, not per CSV item.
-HELM_CRD_INSTALL = "crd-install"
-
-# §4: delete policies, Argo spelling and Helm spelling, in matching order.
+# §4: delete policies, in the order of Helm's equivalents.
 BEFORE_HOOK_CREATION = "BeforeHookCreation"
 HOOK_SUCCEEDED = "HookSucceeded"
 HOOK_FAILED = "HookFailed"
 ARGO_DELETE_POLICIES = (BEFORE_HOOK_CREATION, HOOK_SUCCEEDED, HOOK_FAILED)
-HELM_BEFORE_HOOK_CREATION = "before-hook-creation"
-HELM_HOOK_SUCCEEDED = "hook-succeeded"
-HELM_HOOK_FAILED = "hook-failed"
-HELM_DELETE_POLICIES = (HELM_BEFORE_HOOK_CREATION, HELM_HOOK_SUCCEEDED, HELM_HOOK_FAILED)
-HELM_TO_ARGO_DELETE_POLICY: Mapping[str, str] = dict(zip(HELM_DELETE_POLICIES, ARGO_DELETE_POLICIES, strict=True))
 
 # §6: the sync options this module interprets (exact strings).
 SYNC_FORCE = "Force=true"
 SYNC_REPLACE = "Replace=true"
 SYNC_SSA = "ServerSideApply=true"
 SYNC_SSA_OFF = "ServerSideApply=false"
-
-# §8.2: compared case-insensitively.
-FLUX_FORCE_VALUE = "enabled"
-
-# Go's `unicode.IsSpace` set, which `strings.TrimSpace` strips (Python's `str.strip` also strips \x1c-\x1f).
-_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
-
-
-# --------------------------------------------------------------------------------------------------------
-# Value handling
-
-
-def annotation_text(value: object) -> str:
-    """The string a controller would see: None -> "", YAML booleans as written (`true`), else `str()`."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value if isinstance(value, str) else str(value)
-
-
-def _go_trim(text: str) -> str:
-    return text.strip(_GO_SPACE)
-
-
-def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
-
-
-def csv_items(value: object) -> tuple[str, ...]:
-    """gitops-engine `GetAnnotationCSVs` (§2): split on ",", trim, drop empty items, dedupe keeping order."""
-    return _dedupe(item for item in (_go_trim(raw) for raw in annotation_text(value).split(",")) if item)
-
-
-def _helm_items(value: object) -> tuple[tuple[str, str], ...]:
-    """Helm `manifest_sorter.go`: split on ",", trim, lower-case; empty items are KEPT (and are unknown).
-
-    Pairs of (as written after trimming, as Helm compares it), so messages can quote the user's text.
-    """
-    return tuple((item, item.lower()) for item in (_go_trim(raw) for raw in annotation_text(value).split(",")))
-
-
-def _get(mapping: Mapping[str, object] | None, key: str) -> str | None:
-    """The annotation's text, or None when the key is absent (presence matters for Argo CD, §2.1)."""
-    if not mapping or key not in mapping:
-        return None
-    return annotation_text(mapping[key])
-
-
-# --------------------------------------------------------------------------------------------------------
-# Argo CD (§2, §2.1, §2.2, §2.3, §4)
 
 
 @dataclass(frozen=True)
@@ -204,7 +131,7 @@ def _argo_types(argo_items: tuple[str, ...], helm_items: tuple[str, ...]) -> tup
     argo = tuple(item for item in argo_items if item in ARGO_HOOK_TYPES)
     if argo:
         return argo, False
-    return _dedupe(HELM_TO_ARGO_PHASE[item] for item in helm_items if item in HELM_TO_ARGO_PHASE), True
+    return dedupe(HELM_TO_ARGO_PHASE[item] for item in helm_items if item in HELM_TO_ARGO_PHASE), True
 
 
 def _argo_is_hook(argo_raw: str | None, helm_raw: str | None, is_skip: bool) -> bool:
@@ -227,14 +154,14 @@ def _split_valid(items: tuple[str, ...], valid: Iterable[str]) -> tuple[tuple[st
 def _argo_delete_policies(annotations: Mapping[str, object] | None) -> tuple[frozenset[str], tuple[str, ...]]:
     """gitops-engine `DeletePolicies` (§4): exact, case-sensitive items of both keys, the valid ones unioned
     (Helm spelling mapped) and the invalid ones, which Argo CD drops."""
-    argo, bad_argo = _split_valid(csv_items(_get(annotations, ARGO_DELETE_POLICY)), ARGO_DELETE_POLICIES)
-    helm, bad_helm = _split_valid(csv_items(_get(annotations, HELM_DELETE_POLICY)), HELM_DELETE_POLICIES)
+    argo, bad_argo = _split_valid(csv_items(text_of(annotations, ARGO_DELETE_POLICY)), ARGO_DELETE_POLICIES)
+    helm, bad_helm = _split_valid(csv_items(text_of(annotations, HELM_DELETE_POLICY)), HELM_DELETE_POLICIES)
     return frozenset((*argo, *(HELM_TO_ARGO_DELETE_POLICY[p] for p in helm))), (*bad_argo, *bad_helm)
 
 
 def classify_argocd(annotations: Mapping[str, object] | None) -> ArgoHook:
     """Classify one object exactly as Argo CD does (§2.1 pseudo-code, §4 delete policies)."""
-    argo_raw, helm_raw = _get(annotations, ARGO_HOOK), _get(annotations, HELM_HOOK)
+    argo_raw, helm_raw = text_of(annotations, ARGO_HOOK), text_of(annotations, HELM_HOOK)
     argo_items, helm_items = csv_items(argo_raw), csv_items(helm_raw)
     types, from_helm = _argo_types(argo_items, helm_items)
     unknown = tuple(item for item in argo_items if item not in ARGO_HOOK_VALUES)
@@ -250,6 +177,11 @@ def classify_argocd(annotations: Mapping[str, object] | None) -> ArgoHook:
         helm_phase_items=tuple(item for item in helm_items if item in HELM_TO_ARGO_PHASE),
         types_from_helm=from_helm,
     )
+
+
+def names_argocd(keys: Iterable[str]) -> bool:
+    """Whether annotation or label keys belong to Argo CD (§8.1)."""
+    return any(k.startswith(ARGOCD_PREFIX) for k in keys)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -275,7 +207,7 @@ def correct_hook_value(value: str) -> str | None:
     as Argo CD would map them (`pre-install` -> `PreSync`, `post-delete` -> `PostDelete`); otherwise one close
     spelling (difflib ratio >= 0.85) is accepted. A valid value is returned unchanged.
     """
-    text = _go_trim(annotation_text(value))
+    text = go_trim(annotation_text(value))
     if text in ARGO_HOOK_VALUES:
         return text
     key = _squash(text)
@@ -299,11 +231,11 @@ def correct_hook_annotation(value: object) -> str | None:
         if not pieces or any(p is None for p in pieces):
             return None
         fixed.extend(p for p in pieces if p)
-    return ",".join(_dedupe(fixed)) or None
+    return ",".join(dedupe(fixed)) or None
 
 
 # --------------------------------------------------------------------------------------------------------
-# Argo CD sync options (§6, §6.1)
+# Sync options (§6, §6.1)
 
 
 @dataclass(frozen=True)
@@ -338,98 +270,11 @@ def sync_options(annotations: Mapping[str, object] | None, *, app_items: Iterabl
     only comes from the sync strategy), and `ServerSideApply=false` on the resource disables SSA
     (`shouldUseServerSideApply`).
     """
-    items = csv_items(_get(annotations, ARGO_SYNC_OPTIONS))
-    app = _dedupe(_go_trim(annotation_text(i)) for i in app_items)
+    items = csv_items(text_of(annotations, ARGO_SYNC_OPTIONS))
+    app = dedupe(go_trim(annotation_text(i)) for i in app_items)
     return SyncOptions(
         items=items,
         force=SYNC_FORCE in items,
         replace=SYNC_REPLACE in items or SYNC_REPLACE in app,
         server_side_apply=SYNC_SSA_OFF not in items and (SYNC_SSA in items or SYNC_SSA in app),
-    )
-
-
-# --------------------------------------------------------------------------------------------------------
-# Flux kustomize-controller (§8.1, §8.2)
-
-
-def flux_force_enabled(annotations: Mapping[str, object] | None, labels: Mapping[str, object] | None = None) -> bool:
-    """§8.2 fluxcd/pkg `AnyInMetadata`: annotation OR label, non-empty, `strings.EqualFold` with "enabled".
-
-    No trimming (`" enabled"` does not count), matching the Go code.
-    """
-    for mapping in (annotations, labels):
-        value = _get(mapping, FLUX_FORCE)
-        if value and value.casefold() == FLUX_FORCE_VALUE:
-            return True
-    return False
-
-
-# --------------------------------------------------------------------------------------------------------
-# Plain Helm / Flux helm-controller (§8.1, §8.3, §9)
-
-
-@dataclass(frozen=True)
-class HelmHook:
-    """What Helm itself (`releaseutil.SortManifests`, `action/hooks.go`) makes of an object.
-
-    Unlike Argo CD, Helm lower-cases items and keeps empty ones; one unknown event makes Helm skip the
-    object entirely (`skipping unknown hook`): it is then neither a hook nor part of the release.
-    """
-
-    events: tuple[str, ...]
-    is_hook: bool
-    delete_policies: frozenset[str]
-    key_present: bool = False
-    is_dropped: bool = False
-    """`helm.sh/hook` holds an unknown item (e.g. `crd-install`, `""`, a typo): Helm installs nothing."""
-    unknown_events: tuple[str, ...] = ()
-    explicit_delete_policies: frozenset[str] = frozenset()
-    invalid_delete_policies: tuple[str, ...] = ()
-    """Items Helm keeps but never acts on; they still suppress the before-hook-creation default."""
-
-    @property
-    def recreated_before_upgrade(self) -> bool:
-        """§9: Helm creates hooks, so an old Job of the same name must be deleted first."""
-        return HELM_BEFORE_HOOK_CREATION in self.delete_policies
-
-    @property
-    def runs_on_upgrade(self) -> bool:
-        return "pre-upgrade" in self.events or "post-upgrade" in self.events
-
-    @property
-    def runs_on_install(self) -> bool:
-        return "pre-install" in self.events or "post-install" in self.events
-
-    @property
-    def deleted_after_every_run(self) -> bool:
-        """`hook-succeeded,hook-failed`: no Job is left behind, so the next release creates it anew (§9)."""
-        return {HELM_HOOK_SUCCEEDED, HELM_HOOK_FAILED} <= self.delete_policies
-
-
-def _helm_delete_policies(raw: str | None) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    """(effective, explicit, invalid) per Helm: any item, even "" or a typo, suppresses the default."""
-    items = _helm_items(raw) if raw is not None else ()
-    valid = frozenset(low for _, low in items if low in HELM_DELETE_POLICIES)
-    invalid = _dedupe(text for text, low in items if low not in HELM_DELETE_POLICIES)
-    return (valid if items else frozenset({HELM_BEFORE_HOOK_CREATION})), valid, invalid
-
-
-def classify_helm(annotations: Mapping[str, object] | None) -> HelmHook:
-    """Classify one object as Helm 3/4 does (§9); Argo CD annotations are meaningless here (§8.1)."""
-    raw = _get(annotations, HELM_HOOK)
-    effective, explicit, invalid = _helm_delete_policies(_get(annotations, HELM_DELETE_POLICY))
-    if raw is None:
-        return HelmHook((), False, effective, explicit_delete_policies=explicit, invalid_delete_policies=invalid)
-    items = _helm_items(raw)
-    unknown = _dedupe(text for text, low in items if low not in HELM_EVENTS and low not in HELM_EVENT_ALIASES)
-    events = () if unknown else _dedupe(HELM_EVENT_ALIASES.get(low, low) for _, low in items)
-    return HelmHook(
-        events=events,
-        is_hook=not unknown,
-        delete_policies=effective,
-        key_present=True,
-        is_dropped=bool(unknown),
-        unknown_events=unknown,
-        explicit_delete_policies=explicit,
-        invalid_delete_policies=invalid,
     )

@@ -1,0 +1,66 @@
+"""Which GitOps tool applies a Job: the `GitOpsTool` enum, from the Job's own keys or the repository's content.
+
+A Job's own annotations and labels decide first (§8.1, `declared_tool`); `detect` gives the `gitops: auto`
+fallback for Jobs that carry none: a repository that declares Flux objects (`Kustomization`/`HelmRelease`/sources
+of the `*.toolkit.fluxcd.io` groups) and no Argo CD ones (`argoproj.io` Applications, ApplicationSets,
+AppProjects) is deployed by Flux; anything else is treated as Argo CD, the conservative default (§10).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from jobguard.controllers import argocd, flux
+from jobguard.gitrepo import MANIFEST_PATHSPECS, Repo
+
+
+class GitOpsTool(str, enum.Enum):
+    """A tool and the controller that applies a Job; the values are the config's `gitops:` words.
+
+    A `str` enum so that the values compare, format and serialise as the words they always were (config
+    values, JSON output, messages). `AUTO` is only a setting (decide per Job); `FLUX_HELM` only a resolved
+    tool (Flux helm-controller, Helm's hook semantics, §8.3), never written in a config.
+    """
+
+    AUTO = "auto"
+    ARGOCD = "argocd"
+    FLUX = "flux"
+    FLUX_HELM = "flux-helm"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def display(self) -> str:
+        """The product's name in messages (`auto` is not a product: it stays as written)."""
+        return _DISPLAY.get(self, self.value)
+
+
+_DISPLAY = {GitOpsTool.ARGOCD: "Argo CD", GitOpsTool.FLUX: "Flux", GitOpsTool.FLUX_HELM: "Flux"}
+
+
+def declared_tool(keys: Iterable[str]) -> GitOpsTool | None:
+    """ARGOCD or FLUX when a Job's annotation or label keys name a GitOps tool (§8.1), else None."""
+    names = tuple(keys)
+    if argocd.names_argocd(names):
+        return GitOpsTool.ARGOCD
+    if flux.names_flux(names):
+        return GitOpsTool.FLUX
+    return None
+
+
+def detect(repo: Repo, rev: str | None) -> GitOpsTool | None:
+    """FLUX, ARGOCD, or None when the repository declares neither (git grep: one pass each, no parsing)."""
+    flux_declared = _declares(repo, rev, flux.FLUX_API_VERSION)
+    argo_declared = _declares(repo, rev, argocd.ARGO_API_VERSION)
+    if argo_declared:
+        return GitOpsTool.ARGOCD
+    if flux_declared:
+        return GitOpsTool.FLUX
+    return None
+
+
+def _declares(repo: Repo, rev: str | None, pattern: str) -> bool:
+    out = repo.text("grep", "-l", "-I", "-E", "-e", pattern, *([rev] if rev else []), "--", *MANIFEST_PATHSPECS)
+    return bool(out and out.strip())
