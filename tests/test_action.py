@@ -61,7 +61,8 @@ def test_action_matches_githubs_metadata_schema(tmp_path: Path) -> None:
 
 def test_action_is_a_docker_action_with_the_promised_interface() -> None:
     action = load_action()
-    assert action["runs"]["using"] == "docker" and action["runs"]["image"] == "Dockerfile"
+    # The released image, pulled rather than built per run (tests/test_release.py pins its tag to RELEASE).
+    assert action["runs"]["using"] == "docker" and action["runs"]["image"].startswith("docker://ghcr.io/jobguard/")
     assert {"icon", "color"} <= set(action["branding"]) and action["name"] and action["description"]
     assert set(action["inputs"]) == INPUTS and set(action["outputs"]) == OUTPUTS
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
