@@ -27,6 +27,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 REQUIREMENTS = ROOT / "docker" / "requirements.txt"
 BIN = Path(sys.executable).parent
 INPUTS = {"github-token", "config", "fail-on", "kubernetes-version", "mode", "sarif-file"}
+INPUTS |= {"working-directory", "paths", "format", "output"}
 OUTPUTS = {"findings", "errors", "warnings", "infos", "sarif"}
 
 
@@ -118,7 +119,7 @@ def test_empty_action_inputs_mean_not_given(
         (tmp_path / side).mkdir()
     monkeypatch.chdir(tmp_path)
 
-    def platform(name: str, dry_run: bool = False) -> LocalPlatform:
+    def platform(name: str, dry_run: bool = False, checkout: Path | None = None) -> LocalPlatform:
         return LocalPlatform(Tree(root=tmp_path / "base"), Tree(root=tmp_path / "head"), Printer(io.StringIO()))
 
     seen: list[tuple[dict[str, Any], Any]] = []

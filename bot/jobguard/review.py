@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import fixes, gitops, render
+from jobguard import fixes, gitops, render, scope
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError
 from jobguard.findings import Finding
@@ -54,9 +54,9 @@ class Analysis:
     files_checked: int
 
 
-def analyse(platform: Platform, config: configuration.Config) -> Analysis:
-    """Findings of the change under review, with their verified fixes."""
-    changes = list(platform.changes())
+def analyse(platform: Platform, config: configuration.Config, paths: Sequence[str] = ()) -> Analysis:
+    """Findings of the change under review (only its files under `paths`, if given), with their verified fixes."""
+    changes = [change for change in platform.changes() if scope.selected(change, paths)]
     checkout = platform.checkout() if config.gitops == "auto" else None
     options = engine.options_from(config, repository_tool=gitops.detect(*checkout) if checkout else None)
     result = engine.run(changes, platform.read, options)
@@ -73,9 +73,10 @@ def run_review(
     mode: str = "review",
     fix_hint: str = "",
     sarif_path: Path | None = None,
+    paths: Sequence[str] = (),
 ) -> ReviewOutcome:
     config = configuration.with_overrides(load_config(platform, config_path), fail_on, kubernetes_version)
-    analysis = analyse(platform, config)
+    analysis = analyse(platform, config, paths)
     findings = analysis.findings
     outputs = dict(_outputs(findings))
     if platform.name == "gitlab":
