@@ -173,3 +173,20 @@ def test_a_git_repository_for_the_checkout_test(tmp_path: Path) -> None:
     root.mkdir()
     git(root, "init", "-q")
     assert resolve(tmp_path, "r", None).checkout == root.resolve()
+
+
+def test_every_input_and_review_flag_is_documented() -> None:
+    import argparse
+
+    from jobguard.cli import build_parser
+    from tests.test_action import load_action
+
+    root = Path(__file__).resolve().parents[1]
+    action_doc = (root / "docs" / "github-workflow.md").read_text(encoding="utf-8")
+    assert [name for name in load_action()["inputs"] if f"`{name}`" not in action_doc] == []
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    flags = [
+        flag for a in commands.choices["review"]._actions for flag in a.option_strings if flag not in ("-h", "--help")
+    ]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "--working-directory" in flags and [f for f in flags if f not in readme] == []
