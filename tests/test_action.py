@@ -27,6 +27,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 REQUIREMENTS = ROOT / "docker" / "requirements.txt"
 BIN = Path(sys.executable).parent
 INPUTS = {"github-token", "config", "fail-on", "kubernetes-version", "mode", "sarif-file"}
+INPUTS |= {"working-directory", "paths", "format", "output"}
 OUTPUTS = {"findings", "errors", "warnings", "infos", "sarif"}
 
 
@@ -61,7 +62,8 @@ def test_action_matches_githubs_metadata_schema(tmp_path: Path) -> None:
 
 def test_action_is_a_docker_action_with_the_promised_interface() -> None:
     action = load_action()
-    assert action["runs"]["using"] == "docker" and action["runs"]["image"] == "Dockerfile"
+    # The released image, pulled rather than built per run (tests/test_release.py pins its tag to RELEASE).
+    assert action["runs"]["using"] == "docker" and action["runs"]["image"].startswith("docker://ghcr.io/jobguard/")
     assert {"icon", "color"} <= set(action["branding"]) and action["name"] and action["description"]
     assert set(action["inputs"]) == INPUTS and set(action["outputs"]) == OUTPUTS
     assert action["inputs"]["github-token"]["default"] == "${{ github.token }}"
@@ -117,7 +119,7 @@ def test_empty_action_inputs_mean_not_given(
         (tmp_path / side).mkdir()
     monkeypatch.chdir(tmp_path)
 
-    def platform(name: str, dry_run: bool = False) -> LocalPlatform:
+    def platform(name: str, dry_run: bool = False, checkout: Path | None = None) -> LocalPlatform:
         return LocalPlatform(Tree(root=tmp_path / "base"), Tree(root=tmp_path / "head"), Printer(io.StringIO()))
 
     seen: list[tuple[dict[str, Any], Any]] = []

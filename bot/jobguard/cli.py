@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--kubernetes-version", metavar="1.NN")
     review.add_argument("--mode", metavar="MODE", default="review", help="review (default) or annotations")
     review.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE")
+    review.add_argument("--working-directory", metavar="DIR", help="the checkout or GitOps root inside this directory")
+    review.add_argument("--paths", metavar="PATHS", help="review only these (space/newline-separated, in DIR)")
+    review.add_argument("--format", metavar="FORMAT", help=f"also write the report ({', '.join(FORMATS)}) to --output")
+    review.add_argument("--output", metavar="FILE", help="the file --format writes")
     review.add_argument("--dry-run", action="store_true", help="read from the platform, print instead of posting")
 
     fix = sub.add_parser("fix", help="apply the verified fixes to the working tree (or push them with --push)")
@@ -231,8 +235,9 @@ def _init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _platform(name: str, dry_run: bool = False) -> Platform:
-    """The platform of this CI job (or the local checkout), wrapped to print instead of post on --dry-run."""
+def _platform(name: str, dry_run: bool = False, checkout: Path | None = None) -> Platform:
+    """The platform of this CI job (or the local checkout), wrapped to print instead of post on --dry-run.
+    `checkout`: a git checkout below the workspace (--working-directory) to read instead of the workspace."""
     from jobguard.platforms import detect
 
     chosen = detect() if name == "auto" else name
@@ -240,16 +245,18 @@ def _platform(name: str, dry_run: bool = False) -> Platform:
     if chosen == "github":
         from jobguard.platforms import github
 
-        platform = github.from_env(os.environ)
+        platform = github.from_env({**os.environ, "GITHUB_WORKSPACE": str(checkout)} if checkout else os.environ)
     elif chosen == "gitlab":
         from jobguard.platforms import gitlab
 
+        if checkout is not None:
+            raise UsageError(f"--working-directory: {checkout} is another checkout; GitLab reviews CI_PROJECT_DIR")
         platform = gitlab.from_env(os.environ)
     else:
         from jobguard import local
         from jobguard.platforms.local import LocalPlatform
 
-        repo = local.repository_root(Path.cwd())
+        repo = local.repository_root(checkout or Path.cwd())
         platform = LocalPlatform(local.default_base(repo), local.default_head(repo))
     if dry_run and chosen != "local":
         from jobguard.platforms.local import DryRun
@@ -259,12 +266,18 @@ def _platform(name: str, dry_run: bool = False) -> Platform:
 
 
 def _review(args: argparse.Namespace) -> int:
-    from jobguard import review
+    from jobguard import review, scope
+    from jobguard.render import FORMATS
 
     mode = args.mode or "review"
     if mode not in ("review", "annotations"):
         raise UsageError(f"--mode {mode}: expected review or annotations")
-    platform = _platform(args.platform, args.dry_run)
+    if args.format and args.format not in FORMATS:
+        raise UsageError(f"--format {args.format}: expected one of {', '.join(FORMATS)}")
+    if bool(args.format) != bool(args.output):
+        raise UsageError("--format and --output go together: the format of the report and the file it goes to")
+    area = scope.resolve(Path.cwd(), args.working_directory, args.paths)
+    platform = _platform(args.platform, args.dry_run, area.checkout)
     request = platform.fix_command()
     if request is not None:  # an issue_comment event saying `/jobguard fix`
         print(review.run_fix_command(platform, requested_by=request.author, authorised=request.authorised))
@@ -277,7 +290,10 @@ def _review(args: argparse.Namespace) -> int:
         mode=mode,
         fix_hint=FIX_HINTS.get(platform.name, ""),
         sarif_path=Path(args.sarif) if args.sarif else None,
+        paths=area.paths,
     )
+    if args.format:
+        _report(outcome.findings, outcome.files_checked, args.format, args.output, outcome.exit_code)
     print(outcome.report.line(len(outcome.findings)), file=sys.stderr)
     _warn(outcome.config)
     for note in platform.notes:

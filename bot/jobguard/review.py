@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import fixes, render
+from jobguard import fixes, render, scope
 from jobguard.controllers.tool import GitOpsTool, detect
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError, UsageError
@@ -52,9 +52,9 @@ class Analysis:
     files_checked: int
 
 
-def analyse(platform: Platform, config: configuration.Config) -> Analysis:
-    """Findings of the change under review, with their verified fixes."""
-    changes = list(platform.changes())
+def analyse(platform: Platform, config: configuration.Config, paths: Sequence[str] = ()) -> Analysis:
+    """Findings of the change under review (only its files under `paths`, if given), with their verified fixes."""
+    changes = [change for change in platform.changes() if scope.selected(change, paths)]
     checkout = platform.checkout() if config.gitops is GitOpsTool.AUTO else None
     options = engine.options_from(config, repository_tool=detect(*checkout) if checkout else None)
     result = engine.run(changes, platform.read, options)
@@ -71,9 +71,10 @@ def run_review(
     mode: str = "review",
     fix_hint: str = "",
     sarif_path: Path | None = None,
+    paths: Sequence[str] = (),
 ) -> ReviewOutcome:
     config = configuration.with_overrides(load_config(platform, config_path), fail_on, kubernetes_version)
-    analysis = analyse(platform, config)
+    analysis = analyse(platform, config, paths)
     findings = analysis.findings
     outputs = dict(_outputs(findings))
     if platform.name == "gitlab":
