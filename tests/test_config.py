@@ -160,7 +160,7 @@ def layered(monkeypatch: pytest.MonkeyPatch) -> Config:
         ("job-hook-not-recreated", "apps/x.yaml", None),
         ("job-hook-not-recreated", "other/x.yaml", Severity.WARNING),  # registry default
         ("job-hook-unknown-phase", "apps/legacy/job.yaml", Severity.ERROR),  # named nowhere
-        ("ignore-unused", "apps/x.yaml", Severity.INFO),  # the ignore rules' defaults come from jobguard.ignores
+        ("ignore-unused", "apps/x.yaml", Severity.INFO),  # the ignore rules' defaults live on their rule modules
     ],
 )
 def test_setting_precedence(layered: Config, rule: str, path: str, severity: Severity | None) -> None:
@@ -296,7 +296,7 @@ def test_schema_knows_every_rule_and_strategy() -> None:
         default = config.DEFAULT_SEVERITIES[rule_id]
         assert sub["default"] == default.value
         assert sub["description"] == f"{RULES_BY_ID[rule_id].summary} Default: {default.value}.", rule_id
-    assert set(ignores.RULE_SEVERITIES) <= set(rules)
+    assert {ignores.IGNORE_UNUSED, ignores.IGNORE_WITHOUT_REASON} <= set(rules)
     prefer = config.schema()["properties"]["fix"]["properties"]["prefer"]
     assert prefer["items"]["enum"] == list(STRATEGIES)
 
