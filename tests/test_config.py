@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from jobguard import config, ignores
+from jobguard import config, config_errors, config_schema, docs, ignores
 from jobguard.config import DEFAULT, Config, Override, RuleSetting
 from jobguard.errors import ConfigError
 from jobguard.findings import Severity
@@ -76,7 +76,7 @@ def test_fixtures_cover_every_schema_key() -> None:
     """Every key of the schema appears in a valid case and in an invalid one."""
     valid = "\n".join(c["text"] for c in VALID_CASES)
     invalid = "\n".join(c["text"] for c in ERROR_CASES)
-    for key in _schema_keys(config.schema()) - RULE_IDS:
+    for key in _schema_keys(config_schema.schema()) - RULE_IDS:
         assert re.search(rf"\b{re.escape(key)}\s*:", valid), f"no valid case sets {key}"
         assert re.search(rf"\b{re.escape(key)}\s*:", invalid), f"no invalid case sets {key}"
 
@@ -278,31 +278,31 @@ def _schema_keys(node: Any) -> set[str]:
     return keys
 
 
-RULE_IDS = set(config.schema()["$defs"]["rules"]["properties"])
+RULE_IDS = set(config_schema.schema()["$defs"]["rules"]["properties"])
 
 
 def test_schema_file_is_a_valid_json_schema() -> None:
     loaded = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert loaded["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert loaded["$id"] == config.SCHEMA_URL
+    assert loaded["$id"] == config_schema.SCHEMA_URL
     jsonschema.Draft202012Validator.check_schema(loaded)
-    assert config.schema() == loaded  # the packaged copy is this file
+    assert config_schema.schema() == loaded  # the packaged copy is this file
 
 
 def test_schema_knows_every_rule_and_strategy() -> None:
-    rules = config.schema()["$defs"]["rules"]["properties"]
+    rules = config_schema.schema()["$defs"]["rules"]["properties"]
     assert list(rules) == list(config.DEFAULT_SEVERITIES)
     for rule_id, sub in rules.items():
         default = config.DEFAULT_SEVERITIES[rule_id]
         assert sub["default"] == default.value
         assert sub["description"] == f"{RULES_BY_ID[rule_id].summary} Default: {default.value}.", rule_id
     assert {ignores.IGNORE_UNUSED, ignores.IGNORE_WITHOUT_REASON} <= set(rules)
-    prefer = config.schema()["properties"]["fix"]["properties"]["prefer"]
+    prefer = config_schema.schema()["properties"]["fix"]["properties"]["prefer"]
     assert prefer["items"]["enum"] == list(STRATEGIES)
 
 
 def test_schema_defaults_match_default_config() -> None:
-    props = config.schema()["properties"]
+    props = config_schema.schema()["properties"]
     assert props["gitops"]["default"] == DEFAULT.gitops
     assert props["fail-on"]["default"] == DEFAULT.fail_on.value  # type: ignore[union-attr]
     assert props["fix"]["properties"]["prefer"]["default"] == list(DEFAULT.fix_prefer)
@@ -315,16 +315,16 @@ def test_schema_defaults_match_default_config() -> None:
 
 def test_editor_view_of_the_schema_agrees_on_valid_files() -> None:
     """What an editor validates with the bare schema passes for every valid case (YAML 1.2 reading)."""
-    validator = jsonschema.Draft202012Validator(config.schema())
+    validator = jsonschema.Draft202012Validator(config_schema.schema())
     for case in VALID_CASES:
-        value, problems = config._check(case["text"])
+        value, problems = config_errors.check(case["text"])
         assert problems == []
         assert list(validator.iter_errors(value)) == [], case["name"]
 
 
 def test_init_text_parses_back_to_the_defaults() -> None:
-    text = config.init_text()
-    assert text.startswith(f"# yaml-language-server: $schema={config.SCHEMA_URL}\n")
+    text = docs.init_text()
+    assert text.startswith(f"# yaml-language-server: $schema={config_schema.SCHEMA_URL}\n")
     assert config.validate(text, "init.yaml") == []
     cfg = config.parse(text, "init.yaml")
     fields = ("kubernetes_version", "gitops", "fail_on", "fix_prefer", "hook_phase", "include", "exclude")
@@ -332,22 +332,22 @@ def test_init_text_parses_back_to_the_defaults() -> None:
         assert getattr(cfg, name) == getattr(DEFAULT, name), name
     for rule_id in config.DEFAULT_SEVERITIES:
         assert cfg.setting(rule_id, "a/b.yaml") == DEFAULT.setting(rule_id, "a/b.yaml")
-    for key in _schema_keys(config.schema()) - {"severity"}:
+    for key in _schema_keys(config_schema.schema()) - {"severity"}:
         assert f"{key}:" in text, key
     assert all(len(line) <= 110 for line in text.splitlines()[1:])  # all but the schema URL
 
 
 def test_markdown_reference_mentions_every_key() -> None:
-    text = config.markdown_reference()
-    for key in _schema_keys(config.schema()):
+    text = docs.markdown_reference()
+    for key in _schema_keys(config_schema.schema()):
         assert f"`{key}" in text or f"{key}:" in text or f".{key}`" in text, key
-    assert f"# yaml-language-server: $schema={config.SCHEMA_URL}" in text
+    assert f"# yaml-language-server: $schema={config_schema.SCHEMA_URL}" in text
     for rule_id in config.DEFAULT_SEVERITIES:
         assert f"`{rule_id}`" in text
 
 
 def test_markdown_example_is_a_valid_config() -> None:
-    example = config.markdown_reference().split("### Example")[1]
+    example = docs.markdown_reference().split("### Example")[1]
     block = re.search(r"```yaml\n(.*?)```", example, re.DOTALL)
     assert block is not None
     cfg = config.parse(block.group(1), "README.md")
