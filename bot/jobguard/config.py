@@ -183,11 +183,6 @@ def parse(text: str, source: str) -> Config:
     return _build(value, source)
 
 
-def validate(text: str, source: str) -> list[str]:
-    """Every problem of `text` as `FILE:LINE:COL: message` lines, sorted by position; [] if it is valid."""
-    return [p.format(source) for p in check(text)[1]]
-
-
 # --------------------------------------------------------------------------------------------------- building
 
 
