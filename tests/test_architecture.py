@@ -54,3 +54,34 @@ def test_start_up_does_not_load_the_platform_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _module(relative: str) -> str:
+    parts = ["jobguard", *Path(relative).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle as a path of module names ([] when there is none), by depth-first search."""
+    done: set[str] = set()
+
+    def visit(name: str, path: list[str]) -> list[str]:
+        if name in path:
+            return [*path[path.index(name) :], name]
+        if name in done:
+            return []
+        for target in sorted(graph[name]):
+            found = visit(target, [*path, name])
+            if found:
+                return found
+        done.add(name)
+        return []
+
+    return next((found for name in sorted(graph) if (found := visit(name, []))), [])
+
+
+def test_no_import_cycles() -> None:
+    """Late imports inside functions count too: a cycle means two modules share one job, whichever import hides it."""
+    names = {_module(relative): relative for relative in MODULES}
+    graph = {name: {n for n in MODULES[relative] if n in names and n != name} for name, relative in names.items()}
+    assert _cycle(graph) == []

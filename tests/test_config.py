@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from jobguard import config, ignores
+from jobguard import config, config_errors, config_schema, docs, ignores
 from jobguard.config import DEFAULT, Config, Override, RuleSetting
 from jobguard.errors import ConfigError
 from jobguard.findings import Severity
@@ -53,12 +53,20 @@ def plain(cfg: Config) -> dict[str, Any]:
     }
 
 
+def problems(text: str, source: str) -> list[str]:
+    """The `FILE:LINE:COL: message` lines `parse` stops with ([] when `text` is a valid configuration)."""
+    try:
+        config.parse(text, source)
+    except ConfigError as exc:
+        return str(exc).split("\n")
+    return []
+
+
 # --------------------------------------------------------------------------------------------- data-driven
 
 
 @pytest.mark.parametrize("case", ERROR_CASES, ids=[c["name"] for c in ERROR_CASES])
 def test_invalid_file_gives_exact_errors(case: dict[str, Any]) -> None:
-    assert config.validate(case["text"], ".jobguard.yaml") == case["errors"]
     with pytest.raises(ConfigError) as info:
         config.parse(case["text"], ".jobguard.yaml")
     assert str(info.value) == "\n".join(case["errors"])  # every mistake at once, by position
@@ -66,7 +74,6 @@ def test_invalid_file_gives_exact_errors(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", VALID_CASES, ids=[c["name"] for c in VALID_CASES])
 def test_valid_file_gives_config(case: dict[str, Any]) -> None:
-    assert config.validate(case["text"], ".jobguard.yaml") == []
     cfg = config.parse(case["text"], ".jobguard.yaml")
     assert cfg.source == ".jobguard.yaml"
     assert plain(cfg) == {**plain(DEFAULT), **case["expect"]}
@@ -76,7 +83,7 @@ def test_fixtures_cover_every_schema_key() -> None:
     """Every key of the schema appears in a valid case and in an invalid one."""
     valid = "\n".join(c["text"] for c in VALID_CASES)
     invalid = "\n".join(c["text"] for c in ERROR_CASES)
-    for key in _schema_keys(config.schema()) - RULE_IDS:
+    for key in _schema_keys(config_schema.schema()) - RULE_IDS:
         assert re.search(rf"\b{re.escape(key)}\s*:", valid), f"no valid case sets {key}"
         assert re.search(rf"\b{re.escape(key)}\s*:", invalid), f"no invalid case sets {key}"
 
@@ -86,7 +93,7 @@ def test_fixtures_cover_every_schema_key() -> None:
 
 def test_unsupported_kubernetes_version() -> None:
     too_old = f"1.{OLDEST_SUPPORTED.minor - 1}"
-    assert config.validate(f'kubernetes-version: "{too_old}"\n', "c.yaml") == [
+    assert problems(f'kubernetes-version: "{too_old}"\n', "c.yaml") == [
         f"c.yaml:1:21: kubernetes-version '{too_old}' is not supported "
         f"(jobguard knows {OLDEST_SUPPORTED} to {NEWEST_SUPPORTED})"
     ]
@@ -101,7 +108,7 @@ def test_default_is_the_newest_kubernetes_version() -> None:
 def test_alias_bomb_is_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 6)]
-    errors = config.validate("\n".join(lines) + "\n", "c.yaml")
+    errors = problems("\n".join(lines) + "\n", "c.yaml")
     assert errors[-1].endswith("the configuration is too big (YAML aliases?)")
     assert len(errors) == 1
 
@@ -112,11 +119,11 @@ def test_rule_options_are_checked_against_the_rule(monkeypatch: pytest.MonkeyPat
         job_ttl_after_finished, "OPTIONS", {"max-seconds": {"type": "integer", "minimum": 1}}, raising=False
     )
     text = "rules:\n  job-ttl-after-finished: {severity: info, max-seconds: 0, max-second: 5}\n"
-    assert config.validate(text, "c.yaml") == [
+    assert problems(text, "c.yaml") == [
         "c.yaml:2:57: rules.job-ttl-after-finished.max-seconds must be an integer >= 1, got 0",
         "c.yaml:2:60: unknown option 'max-second' for rule 'job-ttl-after-finished' (did you mean 'max-seconds'?)",
     ]
-    assert config.validate("rules:\n  job-ttl-after-finished: {severity: info, ttl: 5}\n", "c.yaml") == [
+    assert problems("rules:\n  job-ttl-after-finished: {severity: info, ttl: 5}\n", "c.yaml") == [
         "c.yaml:2:44: unknown option 'ttl' for rule 'job-ttl-after-finished' (expected one of: max-seconds)"
     ]
     cfg = config.parse("rules:\n  job-ttl-after-finished: {severity: info, max-seconds: 60}\n", "c.yaml")
@@ -160,7 +167,7 @@ def layered(monkeypatch: pytest.MonkeyPatch) -> Config:
         ("job-hook-not-recreated", "apps/x.yaml", None),
         ("job-hook-not-recreated", "other/x.yaml", Severity.WARNING),  # registry default
         ("job-hook-unknown-phase", "apps/legacy/job.yaml", Severity.ERROR),  # named nowhere
-        ("ignore-unused", "apps/x.yaml", Severity.INFO),  # the ignore rules' defaults come from jobguard.ignores
+        ("ignore-unused", "apps/x.yaml", Severity.INFO),  # the ignore rules' defaults live on their rule modules
     ],
 )
 def test_setting_precedence(layered: Config, rule: str, path: str, severity: Severity | None) -> None:
@@ -278,31 +285,31 @@ def _schema_keys(node: Any) -> set[str]:
     return keys
 
 
-RULE_IDS = set(config.schema()["$defs"]["rules"]["properties"])
+RULE_IDS = set(config_schema.schema()["$defs"]["rules"]["properties"])
 
 
 def test_schema_file_is_a_valid_json_schema() -> None:
     loaded = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     assert loaded["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert loaded["$id"] == config.SCHEMA_URL
+    assert loaded["$id"] == config_schema.SCHEMA_URL
     jsonschema.Draft202012Validator.check_schema(loaded)
-    assert config.schema() == loaded  # the packaged copy is this file
+    assert config_schema.schema() == loaded  # the packaged copy is this file
 
 
 def test_schema_knows_every_rule_and_strategy() -> None:
-    rules = config.schema()["$defs"]["rules"]["properties"]
+    rules = config_schema.schema()["$defs"]["rules"]["properties"]
     assert list(rules) == list(config.DEFAULT_SEVERITIES)
     for rule_id, sub in rules.items():
         default = config.DEFAULT_SEVERITIES[rule_id]
         assert sub["default"] == default.value
         assert sub["description"] == f"{RULES_BY_ID[rule_id].summary} Default: {default.value}.", rule_id
-    assert set(ignores.RULE_SEVERITIES) <= set(rules)
-    prefer = config.schema()["properties"]["fix"]["properties"]["prefer"]
+    assert {ignores.IGNORE_UNUSED, ignores.IGNORE_WITHOUT_REASON} <= set(rules)
+    prefer = config_schema.schema()["properties"]["fix"]["properties"]["prefer"]
     assert prefer["items"]["enum"] == list(STRATEGIES)
 
 
 def test_schema_defaults_match_default_config() -> None:
-    props = config.schema()["properties"]
+    props = config_schema.schema()["properties"]
     assert props["gitops"]["default"] == DEFAULT.gitops
     assert props["fail-on"]["default"] == DEFAULT.fail_on.value  # type: ignore[union-attr]
     assert props["fix"]["properties"]["prefer"]["default"] == list(DEFAULT.fix_prefer)
@@ -315,39 +322,39 @@ def test_schema_defaults_match_default_config() -> None:
 
 def test_editor_view_of_the_schema_agrees_on_valid_files() -> None:
     """What an editor validates with the bare schema passes for every valid case (YAML 1.2 reading)."""
-    validator = jsonschema.Draft202012Validator(config.schema())
+    validator = jsonschema.Draft202012Validator(config_schema.schema())
     for case in VALID_CASES:
-        value, problems = config._check(case["text"])
+        value, problems = config_errors.check(case["text"])
         assert problems == []
         assert list(validator.iter_errors(value)) == [], case["name"]
 
 
 def test_init_text_parses_back_to_the_defaults() -> None:
-    text = config.init_text()
-    assert text.startswith(f"# yaml-language-server: $schema={config.SCHEMA_URL}\n")
-    assert config.validate(text, "init.yaml") == []
+    text = docs.init_text()
+    assert text.startswith(f"# yaml-language-server: $schema={config_schema.SCHEMA_URL}\n")
+    assert problems(text, "init.yaml") == []
     cfg = config.parse(text, "init.yaml")
     fields = ("kubernetes_version", "gitops", "fail_on", "fix_prefer", "hook_phase", "include", "exclude")
     for name in (*fields, "overrides", "review"):
         assert getattr(cfg, name) == getattr(DEFAULT, name), name
     for rule_id in config.DEFAULT_SEVERITIES:
         assert cfg.setting(rule_id, "a/b.yaml") == DEFAULT.setting(rule_id, "a/b.yaml")
-    for key in _schema_keys(config.schema()) - {"severity"}:
+    for key in _schema_keys(config_schema.schema()) - {"severity"}:
         assert f"{key}:" in text, key
     assert all(len(line) <= 110 for line in text.splitlines()[1:])  # all but the schema URL
 
 
 def test_markdown_reference_mentions_every_key() -> None:
-    text = config.markdown_reference()
-    for key in _schema_keys(config.schema()):
+    text = docs.markdown_reference()
+    for key in _schema_keys(config_schema.schema()):
         assert f"`{key}" in text or f"{key}:" in text or f".{key}`" in text, key
-    assert f"# yaml-language-server: $schema={config.SCHEMA_URL}" in text
+    assert f"# yaml-language-server: $schema={config_schema.SCHEMA_URL}" in text
     for rule_id in config.DEFAULT_SEVERITIES:
         assert f"`{rule_id}`" in text
 
 
 def test_markdown_example_is_a_valid_config() -> None:
-    example = config.markdown_reference().split("### Example")[1]
+    example = docs.markdown_reference().split("### Example")[1]
     block = re.search(r"```yaml\n(.*?)```", example, re.DOTALL)
     assert block is not None
     cfg = config.parse(block.group(1), "README.md")

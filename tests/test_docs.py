@@ -42,7 +42,7 @@ def test_the_demo_sample_is_what_the_demo_prints(
 
 
 def test_configuration_section_is_generated_from_the_schema() -> None:
-    from jobguard.config import markdown_reference
+    from jobguard.docs import markdown_reference
 
     assert between(README, "config") == markdown_reference() + ("" if markdown_reference().endswith("\n") else "\n")
 

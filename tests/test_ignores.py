@@ -14,6 +14,7 @@ from jobguard import ignores
 from jobguard.findings import Finding, Location, Severity, fingerprint
 from jobguard.jobs import job_doc
 from jobguard.manifests import Manifest, load
+from jobguard.rules import RULES_BY_ID
 from tests.rule_cases import run_texts
 from tests.samples import SMALL_JOB
 
@@ -21,6 +22,11 @@ CASES = yaml.safe_load(
     (Path(__file__).resolve().parent.parent / "fixtures" / "config" / "ignores.yaml").read_text(encoding="utf-8")
 )["cases"]
 PATH = "job.yaml"
+
+
+def defaults(rule: str, path: str) -> Severity | None:
+    """The registry's severities: what the engine passes when the configuration sets none."""
+    return RULES_BY_ID[rule].severity
 
 
 def _manifests(text: str) -> tuple[Manifest, ...]:
@@ -51,7 +57,7 @@ def _findings(raw: Sequence[dict[str, Any]], manifests: Sequence[Manifest]) -> l
 def _apply(case: dict[str, Any]) -> tuple[Finding, ...]:
     text = case["head"].replace("\n", "\r\n") if case.get("crlf") else case["head"]
     manifests = _manifests(text)
-    return ignores.apply(_findings(case["findings"], manifests), {PATH: text}, {PATH: manifests})
+    return ignores.apply(_findings(case["findings"], manifests), {PATH: text}, {PATH: manifests}, defaults, RULES_BY_ID)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
@@ -93,11 +99,9 @@ spec:
 
 
 def test_rule_defaults_of_the_new_rules() -> None:
-    assert ignores.RULE_SEVERITIES == {
-        "ignore-without-reason": Severity.WARNING,
-        "ignore-unused": Severity.INFO,
-    }
-    assert set(ignores.SUMMARIES) == set(ignores.RULE_SEVERITIES)
+    """The two rules this module reports are registered, with their defaults on the rules."""
+    assert RULES_BY_ID[ignores.IGNORE_WITHOUT_REASON].severity == Severity.WARNING
+    assert RULES_BY_ID[ignores.IGNORE_UNUSED].severity == Severity.INFO
 
 
 def test_configured_severities_apply_to_the_new_findings() -> None:
@@ -108,7 +112,7 @@ def test_configured_severities_apply_to_the_new_findings() -> None:
         head = SMALL_JOB.replace("name: migrate", f"name: migrate  # jobguard: {comment}")
         manifests = _manifests(head)
         found = _findings([{"rule": "job-immutable-field", "line": 12, "job": "migrate"}], manifests)
-        return ignores.apply(found, {PATH: head}, {PATH: manifests}, lambda rule, path: levels[rule])
+        return ignores.apply(found, {PATH: head}, {PATH: manifests}, lambda rule, path: levels[rule], RULES_BY_ID)
 
     assert apply("ignore[job-immutable-field, ignore-without-reason]") == ()
     assert apply("ignore[job-immutable-field]") == ()  # without the setting: an ignore-without-reason warning
@@ -131,7 +135,9 @@ def test_top_lines(text: str, first_line: int, expected: list[int]) -> None:
 
 def test_files_without_manifests_change_nothing() -> None:
     finding = _findings([{"rule": "manifest-invalid", "line": 3}], ())
-    assert ignores.apply(finding, {"other.yaml": "# jobguard: ignore[x]\n"}, {}) == tuple(finding)
+    assert ignores.apply(finding, {"other.yaml": "# jobguard: ignore[x]\n"}, {}, defaults, RULES_BY_ID) == tuple(
+        finding
+    )
 
 
 def test_directives_of_one_job() -> None:

@@ -102,7 +102,8 @@ def judge(files: Sequence[LoadedFile], options: CheckOptions) -> tuple[Finding, 
         if job_change.head is not None and job_change.touched:
             reviewed[job_change.head.manifest.path].append(job_change.head.manifest)
     unique = {(f.rule, f.fingerprint): f for f in findings}  # one object can sit in a List and a file twice
-    return ignores.apply(list(unique.values()), head_texts, reviewed, functools.partial(_severity, options))
+    severity = functools.partial(_severity, options)
+    return ignores.apply(list(unique.values()), head_texts, reviewed, severity, RULES_BY_ID)
 
 
 def _severity(options: CheckOptions, rule_id: str, path: str) -> Severity | None:

@@ -221,14 +221,14 @@ def _local_config(path: str | None) -> Config:
 
 def _init(args: argparse.Namespace) -> int:
     from jobguard import config as configuration
-    from jobguard import local
+    from jobguard import docs, local
 
     root = local.repository_root(Path.cwd()) or Path.cwd()
     target = root / configuration.CONFIG_NAMES[0]
     if target.exists() and not args.force:
         raise UsageError(f"{target} exists; use --force to overwrite it")
     try:
-        target.write_text(configuration.init_text(), encoding="utf-8")
+        target.write_text(docs.init_text(), encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{target}: cannot write: {exc.strerror or exc}") from None
     print(f"jobguard: wrote {target}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -25,16 +25,12 @@ from jobguard.controllers.annotations import csv_items
 from jobguard.findings import Finding, Location, ObjectRef, Severity, fingerprint
 from jobguard.jobs import job_doc
 from jobguard.manifests import Manifest, comments_with_lines
+from jobguard.rules import ignore_unused, ignore_without_reason
 from jobguard.suggest import hint
 
-IGNORE_WITHOUT_REASON = "ignore-without-reason"
-IGNORE_UNUSED = "ignore-unused"
-RULE_SEVERITIES: Mapping[str, Severity] = {IGNORE_WITHOUT_REASON: Severity.WARNING, IGNORE_UNUSED: Severity.INFO}
-SUMMARIES: Mapping[str, str] = {
-    IGNORE_WITHOUT_REASON: "An inline ignore (comment or annotation) that does not say why the rule does not apply.",
-    IGNORE_UNUSED: "An inline ignore that silences nothing, names an unknown rule or sits where it has no effect.",
-}
-"""Default severity and summary of the two rules this module reports (for their registration in RULES)."""
+IGNORE_WITHOUT_REASON = ignore_without_reason.ID
+IGNORE_UNUSED = ignore_unused.ID
+"""The two rules this module reports; their modules own their severities, summaries and docs."""
 
 ANNOTATION = "jobguard.io/ignore"
 REASON_ANNOTATION = "jobguard.io/ignore-reason"
@@ -86,17 +82,30 @@ class _Target:
     strays: list[_Stray] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Report:
+    """A problem with an ignore, before the configuration decides its severity (or switches it off)."""
+
+    target: _Target
+    rule: str
+    line: int
+    detail: str  # what tells two reports of one Job apart in the fingerprint
+    message: str
+
+
 def apply(
     findings: Sequence[Finding],
     head_texts: Mapping[str, str],
     manifests: Mapping[str, Sequence[Manifest]],
-    severity: SeverityOf | None = None,
+    severity: SeverityOf,
+    rule_ids: Collection[str],
 ) -> tuple[Finding, ...]:
     """Drop the findings an ignore silences; add ignore-without-reason / ignore-unused findings; sort.
 
     `manifests` should hold the head Jobs the engine checked: an ignore on a Job the change did not touch
     silences nothing and would be reported as unused. `severity` gives the new findings their configured
-    severity (their rules' defaults without it); a rule switched off still counts as silenced by its ignore.
+    severity; a rule switched off still counts as silenced by its ignore. An ignore naming anything but
+    `rule_ids` (the registry's) is reported as unknown.
     """
     targets = _targets(head_texts, manifests)
     by_path: dict[str, list[_Target]] = defaultdict(list)
@@ -104,23 +113,24 @@ def apply(
         by_path[target.manifest.path].append(target)
     used: set[tuple[int, str]] = set()  # (id of a Directive, rule it silenced)
     kept = [f for f in findings if not _silenced(f, by_path, used)]
-    added: list[Finding] = []
+    added: list[_Report] = []
     for target in targets:  # reasons first: an ignore[ignore-without-reason] is then used, not unused
         reasonless = [_without_reason(target, d) for d in target.directives if not d.reason]
-        added += [f for f in reasonless if not _silences(target, f.rule, used)]
-        added += [f for f in _unused(target, used) if not _silences(target, f.rule, used)]
-    configured = [_configured(f, severity) for f in _distinct(added)]
-    return tuple(sorted([*kept, *(f for f in configured if f is not None)], key=Finding.sort_key))
+        added += [r for r in reasonless if not _silences(target, r.rule, used)]
+        added += [r for r in _unused(target, used, rule_ids) if not _silences(target, r.rule, used)]
+    return tuple(sorted([*kept, *_distinct(_configured(added, severity))], key=Finding.sort_key))
 
 
-def _configured(finding: Finding, severity: SeverityOf | None) -> Finding | None:
-    if severity is None:
-        return finding
-    level = severity(finding.rule, finding.location.path)
-    return None if level is None else replace(finding, severity=level)
+def _configured(reports: Sequence[_Report], severity: SeverityOf) -> Iterator[Finding]:
+    """Reports of a rule switched off for their file are dropped (their fingerprints name that rule and file,
+    so dropping them before `_distinct` numbers the rest as it would have)."""
+    for report in reports:
+        level = severity(report.rule, report.target.manifest.path)
+        if level is not None:
+            yield _finding(report, level)
 
 
-def _distinct(findings: Sequence[Finding]) -> Iterator[Finding]:
+def _distinct(findings: Iterable[Finding]) -> Iterator[Finding]:
     """Two identical directives in one Job get distinct fingerprints by occurrence, never by line number."""
     seen: Counter[str] = Counter()
     for finding in findings:
@@ -268,21 +278,19 @@ def _silences(target: _Target, rule: str, used: set[tuple[int, str]]) -> bool:
     return hit
 
 
-def _unused(target: _Target, used: set[tuple[int, str]]) -> Iterator[Finding]:
-    from jobguard.rules import RULES_BY_ID  # late: the registry imports this module's constants
-
+def _unused(target: _Target, used: set[tuple[int, str]], rule_ids: Collection[str]) -> Iterator[_Report]:
     for directive in target.directives:
         for rule in directive.rules:
-            if rule not in RULES_BY_ID:
-                advice = hint(rule, RULES_BY_ID, "rules")
-                yield _meta(target, IGNORE_UNUSED, directive.line, f"unknown:{directive.form}:{rule}",
-                            f"`{directive.text}` names an unknown rule {rule!r}{advice}")  # fmt: skip
+            if rule not in rule_ids:
+                advice = hint(rule, rule_ids, "rules")
+                yield _Report(target, IGNORE_UNUSED, directive.line, f"unknown:{directive.form}:{rule}",
+                              f"`{directive.text}` names an unknown rule {rule!r}{advice}")  # fmt: skip
             elif rule != IGNORE_UNUSED and (id(directive), rule) not in used:
-                yield _meta(target, IGNORE_UNUSED, directive.line, f"unused:{directive.form}:{rule}",
-                            f"`{directive.text}` silences nothing: this change has no {rule} finding on this "
-                            f"Job; remove {rule} from it if it is no longer needed")  # fmt: skip
+                yield _Report(target, IGNORE_UNUSED, directive.line, f"unused:{directive.form}:{rule}",
+                              f"`{directive.text}` silences nothing: this change has no {rule} finding on this "
+                              f"Job; remove {rule} from it if it is no longer needed")  # fmt: skip
     for stray in target.strays:
-        yield _meta(target, IGNORE_UNUSED, stray.line, f"{stray.problem}:{stray.text}", _stray_message(stray))
+        yield _Report(target, IGNORE_UNUSED, stray.line, f"{stray.problem}:{stray.text}", _stray_message(stray))
 
 
 def _stray_message(stray: _Stray) -> str:
@@ -296,24 +304,27 @@ def _stray_message(stray: _Stray) -> str:
     return f"`{ANNOTATION}` names no rule; write `{ANNOTATION}: rule-id,...`"
 
 
-def _without_reason(target: _Target, directive: Directive) -> Finding:
+def _without_reason(target: _Target, directive: Directive) -> _Report:
     if directive.form == "annotation":
         advice = f"say why in the annotation `{REASON_ANNOTATION}`"
     else:
         advice = "write why after the brackets, so that reviewers can judge it"
-    return _meta(target, IGNORE_WITHOUT_REASON, directive.line, f"{directive.form}:{','.join(directive.rules)}",
-                 f"`{directive.text}` gives no reason; {advice}")  # fmt: skip
+    return _Report(target, IGNORE_WITHOUT_REASON, directive.line, f"{directive.form}:{','.join(directive.rules)}",
+                   f"`{directive.text}` gives no reason; {advice}")  # fmt: skip
 
 
-def _meta(target: _Target, rule: str, line: int, detail: str, message: str) -> Finding:
-    ref = target.ref
-    path = target.manifest.path
+def _finding(report: _Report, severity: Severity) -> Finding:
+    ref = report.target.ref
+    path = report.target.manifest.path
+    detail = report.detail
     return Finding(
-        rule=rule,
-        severity=RULE_SEVERITIES[rule],
-        location=Location(path, line, line),
+        rule=report.rule,
+        severity=severity,
+        location=Location(path, report.line, report.line),
         object=ref,
         fields=(),
-        message=f"Job `{ref.display()}`: {message}",
-        fingerprint=fingerprint(rule, path, ref.group, ref.kind, ref.namespace, ref.name or ref.generate_name, detail),
+        message=f"Job `{ref.display()}`: {report.message}",
+        fingerprint=fingerprint(
+            report.rule, path, ref.group, ref.kind, ref.namespace, ref.name or ref.generate_name, detail
+        ),
     )

@@ -14,8 +14,8 @@ Fixed: remove the comment, or spell the rule id as `jobguard rules` lists it.
 
 from __future__ import annotations
 
-from jobguard.ignores import IGNORE_UNUSED, RULE_SEVERITIES, SUMMARIES
+from jobguard.findings import Severity
 
-ID = IGNORE_UNUSED
-SEVERITY = RULE_SEVERITIES[ID]
-SUMMARY = SUMMARIES[ID]
+ID = "ignore-unused"
+SEVERITY = Severity.INFO
+SUMMARY = "An inline ignore that silences nothing, names an unknown rule or sits where it has no effect."

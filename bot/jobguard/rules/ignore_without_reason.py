@@ -16,8 +16,8 @@ Fixed:
 
 from __future__ import annotations
 
-from jobguard.ignores import IGNORE_WITHOUT_REASON, RULE_SEVERITIES, SUMMARIES
+from jobguard.findings import Severity
 
-ID = IGNORE_WITHOUT_REASON
-SEVERITY = RULE_SEVERITIES[ID]
-SUMMARY = SUMMARIES[ID]
+ID = "ignore-without-reason"
+SEVERITY = Severity.WARNING
+SUMMARY = "An inline ignore (comment or annotation) that does not say why the rule does not apply."
