@@ -54,3 +54,37 @@ def test_start_up_does_not_load_the_platform_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _function_lengths(path: Path) -> dict[str, int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        node.name: (node.end_lineno or node.lineno) - node.lineno + 1
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("platforms/")))
+def test_platform_modules_stay_small(module: str) -> None:
+    """design.md: no module over 300 non-blank lines; small functions (none over 60 lines)."""
+    path = BOT / module
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(lines) <= 300, module
+    assert {name: n for name, n in _function_lengths(path).items() if n > 60} == {}, module
+
+
+def test_the_platform_roles_stay_small() -> None:
+    """design.md convention 3: each role a caller depends on is a handful of members."""
+    from jobguard import platforms
+
+    def members(role: type) -> set[str]:
+        own = {name for name in vars(role) if not name.startswith("_")}
+        return own | set(getattr(role, "__annotations__", {}))
+
+    sizes = {
+        role.__name__: len(members(role))
+        for role in (platforms.ChangeSource, platforms.ReviewChannel, platforms.FixPusher)
+    }
+    assert sizes == {"ChangeSource": 4, "ReviewChannel": 7, "FixPusher": 3}
+    assert members(platforms.Platform) == {"notes"}  # the CLI's union adds only the log lines it prints
