@@ -10,7 +10,7 @@ import pytest
 from jobguard import render
 from jobguard.diff import FileChange, parse, unified
 from jobguard.findings import Finding, Fix, Location, ObjectRef, Placement, Severity, TextEdit, fingerprint
-from jobguard.platforms import Calls, Capabilities, InlineComment, Posted, PostResult, Side
+from jobguard.platforms import Capabilities, InlineComment, Posted, PostResult, Side
 from jobguard.publish import PublishSettings, publish, suggestion_text
 
 HEAD = "".join(f"line {i}\n" for i in range(1, 41))
@@ -28,7 +28,6 @@ class MemoryPlatform:
     reject: set[str] = field(default_factory=set)
     writes: list[tuple[str, object]] = field(default_factory=list)
     reports: list[tuple[Mapping[str, str], str, str]] = field(default_factory=list)
-    calls: Calls = field(default_factory=Calls)
 
     def changes(self) -> Sequence[FileChange]:
         return [CHANGE]

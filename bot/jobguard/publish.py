@@ -17,7 +17,7 @@ from jobguard import render
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError
 from jobguard.findings import Finding, Fix, TextEdit
-from jobguard.platforms import InlineComment, Platform, Posted
+from jobguard.platforms import InlineComment, Posted, ReviewChannel
 
 
 @dataclass
@@ -59,7 +59,7 @@ HeadText = Callable[[str], str | None]
 
 
 def publish(
-    platform: Platform,
+    platform: ReviewChannel,
     findings: Sequence[Finding],
     changes: Sequence[FileChange],
     *,
@@ -89,7 +89,7 @@ def publish(
 
 
 def _publish(  # noqa: PLR0917 - one call site, the state of one publish run
-    platform: Platform,
+    platform: ReviewChannel,
     findings: Sequence[Finding],
     changes: Sequence[FileChange],
     head_text: HeadText,

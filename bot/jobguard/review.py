@@ -18,7 +18,7 @@ from jobguard.controllers.tool import GitOpsTool, detect
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
-from jobguard.platforms import Platform
+from jobguard.platforms import ChangeSource, Fixed, Reviewed
 from jobguard.publish import PublishReport, PublishSettings, publish
 
 
@@ -31,7 +31,7 @@ class ReviewOutcome:
     files_checked: int
 
 
-def load_config(platform: Platform, config_path: Path | None) -> configuration.Config:
+def load_config(platform: ChangeSource, config_path: Path | None) -> configuration.Config:
     """--config wins; else the first config file of the BASE revision (the head's only if that base config
     allows it), else the defaults."""
     if config_path is not None:
@@ -52,7 +52,7 @@ class Analysis:
     files_checked: int
 
 
-def analyse(platform: Platform, config: configuration.Config, paths: Sequence[str] = ()) -> Analysis:
+def analyse(platform: ChangeSource, config: configuration.Config, paths: Sequence[str] = ()) -> Analysis:
     """Findings of the change under review (only its files under `paths`, if given), with their verified fixes."""
     changes = [change for change in platform.changes() if scope.selected(change, paths)]
     checkout = platform.checkout() if config.gitops is GitOpsTool.AUTO else None
@@ -63,7 +63,7 @@ def analyse(platform: Platform, config: configuration.Config, paths: Sequence[st
 
 
 def run_review(
-    platform: Platform,
+    platform: Reviewed,
     *,
     config_path: Path | None = None,
     fail_on: str | None = None,
@@ -112,7 +112,7 @@ def _outputs(findings: Sequence[Finding]) -> Mapping[str, str]:
 
 
 def run_fix_command(
-    platform: Platform,
+    platform: Fixed,
     *,
     requested_by: str,
     authorised: bool,
@@ -163,7 +163,7 @@ def run_fix_command(
     return message
 
 
-def introduced(platform: Platform, analysis: Analysis, files: Mapping[str, str]) -> list[str]:
+def introduced(platform: ChangeSource, analysis: Analysis, files: Mapping[str, str]) -> list[str]:
     """Rules that would report something new once all `files` are applied (the combined fix re-checked with the
     same options as the analysis, so only the fixes can make a difference)."""
 

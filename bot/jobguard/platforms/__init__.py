@@ -1,29 +1,22 @@
-"""The small `Platform` protocol every review channel implements, and `detect()`.
+"""The small role protocols a platform implements, the data they exchange, and `detect()`.
 
-Policy (what goes inline, what to the summary, dedup, caps, fallbacks, exit code) lives once in `jobguard.publish`;
-a platform only knows how to read the change and how to write each kind of note. Nothing outside this package
-imports `github` or `gitlab`, and those libraries are imported lazily.
+A platform is three roles, so each caller asks only for what it uses: a `ChangeSource` reads the change (review,
+fix), a `ReviewChannel` publishes notes (publish), a `FixPusher` answers the fix command. Policy (what goes
+inline, what to the summary, dedup, caps, fallbacks, exit code) lives once in `jobguard.publish`. Nothing outside
+this package imports `github` or `gitlab`, and those libraries are imported lazily.
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
 
 from jobguard.diff import FileChange
-from jobguard.errors import PlatformError
 from jobguard.gitrepo import Repo
 
 Side = Literal["base", "head"]
-T = TypeVar("T")
-MASK = "[masked]"
-MAX_FAILURE_TEXT = 300  # characters of an API failure kept for the log
-
-log = logging.getLogger("jobguard.platforms")
 
 
 @dataclass(frozen=True)
@@ -78,89 +71,8 @@ class FixRequest:
     association: str = ""
 
 
-@dataclass
-class Calls:
-    """API calls made by a run (reads and writes), for the closing figures and the zero-writes tests."""
-
-    reads: int = 0
-    writes: int = 0
-    by_kind: dict[str, int] = field(default_factory=dict)
-
-    def count(self, kind: str, write: bool) -> None:
-        if write:
-            self.writes += 1
-        else:
-            self.reads += 1
-        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
-
-
-class ApiFailure(PlatformError):
-    """One failed API call of either adapter, as one line without headers, the secrets masked.
-
-    A `PlatformError`, so a failure that escapes an adapter still reaches publish's fallback to the token-free
-    channels (or exits 3 with this line), never a traceback. `status` None: no answer (network, timeout).
-    """
-
-    def __init__(self, status: int | None, message: str, secrets: Sequence[str] = ()) -> None:
-        for secret in secrets:
-            if secret:
-                message = message.replace(secret, MASK)
-        message = " ".join(message.split())[:MAX_FAILURE_TEXT]  # masked before the cut: no half token survives
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-    @property
-    def outcome_unknown(self) -> bool:
-        """The request may have been carried out (5xx after the body was sent, or a lost answer)."""
-        return self.status is None or self.status >= 500
-
-    @property
-    def forbidden(self) -> bool:
-        return self.status == 403 and "rate limit" not in self.message.lower()
-
-
-def status_line(status: int | None, text: str) -> str:
-    """`STATUS text`, the form both adapters report failures in."""
-    text = " ".join(text.split())
-    return text if status is None or text.startswith(str(status)) else f"{status} {text}"
-
-
-def send(call: Callable[[], T], *, attempts: int, backoff: float, landed: Callable[[], T | None] | None = None) -> T:
-    """`call()`, sent again (at most `attempts` in all) while its outcome is unknown (5xx, no answer).
-
-    Before each re-send `landed` looks for what the lost answer may have created, so a comment is never posted
-    twice (review-apis.md B13, C10); without it the call must be safe to repeat (queries, resolving a thread,
-    content-addressed git objects).
-    """
-    for attempt in range(attempts):
-        try:
-            return call()
-        except ApiFailure as failure:
-            if not failure.outcome_unknown or attempt + 1 >= attempts:
-                raise
-            log.info("%s; checking whether it landed before sending it again", failure.message)
-            time.sleep(backoff * 2**attempt)
-            found = landed() if landed is not None else None
-            if found is not None:
-                return found
-    raise ValueError("attempts must be at least 1")
-
-
-def first_config(names: Sequence[str], read: Callable[[str], bytes | None]) -> tuple[str, str] | None:
-    """(path, text) of the first of `names` that `read` finds, decoded alike on every platform: a BOM dropped,
-    undecodable bytes replaced (the config parser then reports them with a position)."""
-    for name in names:
-        data = read(name)
-        if data is not None:
-            return name, data.decode("utf-8-sig", "replace")
-    return None
-
-
-class Platform(Protocol):
-    name: str
-    calls: Calls
-    notes: list[str]  # how the platform got the change (fallbacks), one line each, for the log
+class ChangeSource(Protocol):
+    """Reads the change under review: local git when the checkout holds it, else the platform's API."""
 
     def changes(self) -> Sequence[FileChange]:
         """The manifest files of the change under review, with hunks (local git when possible, else the API)."""
@@ -171,13 +83,23 @@ class Platform(Protocol):
         ...
 
     def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
-        """(path, text) of the first config file found on that side, decoded by `first_config`.
+        """(path, text) of the first config file found on that side, decoded by `checkout.first_config`.
 
         Which commit is "base" for the config: local, the base tree; GitHub, the pull request's base commit itself
         (the branch as it is now, not the merge base the diff starts from); GitLab, CI_MERGE_REQUEST_DIFF_BASE_SHA
         (the merge base, the same commit `read` uses). Either way a change cannot switch off its own check.
         """
         ...
+
+    def checkout(self) -> tuple[Repo, str] | None:
+        """The local git checkout holding the head commit, and that commit (None: the change came by API)."""
+        ...
+
+
+class ReviewChannel(Protocol):
+    """Publishes a review; `name` picks the platform's comment dialect (suggestion syntax, ranges)."""
+
+    name: str
 
     def capabilities(self) -> Capabilities: ...
 
@@ -201,6 +123,14 @@ class Platform(Protocol):
         """Token-free channels, always written: step summary / outputs / annotations (GitHub), report files."""
         ...
 
+
+class FixPusher(Protocol):
+    """The fix command: who asked, the commit through the API, and the answer on the change."""
+
+    def fix_command(self) -> FixRequest | None:
+        """The fix command this run answers (a `/jobguard fix` comment), or None for an ordinary review."""
+        ...
+
     def push_fix(self, files: Mapping[str, bytes], message: str) -> str:
         """Commit these head files to the change's source branch through the API; returns the commit URL.
 
@@ -212,13 +142,19 @@ class Platform(Protocol):
         """A plain comment on the change (answers to the fix command)."""
         ...
 
-    def fix_command(self) -> FixRequest | None:
-        """The fix command this run answers (a `/jobguard fix` comment), or None for an ordinary review."""
-        ...
 
-    def checkout(self) -> tuple[Repo, str] | None:
-        """The local git checkout holding the head commit, and that commit (None: the change came by API)."""
-        ...
+class Reviewed(ChangeSource, ReviewChannel, Protocol):
+    """What `jobguard review` needs: the change, and where to publish it."""
+
+
+class Fixed(ChangeSource, FixPusher, Protocol):
+    """What the fix command needs: the change, and a way to commit to it and answer."""
+
+
+class Platform(ChangeSource, ReviewChannel, FixPusher, Protocol):
+    """All three roles, as the CLI gets them; `notes` says how the change was read (fallbacks), for the log."""
+
+    notes: list[str]
 
 
 def detect(environ: Mapping[str, str] | None = None) -> str:

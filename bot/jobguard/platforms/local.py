@@ -14,7 +14,6 @@ from typing import TextIO
 from jobguard.diff import FileChange
 from jobguard.gitrepo import Repo
 from jobguard.platforms import (
-    Calls,
     Capabilities,
     FixRequest,
     InlineComment,
@@ -22,8 +21,8 @@ from jobguard.platforms import (
     Posted,
     PostResult,
     Side,
-    first_config,
 )
+from jobguard.platforms.checkout import first_config
 from jobguard.trees import Tree, changed_files, with_hunks
 
 
@@ -82,7 +81,6 @@ class LocalPlatform(_PrintedWrites):
     def __init__(self, base: Tree, head: Tree, printer: Printer | None = None) -> None:
         self.base, self.head = base, head
         self.printer = printer or Printer()
-        self.calls = Calls()
         self.notes: list[str] = []
         self._changes: list[FileChange] | None = None
 
@@ -129,7 +127,6 @@ class DryRun(_PrintedWrites):
     def __init__(self, inner: Platform, printer: Printer | None = None) -> None:
         self.inner = inner
         self.name = inner.name
-        self.calls = inner.calls
         self.notes = inner.notes
         self.printer = printer or Printer()
 

@@ -1,0 +1,215 @@
+"""The change of a pull request through the API (B1), and the checkout that spares it.
+
+The checkout is used when it holds the base, the head and their merge base (fetch-depth: 0; GitHub diffs against
+the merge base). Else the file list with patches, contents reads for files listed without one, and git trees past
+the 3,000-file cap of the list.
+"""
+
+from __future__ import annotations
+
+import base64
+import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobguard import diff as diffs
+from jobguard.check import UnreadableFile
+from jobguard.errors import PlatformError
+from jobguard.gitrepo import Repo
+from jobguard.platforms import Side
+from jobguard.platforms.checkout import Clone
+from jobguard.platforms.github.pull import Session
+from jobguard.platforms.http import ApiFailure
+
+MAX_LISTED_FILES = 3000  # B1: the file list stops here
+DIFF_FAILED = "git diff failed in the checkout; reading the change through the API"
+
+
+def find_clone(workspace: Path | None, session: Session) -> Clone | None:
+    """The checkout and the merge base of the two commits, when it holds all three; decided at no API cost."""
+    if workspace is None or not (workspace / ".git").exists():
+        session.notes.append(
+            "no checkout in GITHUB_WORKSPACE; reading the change through the API "
+            "(actions/checkout with fetch-depth: 0 makes it free)"
+        )
+        return None
+    git = Repo(workspace, root=True)
+    pull = session.pull
+    if not (git.has_commit(pull.base_sha) and git.has_commit(pull.head_sha)):
+        session.notes.append(
+            "the checkout lacks the base or head commit (use actions/checkout with fetch-depth: 0); "
+            "reading the change through the API"
+        )
+        return None
+    merge_base = git.merge_base(pull.base_sha, pull.head_sha)
+    if merge_base is None:
+        session.notes.append("the checkout lacks the merge base (shallow clone); reading the change through the API")
+        return None
+    return Clone(git, merge_base, pull.head_sha)
+
+
+@dataclass
+class PullFiles:
+    """The `Remote` of a pull request; `read` is the adapter's own (cached) reader, for files without a patch."""
+
+    session: Session
+    read: Callable[[str, Side], bytes | None]
+    source: str = ""  # "api" or "api-trees", once the API gave the diff
+    merge_base: str | None = None  # as the API's compare reports it
+    tree_shas: dict[tuple[str, str], str] = field(default_factory=dict)  # (rev, path) -> blob sha
+    tree_revs: set[str] = field(default_factory=set)  # revisions whose whole tree was listed
+
+    def head(self) -> str:
+        return self.session.pull.head_sha
+
+    def base(self) -> str:
+        """B1: GitHub diffs against the merge base; the API tells it through compare (one read)."""
+        if self.merge_base is None:
+            pull = self.session.pull
+            url = f"{self.session.repo_url}/compare/{pull.base_sha}...{pull.head_sha}"
+            _headers, data = self.session.api.request("repos/compare-commits", "GET", url, params={"per_page": 1})
+            self.merge_base = str(data["merge_base_commit"]["sha"])
+        return self.merge_base
+
+    def changes(self) -> list[diffs.FileChange]:
+        pull, notes = self.session.pull, self.session.notes
+        if pull.changed_files is not None and pull.changed_files > MAX_LISTED_FILES:
+            changes = self._tree_changes()
+            if changes is not None:
+                return changes
+        url = f"{self.session.repo_url}/pulls/{self.session.number}/files"
+        listed = list(self.session.api.pages("pulls/list-files", url))
+        self.source = "api"
+        if len(listed) >= MAX_LISTED_FILES and pull.changed_files is None:
+            changes = self._tree_changes()
+            if changes is not None:
+                return changes
+        if len(listed) >= MAX_LISTED_FILES:
+            notes.append(
+                f"only the first {MAX_LISTED_FILES} files of this pull request could be listed (B1); check out the "
+                "repository with fetch-depth: 0 to review every file"
+            )
+        return self._listed_changes(listed)
+
+    def _listed_changes(self, listed: list[Any]) -> list[diffs.FileChange]:
+        changes = []
+        without_patch = 0
+        for item in listed:
+            change = _listed_change(item)
+            if change is None:
+                continue
+            pure_rename = change.status is diffs.Status.RENAMED and not item.get("changes")
+            if change.new_path is not None and not change.hunks and item.get("patch") is None and not pure_rename:
+                change = self._computed_change(change)
+                without_patch += 1
+            changes.append(change)
+        if without_patch:
+            self.session.notes.append(
+                f"{without_patch} file(s) came without a patch (too large for the file list); their diff was "
+                "computed from the contents API"
+            )
+        return changes
+
+    def _computed_change(self, change: diffs.FileChange) -> diffs.FileChange:
+        """A file the list gave without a patch: diff the two contents here (git-style, 3 context lines)."""
+        old = self.read(change.old_path, "base") if change.old_path else None
+        new = self.read(change.new_path, "head") if change.new_path else None
+        computed = diffs.between(change.old_path, change.new_path, old, new)
+        return diffs.FileChange(change.old_path, change.new_path, change.status, computed.hunks if computed else ())
+
+    def _tree_changes(self) -> list[diffs.FileChange] | None:
+        """Past 3,000 files (B1): compare the two recursive git trees, then diff changed manifests here."""
+        base, head = self.base(), self.session.pull.head_sha
+        sides = {}
+        for rev in (base, head):
+            url = f"{self.session.repo_url}/git/trees/{rev}"
+            _headers, data = self.session.api.request("git/get-tree", "GET", url, params={"recursive": 1})
+            if data.get("truncated"):
+                self.session.notes.append(
+                    "the git tree is too large for the API (truncated); falling back to the file list"
+                )
+                return None
+            sides[rev] = {
+                str(e["path"]): str(e["sha"])
+                for e in data.get("tree") or []
+                if e.get("type") == "blob" and diffs.is_manifest(str(e["path"]))
+            }
+        for rev, entries in sides.items():
+            self.tree_revs.add(rev)
+            for path, sha in entries.items():
+                self.tree_shas[(rev, path)] = sha
+        changes = []
+        for path in sorted(sides[base].keys() | sides[head].keys()):
+            old_sha, new_sha = sides[base].get(path), sides[head].get(path)
+            if old_sha == new_sha:
+                continue
+            status = diffs.Status.ADDED if old_sha is None else diffs.Status.REMOVED if new_sha is None else None
+            change = diffs.FileChange(
+                path if old_sha else None, path if new_sha else None, status or diffs.Status.MODIFIED
+            )
+            changes.append(self._computed_change(change) if new_sha else change)
+        self.source = "api-trees"
+        self.session.notes.append(
+            f"this pull request changes more than {MAX_LISTED_FILES} files; the changed manifests were found by "
+            "comparing git trees (renames show as remove + add)"
+        )
+        return changes
+
+    def blob(self, rev: str, path: str) -> bytes | None:
+        sha = self.tree_shas.get((rev, path))
+        if sha is not None:
+            return self._blob(sha)
+        if rev in self.tree_revs and diffs.is_manifest(path):
+            return None  # the tree was listed and the manifest is not in it
+        return self._contents(rev, path)
+
+    def _contents(self, rev: str, path: str) -> bytes | None:
+        url = f"{self.session.repo_url}/contents/{urllib.parse.quote(path)}"
+        try:
+            _headers, data = self.session.api.request("repos/get-content", "GET", url, params={"ref": rev})
+        except ApiFailure as failure:
+            if failure.status == 404:
+                return None
+            raise PlatformError(f"reading {path} at {rev[:12]}: {failure.message}") from None
+        if not isinstance(data, Mapping):
+            return None  # a directory
+        if data.get("type") == "symlink":
+            raise UnreadableFile(f"{path} is a symlink; not followed")
+        if data.get("type") != "file":
+            return None  # submodule
+        if data.get("encoding") == "base64" and (data.get("content") or not data.get("size")):
+            return base64.b64decode(str(data.get("content") or ""))
+        return self._blob(str(data["sha"]))  # over 1 MB the contents API leaves `content` empty
+
+    def _blob(self, sha: str) -> bytes:
+        try:
+            url = f"{self.session.repo_url}/git/blobs/{sha}"
+            _headers, data = self.session.api.request("git/get-blob", "GET", url)
+        except ApiFailure as failure:
+            raise PlatformError(f"reading blob {sha[:12]}: {failure.message}") from None
+        return base64.b64decode(str(data.get("content") or ""))
+
+
+def _listed_change(item: Mapping[str, Any]) -> diffs.FileChange | None:
+    """One `pulls/list-files` entry -> FileChange (manifests only), hunks parsed from its `patch`."""
+    path = str(item["filename"])
+    status = str(item.get("status") or "modified")
+    previous = item.get("previous_filename")
+    old: str | None = str(previous) if previous and status == "renamed" else path
+    new: str | None = path
+    kind = diffs.Status.MODIFIED
+    if status in ("added", "copied"):
+        old, kind = None, diffs.Status.ADDED
+    elif status == "removed":
+        new, kind = None, diffs.Status.REMOVED
+    elif status == "renamed":
+        kind = diffs.Status.RENAMED
+    elif status == "unchanged":
+        return None
+    if not (diffs.is_manifest(new) or diffs.is_manifest(old)):
+        return None
+    patch = item.get("patch")
+    parsed = diffs.parse_patch(old, new, str(patch)) if patch else None
+    return diffs.FileChange(old, new, kind, parsed.hunks if parsed else ())

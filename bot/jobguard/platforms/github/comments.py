@@ -1,0 +1,101 @@
+"""Issue comments on the pull request: the one sticky summary (found by its marker, edited in place) and replies.
+
+A POST whose answer was lost is looked for before it is sent again (B13), so no comment is ever posted twice.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from jobguard.errors import PlatformError
+from jobguard.platforms import Posted
+from jobguard.platforms.github.pull import Session
+from jobguard.platforms.http import ApiFailure
+from jobguard.render import fingerprint_of, is_summary
+
+FIXED_MARKER = "<!-- jobguard:fixed -->"
+MAX_BODY = 65_536  # B6
+
+
+def cap_body(body: str) -> str:
+    """B6: 65,536 characters per body. The summary comes capped from `render.summary_body`; this is the safety net
+    for the others: cut on a line, keeping the hidden marker lines (as `jobguard.render` reads them) at the end."""
+    if len(body) <= MAX_BODY:
+        return body
+    markers = "\n".join(
+        line.strip()
+        for line in body.splitlines()
+        if len(line) < 200 and (fingerprint_of(line) or is_summary(line) or FIXED_MARKER in line)
+    )
+    room = MAX_BODY - len(markers) - 100
+    return body[:room].rsplit("\n", 1)[0] + "\n\n…(truncated)\n\n" + markers + "\n"
+
+
+def issue_comment(session: Session, match: Callable[[str], bool]) -> Posted | None:
+    """The first issue comment whose body `match`es (the summary, or a reply whose answer was lost)."""
+    url = f"{session.repo_url}/issues/{session.number}/comments"
+    for item in session.api.pages("issues/list-comments", url):
+        body = str(item.get("body") or "")
+        if match(body):
+            return Posted(str(item["id"]), "summary", None, body)
+    return None
+
+
+def upsert_summary(session: Session, body: str, existing: Posted | None) -> bool:
+    """The one sticky summary issue comment, found by its marker and edited in place."""
+    if session.read_only:
+        return False
+    body = cap_body(body)
+    if existing is not None:
+        try:
+            _edit(session, existing.id, body)
+            return True
+        except ApiFailure as failure:
+            if failure.forbidden:
+                session.became_read_only(failure)
+                return False
+            if failure.status != 404:
+                session.notes.append(f"editing the summary failed: {failure.message}")
+                return False
+    try:
+        _create(session, body, functools.partial(issue_comment, session, is_summary))
+    except ApiFailure as failure:
+        if failure.forbidden:
+            session.became_read_only(failure)
+        else:
+            session.notes.append(f"posting the summary failed: {failure.message}")
+        return False
+    return True
+
+
+def reply(session: Session, body: str) -> None:
+    """A plain comment on the pull request (the answer to `/jobguard fix`)."""
+    body = cap_body(body)
+    try:
+        _create(session, body, lambda: issue_comment(session, lambda text: text.strip() == body.strip()))
+    except ApiFailure as failure:
+        raise PlatformError(f"answering on the pull request failed: {failure.message}") from None
+
+
+def _edit(session: Session, comment_id: str, body: str) -> None:
+    url = f"{session.repo_url}/issues/comments/{comment_id}"
+    session.api.request("issues/update-comment", "PATCH", url, body={"body": body})
+
+
+def _create(session: Session, body: str, find: Callable[[], Posted | None]) -> None:
+    """POST an issue comment; after a lost answer, look for it (`find`) before posting again (B13)."""
+    url = f"{session.repo_url}/issues/{session.number}/comments"
+
+    def landed() -> dict[str, Any] | None:
+        found = find()
+        if found is not None and found.body.strip() != body.strip():
+            _edit(session, found.id, body)
+        return None if found is None else {"id": found.id}
+
+    def post() -> dict[str, Any]:
+        _headers, data = session.api.request("issues/create-comment", "POST", url, body={"body": body})
+        return dict(data)
+
+    session.api.send(post, landed)
