@@ -149,7 +149,8 @@ class _Window:
 
 
 def _parse_index(index: str) -> tuple[int, int | None]:
-    """(document number, List item or None) of a manifest index (`jobguard.manifests`: `N` or `N.items[i]`)."""
+    """(document number, List item or None) of a manifest index written as text (`N` or `N.items[i]`), as
+    `fixed_text`'s callers give it."""
     match = _INDEX.match(index)
     if match is None:
         raise NoFix(f"bad manifest index {index!r}")
@@ -762,7 +763,7 @@ class _FileContext:
         if ref is None or not chosen:
             raise NoFix(f"object {ref} not found in the head file")
         manifest = chosen[0]
-        window = _Window(*manifest.document, _parse_index(manifest.index)[1])
+        window = _Window(*manifest.document, manifest.index.item)
         docs = self.base_documents.get((ref.group, ref.kind, ref.namespace, ref.name)) if ref.name else None
         if docs is None or len(docs) != 1:
             return _Target(manifest, window, self.head.header(window.lo), self.file.base, None)
