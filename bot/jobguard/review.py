@@ -13,10 +13,12 @@ from pathlib import Path
 
 from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import fixes, gitops, render
+from jobguard import gitops, render
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
+from jobguard.fixes.apply import chosen_fix, fixed_files, strategy_misses
+from jobguard.fixes.attach import attach
 from jobguard.platforms import Platform
 from jobguard.publish import PublishReport, PublishSettings, publish
 
@@ -57,7 +59,7 @@ def analyse(platform: Platform, config: configuration.Config) -> Analysis:
     checkout = platform.checkout() if config.gitops == "auto" else None
     options = engine.options_from(config, repository_tool=gitops.detect(*checkout) if checkout else None)
     result = engine.run(changes, platform.read, options)
-    with_fixes = fixes.attach(result.findings, changes, platform.read, options, result.files)
+    with_fixes = attach(result.findings, result.files, options)
     return Analysis(with_fixes, changes, options, result.files_checked)
 
 
@@ -131,11 +133,11 @@ def run_fix_command(
     config = load_config(platform, config_path)
     analysis = analyse(platform, config)
     findings = analysis.findings
-    miss = fixes.strategy_misses(findings, strategy) if strategy is not None else None
+    miss = strategy_misses(findings, strategy) if strategy is not None else None
     if miss is not None:  # never push another fix than the one asked for
         platform.reply(f"@{requested_by}: jobguard did not push: {miss}.")
         raise UsageError(miss)
-    files = fixes.fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
+    files = fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
     if not files:
         message = f"@{requested_by}: jobguard found nothing it can fix in this change."
         platform.reply(message)
@@ -145,7 +147,7 @@ def run_fix_command(
         message = f"@{requested_by}: jobguard did not push: together the fixes would cause {', '.join(new)}."
         platform.reply(message)
         return message
-    count = sum(1 for f in findings if fixes.chosen_fix(f, strategy) is not None and f.location.path in files)
+    count = sum(1 for f in findings if chosen_fix(f, strategy) is not None and f.location.path in files)
     try:
         url = platform.push_fix(
             {path: text.encode("utf-8") for path, text in files.items()},

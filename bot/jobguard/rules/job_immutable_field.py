@@ -35,8 +35,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import hooks, strategies
+from jobguard import hooks
 from jobguard.findings import FixIntent, Severity
+from jobguard.fixes import strategies
 from jobguard.immutability import Semantics, immutable_changes
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.rules.base import Hit, RuleContext

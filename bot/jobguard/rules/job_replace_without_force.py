@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import hooks, strategies
+from jobguard import hooks
 from jobguard.findings import Severity
+from jobguard.fixes import strategies
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import strategies
 from jobguard.findings import FixIntent, Severity
+from jobguard.fixes import strategies
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
 
