@@ -25,7 +25,7 @@ from jobguard import config
 from jobguard import diff as diffs
 from jobguard.findings import AnnotationEdit, Finding, FixIntent, Placement, TextEdit
 from jobguard.fixes import strategies
-from jobguard.fixes.apply import fixed_files
+from jobguard.fixes.apply import apply_all
 from jobguard.fixes.attach import attach
 from jobguard.fixes.lines import BOM, apply, line_edit, newline_of
 from jobguard.fixes.place import place
@@ -219,7 +219,7 @@ def test_fixed_files_keep_a_byte_order_mark() -> None:
     case = next(c for c in GOLDEN_CASES if c.name == "bom")
     finding = next(f for f in Pair.of({"job.yaml": (case.base, case.before)}).check(options()) if f.fixes)
     assert next(f for f in finding.fixes if f.strategy == case.intent.strategy).edit.start_line > 1
-    files = fixed_files([finding], lambda path: case.before.encode("utf-8"), case.intent.strategy)
+    files = apply_all([finding], lambda path: case.before.encode("utf-8"), case.intent.strategy).texts
     assert files == {"job.yaml": case.after}
 
 

@@ -17,7 +17,7 @@ from jobguard import gitops, render
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
-from jobguard.fixes.apply import chosen_fix, fixed_files, strategy_misses
+from jobguard.fixes.apply import apply_all
 from jobguard.fixes.attach import attach
 from jobguard.platforms import Platform
 from jobguard.publish import PublishReport, PublishSettings, publish
@@ -133,11 +133,11 @@ def run_fix_command(
     config = load_config(platform, config_path)
     analysis = analyse(platform, config)
     findings = analysis.findings
-    miss = strategy_misses(findings, strategy) if strategy is not None else None
-    if miss is not None:  # never push another fix than the one asked for
-        platform.reply(f"@{requested_by}: jobguard did not push: {miss}.")
-        raise UsageError(miss)
-    files = fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
+    applied = apply_all(findings, lambda path: platform.read(path, "head"), strategy)
+    if applied.refusal is not None:  # never push another fix than the one asked for
+        platform.reply(f"@{requested_by}: jobguard did not push: {applied.refusal}.")
+        raise UsageError(applied.refusal)
+    files = applied.texts
     if not files:
         message = f"@{requested_by}: jobguard found nothing it can fix in this change."
         platform.reply(message)
@@ -147,7 +147,7 @@ def run_fix_command(
         message = f"@{requested_by}: jobguard did not push: together the fixes would cause {', '.join(new)}."
         platform.reply(message)
         return message
-    count = sum(1 for f in findings if chosen_fix(f, strategy) is not None and f.location.path in files)
+    count = len(applied.fixed)
     try:
         url = platform.push_fix(
             {path: text.encode("utf-8") for path, text in files.items()},

@@ -10,7 +10,7 @@ What it owns, in the order data flows through it:
 - `verify`: the new text parses to exactly the intended objects and keeps every comment, and the engine re-run
   on it no longer reports the finding and reports nothing new.
 - `lines`: the verified text as a line edit and a unified diff; `place`: where that edit can be a suggestion.
-- `apply`: several fixes applied at once (`jobguard fix`, the `/jobguard fix` command).
+- `apply`: several fixes applied together, by one policy (`jobguard fix`, the `/jobguard fix` command).
 
 This `__init__` re-exports nothing on purpose: the rules import `strategies` from beneath the engine, and
 `attach` re-runs the engine, so re-exporting it here would make importing `jobguard.rules` import `jobguard.check`
