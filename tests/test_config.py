@@ -15,9 +15,9 @@ from jobguard import config, config_errors, config_schema, docs, ignores
 from jobguard.config import DEFAULT, Config, Override, RuleSetting
 from jobguard.errors import ConfigError
 from jobguard.findings import Severity
+from jobguard.fixes.strategies import STRATEGIES
 from jobguard.immutability import NEWEST_SUPPORTED, OLDEST_SUPPORTED, KubeVersion
 from jobguard.rules import RULES, RULES_BY_ID, job_ttl_after_finished
-from jobguard.strategies import STRATEGIES
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "config"

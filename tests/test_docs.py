@@ -48,7 +48,7 @@ def test_configuration_section_is_generated_from_the_schema() -> None:
 
 
 def test_every_fix_strategy_is_documented() -> None:
-    from jobguard.strategies import STRATEGIES
+    from jobguard.fixes.strategies import STRATEGIES
 
     for strategy in STRATEGIES:
         assert f"| `{strategy}` |" in README, strategy

@@ -21,9 +21,18 @@ import pytest
 import yaml
 
 from jobguard import check as engine
-from jobguard import config, fixes, strategies
+from jobguard import config
 from jobguard import diff as diffs
 from jobguard.findings import AnnotationEdit, Finding, FixIntent, Placement, TextEdit
+from jobguard.fixes import strategies
+from jobguard.fixes.apply import apply_all
+from jobguard.fixes.attach import attach
+from jobguard.fixes.lines import BOM, apply, line_edit, newline_of
+from jobguard.fixes.place import place
+from jobguard.fixes.source import NoFix, Window
+from jobguard.fixes.values import annotation_value
+from jobguard.fixes.yamledit import edited
+from jobguard.manifests import load
 from tests.corpus import CORPUS, needs_corpus
 from tests.rule_cases import load_cases, options_for
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
@@ -69,9 +78,26 @@ class Pair:
         text = self.files.get((side, path))
         return None if text is None else text.encode("utf-8")
 
+    def parsed(self, options: engine.CheckOptions) -> tuple[engine.LoadedFile, ...]:
+        """The files as the engine parses them (what production hands to `attach`)."""
+        return engine.run(self.changes, self.read, options).files
+
     def check(self, options: engine.CheckOptions) -> tuple[Finding, ...]:
         result = engine.run(self.changes, self.read, options)
-        return fixes.attach(result.findings, result.changes, self.read, options, result.files)
+        return attach(result.findings, result.files, options)
+
+
+def fixed_text(intent: FixIntent, text: str, index: str) -> str:
+    """The production edit (`yamledit.edited`) of the object at `index`, found as the engine's parse finds it."""
+    head = load("job.yaml", text.encode("utf-8"))
+    manifest = next((m for m in head.manifests if str(m.index) == index), None)
+    if manifest is None:
+        raise NoFix(f"the engine parses no Job at {index}: {'; '.join(p.message for p in head.problems)}")
+    return (BOM if head.bom else "") + edited(intent, head.text, Window.of(manifest))
+
+
+def edit_between(before: str, after: str) -> TextEdit | None:
+    return line_edit(diffs.split_lines(before), diffs.split_lines(after))
 
 
 def options(raw: Mapping[str, Any] | None = None) -> engine.CheckOptions:
@@ -159,16 +185,16 @@ def test_golden_set_covers_the_style_variants() -> None:
     assert len(names) >= 20
     crlf = next(c for c in GOLDEN_CASES if c.name == "crlf")
     assert "\r\n" in crlf.before and crlf.before.count("\r\n") == crlf.before.count("\n"), "CRLF fixture normalised"
-    assert next(c for c in GOLDEN_CASES if c.name == "bom").before.startswith(fixes.BOM)
+    assert next(c for c in GOLDEN_CASES if c.name == "bom").before.startswith(BOM)
     assert not next(c for c in GOLDEN_CASES if c.name == "no-final-newline").before.endswith("\n")
 
 
 @pytest.mark.parametrize("case", GOLDEN_CASES, ids=GOLDEN_IDS)
 def test_golden_text(case: Golden) -> None:
-    assert fixes.fixed_text(case.intent, case.before, case.index) == case.after
-    edit = fixes.edit_between(case.before, case.after)
+    assert fixed_text(case.intent, case.before, case.index) == case.after
+    edit = edit_between(case.before, case.after)
     assert edit is not None
-    assert fixes.apply(case.before, edit) == case.after
+    assert apply(case.before, edit) == case.after
     replaced = diffs.split_lines(case.before)[edit.start_line - 1 : edit.end_line]
     new = diffs.split_lines(edit.new_text)
     widened = len(replaced) == 1 and replaced[0] in (new[0], new[-1])  # an insertion repeats one line
@@ -183,7 +209,7 @@ def test_golden_through_the_engine(case: Golden) -> None:
     finding = next(f for f in found if f.rule == case.spec["rule"])
     fix = next(x for x in finding.fixes if x.strategy == case.intent.strategy)
     assert fix.title == case.intent.title
-    assert fixes.apply(case.before, fix.edit) == case.after
+    assert apply(case.before, fix.edit) == case.after
     assert fix.diff == diffs.unified("job.yaml", "job.yaml", case.before, case.after, git_header=False)
     if PATCH:
         assert patched("job.yaml", case.before, fix.diff) == case.after
@@ -193,23 +219,23 @@ def test_fixed_files_keep_a_byte_order_mark() -> None:
     case = next(c for c in GOLDEN_CASES if c.name == "bom")
     finding = next(f for f in Pair.of({"job.yaml": (case.base, case.before)}).check(options()) if f.fixes)
     assert next(f for f in finding.fixes if f.strategy == case.intent.strategy).edit.start_line > 1
-    files = fixes.fixed_files([finding], lambda path: case.before.encode("utf-8"), case.intent.strategy)
+    files = apply_all([finding], lambda path: case.before.encode("utf-8"), case.intent.strategy).texts
     assert files == {"job.yaml": case.after}
 
 
-def test_attach_reads_and_parses_the_file_itself_without_the_engine_files() -> None:
-    """The fix lands in the finding's own object (the second document), also when `attach` gets no parsed files;
-    a finding about an object the head file does not hold gets none."""
+def test_attach_fixes_the_findings_own_object() -> None:
+    """The fix lands in the finding's own object (the second document); a finding about an object the head file
+    does not hold gets none."""
     case = next(c for c in GOLDEN_CASES if c.name == "multi-document")
     pair = Pair.of({"job.yaml": (case.base, case.before)})
     result = engine.run(pair.changes, pair.read, options())
     finding = next(f for f in result.findings if f.intents)
-    (got,) = fixes.attach([finding], pair.changes, pair.read, options())
+    (got,) = attach([finding], result.files, options())
     fix = next(x for x in got.fixes if x.strategy == case.intent.strategy)
-    assert fixes.apply(case.before, fix.edit) == case.after
+    assert apply(case.before, fix.edit) == case.after
     assert finding.object is not None
     elsewhere = replace(finding, object=replace(finding.object, name="not-there"))
-    assert fixes.attach([elsewhere], pair.changes, pair.read, options())[0].fixes == ()
+    assert attach([elsewhere], result.files, options())[0].fixes == ()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -228,16 +254,16 @@ def test_attach_reads_and_parses_the_file_itself_without_the_engine_files() -> N
     ],
 )
 def test_edit_between_is_minimal_and_applies(before: str, after: str, edit: TextEdit) -> None:
-    assert fixes.edit_between(before, after) == edit
-    assert fixes.apply(before, edit) == after
+    assert edit_between(before, after) == edit
+    assert apply(before, edit) == after
 
 
 def test_apply_inserts_and_rejects_out_of_range() -> None:
-    assert fixes.apply("a\nb\n", TextEdit(2, 1, "x\n")) == "a\nx\nb\n"
-    assert fixes.apply("a\nb\n", TextEdit(3, 2, "c\n")) == "a\nb\nc\n"
-    assert fixes.edit_between("same\n", "same\n") is None
+    assert apply("a\nb\n", TextEdit(2, 1, "x\n")) == "a\nx\nb\n"
+    assert apply("a\nb\n", TextEdit(3, 2, "c\n")) == "a\nb\nc\n"
+    assert edit_between("same\n", "same\n") is None
     with pytest.raises(ValueError, match="outside"):
-        fixes.apply("a\n", TextEdit(3, 3, "x\n"))
+        apply("a\n", TextEdit(3, 3, "x\n"))
 
 
 def test_lines_split_on_line_feed_only() -> None:
@@ -260,9 +286,9 @@ def test_unified_diff_of_an_excerpt_counts_from_its_first_line() -> None:
 
 
 @pytest.mark.skipif(PATCH is None, reason="GNU patch not installed")
-@pytest.mark.parametrize("before", ["a\nb\nc\n", "a\r\nb\r\nc\r\n", "a\nb\nc", fixes.BOM + "a\nb\nc\n"])
+@pytest.mark.parametrize("before", ["a\nb\nc\n", "a\r\nb\r\nc\r\n", "a\nb\nc", BOM + "a\nb\nc\n"])
 def test_unified_diff_applies_with_patch(before: str) -> None:
-    nl = fixes.newline_of(before)
+    nl = newline_of(before)
     after = before.replace(f"b{nl}", f"b{nl}inserted{nl}").replace("c", "C")
     diff = diffs.unified("deep/dir/f.yaml", "deep/dir/f.yaml", before, after, git_header=False)
     assert patched("deep/dir/f.yaml", before, diff) == after
@@ -298,19 +324,19 @@ HEAD_LINES = BASE_LINES.replace("line 10\n", "line 10 changed\n").replace("line 
 )
 def test_place(edit: TextEdit, github: tuple[int, int] | None, gitlab: tuple[int, int, int] | None) -> None:
     change = change_of(BASE_LINES, HEAD_LINES)
-    assert fixes.place(edit, change, 300) == Placement(github=github, gitlab=gitlab)
+    assert place(edit, change, 300) == Placement(github=github, gitlab=gitlab)
 
 
 def test_place_gitlab_range_across_hunks_within_limits() -> None:
     change = change_of(BASE_LINES, HEAD_LINES.replace("line 30\n", "line 30 changed\n"))
-    assert fixes.place(TextEdit(12, 28, "x\n"), change, 300) == Placement(None, (12, 0, 16))
+    assert place(TextEdit(12, 28, "x\n"), change, 300) == Placement(None, (12, 0, 16))
 
 
 def test_place_without_diff_and_for_an_added_file() -> None:
-    assert fixes.place(TextEdit(1, 1, "x\n"), None, 1) == Placement()
+    assert place(TextEdit(1, 1, "x\n"), None, 1) == Placement()
     added = diffs.parse(diffs.unified(None, "f.yaml", "", "a\nb\nc\n"))[0]
-    assert fixes.place(TextEdit(1, 3, "x\n"), added, 3) == Placement((1, 3), (1, 0, 2))
-    assert fixes.place(TextEdit(4, 5, "x\n"), added, 3) == Placement()  # beyond the file
+    assert place(TextEdit(1, 3, "x\n"), added, 3) == Placement((1, 3), (1, 0, 2))
+    assert place(TextEdit(4, 5, "x\n"), added, 3) == Placement()  # beyond the file
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -344,12 +370,12 @@ VALUE_CASES = [
 
 @pytest.mark.parametrize(("old", "edit", "new"), VALUE_CASES)
 def test_annotation_value(old: str | None, edit: AnnotationEdit, new: str | None) -> None:
-    assert fixes.annotation_value(old, edit) == new
+    assert annotation_value(old, edit) == new
 
 
 def test_annotation_value_refuses_an_item_that_is_not_there() -> None:
-    with pytest.raises(fixes.NoFix):
-        fixes.annotation_value("PostSync", AnnotationEdit("k", "PreSync", "csv-replace-item", "presync"))
+    with pytest.raises(NoFix):
+        annotation_value("PostSync", AnnotationEdit("k", "PreSync", "csv-replace-item", "presync"))
 
 
 JOB = """apiVersion: batch/v1
@@ -377,13 +403,13 @@ spec:
     ],
 )
 def test_values_are_quoted_when_yaml_needs_it(value: str, line: str) -> None:
-    new = fixes.fixed_text(FixIntent("s", "t", "r", annotations=(AnnotationEdit("k", value),)), JOB, "0")
+    new = fixed_text(FixIntent("s", "t", "r", annotations=(AnnotationEdit("k", value),)), JOB, "0")
     assert new == JOB.replace("    a: b\n", "    a: b\n" + line)
 
 
 def test_quotes_follow_the_file_when_needed() -> None:
     text = JOB.replace("    a: b\n", "    a: 'b c'\n    d: e\n")
-    new = fixes.fixed_text(FixIntent("s", "t", "r", annotations=(AnnotationEdit("k", "-1"),)), text, "0")
+    new = fixed_text(FixIntent("s", "t", "r", annotations=(AnnotationEdit("k", "-1"),)), text, "0")
     assert "    k: '-1'\n" in new  # single quotes, as the file writes them
 
 
@@ -409,26 +435,26 @@ REFUSED = {  # name: (head text, why)
         "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n  annotations: [a]\nspec: {}\n",
         "`annotations:` is not a mapping",
     ),
-    "not YAML": ("apiVersion: batch/v1\nkind: Job\nmetadata: {name: j\n", "not valid YAML"),
+    "not YAML": ("apiVersion: batch/v1\nkind: Job\nmetadata: {name: j\n", "invalid YAML"),  # the engine's parse
 }
 
 
 @pytest.mark.parametrize(("text", "why"), REFUSED.values(), ids=REFUSED.keys())
 def test_refused_edits(text: str, why: str) -> None:
-    with pytest.raises(fixes.NoFix, match=re.escape(why)):
-        fixes.fixed_text(strategies.argocd_force(), text, "0")
+    with pytest.raises(NoFix, match=re.escape(why)):
+        fixed_text(strategies.argocd_force(), text, "0")
 
 
 def test_alias_target_is_refused_even_in_the_same_document() -> None:
     text = "apiVersion: batch/v1\nkind: Job\nmetadata: &m\n  name: j\nspec:\n  template:\n    metadata: *m\n"
-    with pytest.raises(fixes.NoFix, match="shared through a YAML alias"):  # would annotate the pod template too
-        fixes.fixed_text(strategies.argocd_force(), text, "0")
+    with pytest.raises(NoFix, match="shared through a YAML alias"):  # would annotate the pod template too
+        fixed_text(strategies.argocd_force(), text, "0")
 
 
 def test_generate_name_needs_a_name() -> None:
     text = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: j-\nspec:\n  template: {}\n"
-    with pytest.raises(fixes.NoFix, match=r"no `metadata\.name`"):
-        fixes.fixed_text(strategies.argocd_hook_generate_name("Sync"), text, "0")
+    with pytest.raises(NoFix, match=r"no `metadata\.name`"):
+        fixed_text(strategies.argocd_hook_generate_name("Sync"), text, "0")
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -447,7 +473,7 @@ def immutable_finding() -> tuple[Pair, Finding]:
 
 def test_attach_keeps_order_and_fills_every_verified_fix() -> None:
     pair, finding = immutable_finding()
-    (got,) = fixes.attach([finding], pair.changes, pair.read, options())
+    (got,) = attach([finding], pair.parsed(options()), options())
     assert [f.strategy for f in got.fixes] == [i.strategy for i in finding.intents]
     assert got.fixes[0].placement == Placement()  # metadata is far from the changed image line
     assert all(fix.diff.startswith("--- a/job.yaml\n+++ b/job.yaml\n") for fix in got.fixes)
@@ -457,7 +483,7 @@ def test_attach_drops_a_fix_that_does_not_remove_the_finding(caplog: pytest.LogC
     caplog.set_level(logging.INFO, logger="jobguard.fixes")
     pair, finding = immutable_finding()
     useless = FixIntent("useless", "t", "r", annotations=(AnnotationEdit("owner", "me"),))
-    (got,) = fixes.attach([replace(finding, intents=(useless,))], pair.changes, pair.read, options())
+    (got,) = attach([replace(finding, intents=(useless,))], pair.parsed(options()), options())
     assert got.fixes == ()
     assert any("still reported" in r.getMessage() for r in caplog.records)
 
@@ -466,7 +492,7 @@ def test_attach_drops_a_fix_that_adds_a_warning(caplog: pytest.LogCaptureFixture
     caplog.set_level(logging.INFO, logger="jobguard.fixes")
     pair, finding = immutable_finding()
     noisy = replace(strategies.argocd_force(), spec_fields=(("ttlSecondsAfterFinished", 60),))
-    (got,) = fixes.attach([replace(finding, intents=(noisy,))], pair.changes, pair.read, options())
+    (got,) = attach([replace(finding, intents=(noisy,))], pair.parsed(options()), options())
     assert got.fixes == ()
     assert any("job-ttl-after-finished" in r.getMessage() for r in caplog.records)
 
@@ -478,20 +504,21 @@ def test_attach_never_raises(monkeypatch: pytest.MonkeyPatch, caplog: pytest.Log
     def unreadable(path: str, side: engine.Side) -> bytes | None:
         raise engine.UnreadableFile("symlink out of the tree")
 
-    assert fixes.attach([finding], pair.changes, unreadable, options())[0].fixes == ()
+    unread = engine.run(pair.changes, unreadable, options()).files
+    assert attach([finding], unread, options())[0].fixes == ()
 
     def broken(*args: object) -> str:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(fixes, "verify", broken)
-    assert fixes.attach([finding], pair.changes, pair.read, options())[0].fixes == ()
+    monkeypatch.setattr("jobguard.fixes.attach.verify", broken)
+    assert attach([finding], pair.parsed(options()), options())[0].fixes == ()
     assert any("RuntimeError" in r.getMessage() for r in caplog.records)
 
 
 def test_attach_leaves_findings_without_intents_alone() -> None:
     pair, finding = immutable_finding()
     plain = replace(finding, intents=())
-    assert fixes.attach([plain], pair.changes, pair.read, options()) == (plain,)
+    assert attach([plain], pair.parsed(options()), options()) == (plain,)
 
 
 def test_attach_verifies_a_job_moved_between_files() -> None:
@@ -502,9 +529,8 @@ def test_attach_verifies_a_job_moved_between_files() -> None:
     assert finding.location.path == "new/job.yaml"
     assert [f.strategy for f in finding.fixes] == [i.strategy for i in finding.intents]
     assert all(f.placement.github is not None for f in finding.fixes)  # an added file: every line is in the diff
-    result = engine.run(pair.changes, pair.read, options())  # without the engine's files: read and run again
     unfixed = [replace(f, fixes=()) for f in found]
-    assert fixes.attach(unfixed, result.changes, pair.read, options()) == found
+    assert attach(unfixed, pair.parsed(options()), options()) == found
 
 
 def test_attach_in_a_large_multi_document_file() -> None:
@@ -600,8 +626,8 @@ def test_corpus_fixes_apply_with_patch_and_remove_the_finding() -> None:
     jobs = [(item, finding, fix) for item in corpus() for finding in item.findings for fix in finding.fixes]
     for item, finding, fix in jobs:
         result = patched(item.path, item.head, fix.diff)
-        assert result == fixes.apply(item.head, fix.edit), (item.name, fix.strategy)
-        list(yaml.load_all(result.removeprefix(fixes.BOM), Loader=Loader))
+        assert result == apply(item.head, fix.edit), (item.name, fix.strategy)
+        list(yaml.load_all(result.removeprefix(BOM), Loader=Loader))
         assert comment_lines(result) == comment_lines(item.head), (item.name, fix.strategy)
         after = replace(item.pair, files={("base", item.path): item.base, ("head", item.path): result})
         remaining = engine.run(after.changes, after.read, options()).findings

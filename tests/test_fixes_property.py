@@ -10,8 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobguard import check as engine
-from jobguard import config, fixes
+from jobguard import config
 from jobguard import diff as diffs
+from jobguard.fixes.attach import attach
+from jobguard.fixes.lines import BOM, apply
 from tests.test_fixes import comment_lines
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -103,7 +105,7 @@ def render(s: Style, tag: str) -> str:
         f"{seq}  image: busybox:{tag}" + ("  # pinned" if c else ""),
     ]
     text = s.newline.join(lines) + (s.newline if s.final_newline else "")
-    return fixes.BOM + text if s.bom else text
+    return BOM + text if s.bom else text
 
 
 @st.composite
@@ -143,21 +145,21 @@ def reader(files: dict[tuple[str, str], str]) -> engine.Reader:
 def test_every_fix_of_an_immutable_edit_works_in_any_style(style: Style) -> None:
     path = "apps/job.yaml"
     base, head = render(style, "1.35"), render(style, "1.36")
-    assert len(list(yaml.load_all(head.removeprefix(fixes.BOM), Loader=Loader))) == 1 + style.preceding_document
+    assert len(list(yaml.load_all(head.removeprefix(BOM), Loader=Loader))) == 1 + style.preceding_document
     options = engine.CheckOptions(config.parse(f"gitops: {style.tool}\n", "property"))
     changes = diffs.parse(diffs.unified(path, path, base, head))
     read = reader({("base", path): base, ("head", path): head})
     result = engine.run(changes, read, options)
     (finding,) = [f for f in result.findings if f.rule == "job-immutable-field"]
-    (got,) = fixes.attach([finding], result.changes, read, options)
+    (got,) = attach([finding], result.files, options)
     assert [f.strategy for f in got.fixes] == [i.strategy for i in finding.intents]
     for fix in got.fixes:
-        new = fixes.apply(head, fix.edit)
-        assert new.startswith(fixes.BOM) == style.bom
+        new = apply(head, fix.edit)
+        assert new.startswith(BOM) == style.bom
         assert new.endswith(style.newline) == style.final_newline
         if style.newline == "\r\n":
             assert new.count("\n") == new.count("\r\n"), "a line with the wrong line ending"
-        docs = list(yaml.load_all(new.removeprefix(fixes.BOM), Loader=Loader))
+        docs = list(yaml.load_all(new.removeprefix(BOM), Loader=Loader))
         assert docs[-1]["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.36"
         assert comment_lines(new) == comment_lines(head)
         after = engine.run(changes, reader({("base", path): base, ("head", path): new}), options)

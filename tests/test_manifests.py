@@ -28,7 +28,7 @@ def test_multi_document_crlf_and_bom() -> None:
     result = load("jobs.yml", text.encode("utf-8"))
     assert result.problems == ()
     assert result.bom and not load("job.yaml", JOB.encode()).bom
-    assert [m.index for m in result.manifests] == ["0", "1"]
+    assert [str(m.index) for m in result.manifests] == ["0", "1"]
     assert result.manifests[1].start_line == 15
     first, second = (m.document for m in result.manifests)  # from its root's line to its end, BOM not counted
     assert result.text[first[0] : first[1]] == JOB.replace("\n", "\r\n")
@@ -48,7 +48,7 @@ def test_kind_list_items_are_unpacked() -> None:
     items = "".join("  - " + line + "\n" if i == 0 else "    " + line + "\n" for i, line in enumerate(JOB.splitlines()))
     text = "apiVersion: v1\nkind: List\nitems:\n" + items
     (job,) = load("list.yaml", text.encode()).manifests
-    assert job.index == "0.items[0]"
+    assert str(job.index) == "0.items[0]"
     assert job.value["metadata"]["name"] == "migrate"
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from jobguard import fixes, local, review
+from jobguard import local, review
 from jobguard.errors import UsageError
+from jobguard.fixes.apply import apply_all
 from jobguard.platforms.local import LocalPlatform, Printer
 from tests.conftest import RepoFactory
 from tests.test_cli import BASE_JOB, HEAD_JOB
@@ -63,7 +64,7 @@ def test_combined_fixes_are_checked_again_before_a_push(make_repo: RepoFactory) 
     try:
         config = review.load_config(platform, None)
         analysis = review.analyse(platform, config)
-        good = fixes.fixed_files(analysis.findings, lambda path: platform.read(path, "head"))
+        good = apply_all(analysis.findings, lambda path: platform.read(path, "head")).texts
         assert review.introduced(platform, analysis, good) == []
         bad = {"job.yaml": HEAD_JOB.replace("spec:\n  template", "spec:\n  ttlSecondsAfterFinished: 60\n  template")}
         assert review.introduced(platform, analysis, bad) == ["job-ttl-after-finished at job.yaml:7"]

@@ -311,7 +311,7 @@ FIX_HINTS = {
 
 def _fix(args: argparse.Namespace) -> int:
     from jobguard import local, review
-    from jobguard.strategies import STRATEGIES
+    from jobguard.fixes.strategies import STRATEGIES
 
     if args.strategy is not None and args.strategy not in STRATEGIES:
         raise UsageError(f"--strategy {args.strategy}: unknown; one of {', '.join(STRATEGIES)}")

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import fixes
 from jobguard.controllers.tool import GitOpsTool, detect
 from jobguard.errors import UsageError
+from jobguard.fixes.apply import apply_all
+from jobguard.fixes.attach import attach
 from jobguard.gitrepo import Repo
 from jobguard.trees import Tree, changed_files, git, read_inside
 
@@ -65,7 +66,7 @@ def check(
         config = configuration.with_overrides(configuration.for_root(config_path, root), fail_on, kubernetes_version)
         options = engine.options_from(config, repository_tool=_repository_tool(config, head_tree))
         result = engine.run(changes, read, options)
-        result = replace(result, findings=fixes.attach(result.findings, changes, read, options, result.files))
+        result = replace(result, findings=attach(result.findings, result.files, options))
     finally:
         base_tree.close()
         head_tree.close()
@@ -147,15 +148,12 @@ def fix(
 ) -> FixRun:
     """Apply the chosen verified fix of every finding to the working tree, then check again."""
     before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path, fail_on=fail_on)
-    if strategy is not None and (miss := fixes.strategy_misses(before.result.findings, strategy)) is not None:
-        raise UsageError(miss)
     root = before.head.root
-    files = fixes.fixed_files(before.result.findings, lambda path: read_inside(root / path, root), strategy)
-    lines = []
-    for finding in before.result.findings:
-        chosen = fixes.chosen_fix(finding, strategy)
-        if chosen is not None and finding.location.path in files:
-            lines.append(f"{finding.location.path}:{finding.location.line}: {finding.rule}: {chosen.title}")
+    applied = apply_all(before.result.findings, lambda path: read_inside(root / path, root), strategy)
+    if applied.refusal is not None:
+        raise UsageError(applied.refusal)
+    files = applied.texts
+    lines = [f"{f.location.path}:{f.location.line}: {f.rule}: {fix.title}" for f, fix in applied.fixed]
     for path, text in files.items():
         (root / path).write_text(text, encoding="utf-8", newline="")
     after = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path, fail_on=fail_on)

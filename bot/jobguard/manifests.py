@@ -51,11 +51,25 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class ManifestIndex:
+    """Where an object sits in its file: its document's number and, inside a `kind: List`, its item number.
+
+    Shown as `N` or `N.items[i]` (messages); `jobguard.fixes` edits the object it points at.
+    """
+
+    document: int
+    item: int | None = None
+
+    def __str__(self) -> str:
+        return str(self.document) if self.item is None else f"{self.document}.items[{self.item}]"
+
+
+@dataclass(frozen=True)
 class Manifest:
     """One Kubernetes object read in full, with the 1-based line span of each of its fields."""
 
     path: str
-    index: str  # document number in the file ("0", "1", ...; "2.items[0]" inside a kind: List)
+    index: ManifestIndex
     value: Mapping[str, Any]
     start_line: int
     end_line: int
@@ -133,7 +147,7 @@ def load(path: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTES, jobs_only: 
                 problems.append(_problem(path, root, f"document {number + 1} is {kind}, not a Kubernetes object"))
             continue
         document = document_range(text, root)
-        for index, obj in _objects(root, str(number)):
+        for index, obj in _objects(root, number):
             try:
                 manifest = _read_job(path, index, obj, lines, document)
             except _Unusable as exc:
@@ -235,7 +249,7 @@ def _is_object(node: Node | None) -> bool:
     return isinstance(node, MappingNode) and bool(_top_scalar(node, "apiVersion") and _top_scalar(node, "kind"))
 
 
-def _objects(root: MappingNode, index: str) -> Iterator[tuple[str, MappingNode]]:
+def _objects(root: MappingNode, number: int) -> Iterator[tuple[ManifestIndex, MappingNode]]:
     """The document itself, or the items of a `kind: List` (kubectl and Argo CD unpack those)."""
     kind = _top_scalar(root, "kind")
     if kind is not None and kind.endswith("List") and _top_scalar(root, "apiVersion") == "v1":
@@ -243,12 +257,14 @@ def _objects(root: MappingNode, index: str) -> Iterator[tuple[str, MappingNode]]
             if isinstance(k, ScalarNode) and k.value == "items" and isinstance(v, SequenceNode):
                 for i, item in enumerate(v.value):
                     if isinstance(item, MappingNode):
-                        yield f"{index}.items[{i}]", item
+                        yield ManifestIndex(number, i), item
         return
-    yield index, root
+    yield ManifestIndex(number), root
 
 
-def _read_job(path: str, index: str, node: MappingNode, lines: list[str], document: tuple[int, int]) -> Manifest | None:
+def _read_job(
+    path: str, index: ManifestIndex, node: MappingNode, lines: list[str], document: tuple[int, int]
+) -> Manifest | None:
     api_version, kind = _top_scalar(node, "apiVersion"), _top_scalar(node, "kind")
     if api_version is None or kind is None or (api_version.rpartition("/")[0], kind) not in JOB_KINDS:
         return None

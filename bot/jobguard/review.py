@@ -13,11 +13,13 @@ from pathlib import Path
 
 from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import fixes, render, scope
+from jobguard import render, scope
 from jobguard.controllers.tool import GitOpsTool, detect
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
+from jobguard.fixes.apply import apply_all
+from jobguard.fixes.attach import attach
 from jobguard.platforms import ChangeSource, Fixed, Reviewed
 from jobguard.publish import PublishReport, PublishSettings, publish
 
@@ -58,7 +60,7 @@ def analyse(platform: ChangeSource, config: configuration.Config, paths: Sequenc
     checkout = platform.checkout() if config.gitops is GitOpsTool.AUTO else None
     options = engine.options_from(config, repository_tool=detect(*checkout) if checkout else None)
     result = engine.run(changes, platform.read, options)
-    with_fixes = fixes.attach(result.findings, changes, platform.read, options, result.files)
+    with_fixes = attach(result.findings, result.files, options)
     return Analysis(with_fixes, changes, options, result.files_checked)
 
 
@@ -133,11 +135,11 @@ def run_fix_command(
     config = load_config(platform, config_path)
     analysis = analyse(platform, config)
     findings = analysis.findings
-    miss = fixes.strategy_misses(findings, strategy) if strategy is not None else None
-    if miss is not None:  # never push another fix than the one asked for
-        platform.reply(f"@{requested_by}: jobguard did not push: {miss}.")
-        raise UsageError(miss)
-    files = fixes.fixed_files(findings, lambda path: platform.read(path, "head"), strategy)
+    applied = apply_all(findings, lambda path: platform.read(path, "head"), strategy)
+    if applied.refusal is not None:  # never push another fix than the one asked for
+        platform.reply(f"@{requested_by}: jobguard did not push: {applied.refusal}.")
+        raise UsageError(applied.refusal)
+    files = applied.texts
     if not files:
         message = f"@{requested_by}: jobguard found nothing it can fix in this change."
         platform.reply(message)
@@ -147,7 +149,7 @@ def run_fix_command(
         message = f"@{requested_by}: jobguard did not push: together the fixes would cause {', '.join(new)}."
         platform.reply(message)
         return message
-    count = sum(1 for f in findings if fixes.chosen_fix(f, strategy) is not None and f.location.path in files)
+    count = len(applied.fixed)
     try:
         url = platform.push_fix(
             {path: text.encode("utf-8") for path, text in files.items()},

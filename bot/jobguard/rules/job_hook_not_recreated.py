@@ -29,10 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import strategies
 from jobguard.controllers import argocd, helm
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
+from jobguard.fixes import strategies
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.rules.base import Hit, RuleContext, hit
 

@@ -35,10 +35,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import strategies
 from jobguard.controllers import flux
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
+from jobguard.fixes import strategies
 from jobguard.immutability import Semantics, immutable_changes
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.rules.base import Hit, RuleContext

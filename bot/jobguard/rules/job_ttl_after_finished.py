@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard import strategies
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
+from jobguard.fixes import strategies
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
 

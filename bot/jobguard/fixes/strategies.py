@@ -1,7 +1,7 @@
 """The fixes that really work (spec argocd-hooks.md §7, §8.2, §8.3), as structural `FixIntent`s.
 
 Each strategy has a stable id, a title and the one-sentence trade-off from the spec's table, so a reviewer can
-choose. Rules pick which strategies apply; `jobguard.fixes` turns them into verified text edits.
+choose. Rules pick which strategies apply; the rest of `jobguard.fixes` turns them into verified text edits.
 """
 
 from __future__ import annotations
