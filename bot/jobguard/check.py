@@ -16,8 +16,8 @@ from jobguard import diff as diffs
 from jobguard import ignores
 from jobguard.config import DEFAULT, Config, RuleSetting
 from jobguard.findings import Finding, Location, ObjectRef, Severity, fingerprint
-from jobguard.immutability import KubeVersion
 from jobguard.jobs import FileSides, JobChange, pair
+from jobguard.kube.version import KubeVersion
 from jobguard.manifests import Manifest, ManifestFile, Problem, load
 from jobguard.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext
 from jobguard.strategies import ordered

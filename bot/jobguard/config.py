@@ -29,7 +29,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from jobguard import ignores
 from jobguard.errors import ConfigError
 from jobguard.findings import Severity
-from jobguard.immutability import DEFAULT_KUBERNETES_VERSION, NEWEST_SUPPORTED, OLDEST_SUPPORTED, KubeVersion
+from jobguard.kube.version import DEFAULT as DEFAULT_KUBERNETES_VERSION
+from jobguard.kube.version import NEWEST as NEWEST_SUPPORTED
+from jobguard.kube.version import OLDEST as OLDEST_SUPPORTED
+from jobguard.kube.version import KubeVersion
 from jobguard.rules import RULES, RULES_BY_ID
 from jobguard.suggest import did_you_mean, hint
 

@@ -37,8 +37,8 @@ from collections.abc import Iterator
 
 from jobguard import hooks, strategies
 from jobguard.findings import FixIntent, Severity
-from jobguard.immutability import Semantics, immutable_changes
 from jobguard.jobs import JobChange, JobDoc
+from jobguard.kube.immutability import Semantics, immutable_changes
 from jobguard.rules.base import Hit, RuleContext
 
 ID = "job-immutable-field"
