@@ -9,7 +9,7 @@ semantics: a row never overwrites a field the manifest (or an earlier row) set.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from jobguard.kube.table import (
@@ -56,46 +56,56 @@ def pull_policy(image: Any) -> str:
     return "Always" if tag == "latest" else "IfNotPresent"
 
 
+def _plan(paths: list[tuple[Step, ...]]) -> tuple[list[tuple[int, Step]], list[int]]:
+    """Every distinct path prefix once, parents first, as (parent index, step); and each path's index."""
+    index: dict[tuple[Step, ...], int] = {(): 0}
+    prefixes: list[tuple[int, Step]] = [(0, "")]
+    for path in paths:
+        for end in range(1, len(path) + 1):
+            if path[:end] not in index:
+                index[path[:end]] = len(prefixes)
+                prefixes.append((index[path[: end - 1]], path[end - 1]))
+    return prefixes, [index[path] for path in paths]
+
+
+_PREFIXES, _ENDS = _plan([row.at for row in DEFAULTS] + [alias.at for alias in ALIASES])
+_DEFAULT_ENDS, _ALIAS_ENDS = _ENDS[: len(DEFAULTS)], _ENDS[len(DEFAULTS) :]
+
+
 def default_job(job: dict[Any, Any]) -> dict[Any, Any]:
     """SetDefaults_Job plus the pod template defaults, in place on a cleaned copy (§4)."""
-    reach = _Reach(job)
-    for row in DEFAULTS:
-        for node in reach.maps(row.at):
-            _set_default(node, row)
-    for alias in ALIASES:
-        for node in reach.maps(alias.at):
-            _fold(node, alias)
+    reached = _reach(job)
+    for row, end in zip(DEFAULTS, _DEFAULT_ENDS, strict=True):
+        for node in reached[end]:
+            if isinstance(node, dict):
+                _set_default(node, row)
+    for alias, end in zip(ALIASES, _ALIAS_ENDS, strict=True):
+        for node in reached[end]:
+            if isinstance(node, dict):
+                _fold(node, alias)
     return job
 
 
-class _Reach:
-    """The objects each path reaches, each path prefix walked once per Job. Defaults only add or remove fields
-    no path steps through (tests/test_kube_table.py checks it), so what a path reaches never changes."""
-
-    def __init__(self, root: Any) -> None:
-        self._memo: dict[tuple[Step, ...], list[Any]] = {(): [root]}
-
-    def _nodes(self, steps: tuple[Step, ...]) -> list[Any]:
-        nodes = self._memo.get(steps)
-        if nodes is None:
-            nodes = [child for node in self._nodes(steps[:-1]) for child in _step(node, steps[-1])]
-            self._memo[steps] = nodes
-        return nodes
-
-    def maps(self, steps: tuple[Step, ...]) -> list[dict[Any, Any]]:
-        return [node for node in self._nodes(steps) if isinstance(node, dict)]
+def _reach(root: Any) -> list[list[Any]]:
+    """What each path prefix reaches, every prefix walked once per Job. Defaults only add or remove fields no
+    path steps through (tests/test_kube_table.py checks it), so what a path reaches never changes meanwhile."""
+    nodes: list[list[Any]] = [[root]]
+    for parent, step in _PREFIXES[1:]:
+        found = nodes[parent]
+        nodes.append([child for node in found for child in _step(node, step)] if found else found)
+    return nodes
 
 
-def _step(node: Any, step: Step) -> Iterator[Any]:
+def _step(node: Any, step: Step) -> list[Any]:
+    """One step of a path: "*" into the maps of a list, a filter, or into the children named by a key tuple."""
+    if step == "*":
+        return [item for item in node if isinstance(item, dict)] if isinstance(node, list) else []
+    if not isinstance(node, dict):
+        return []
     if isinstance(step, Where):
-        value = node.get(step.field, MISSING) if isinstance(node, dict) else MISSING
-        if type(value) is type(step.value) and value == step.value:
-            yield node
-    elif step == "*":
-        if isinstance(node, list):
-            yield from (item for item in node if isinstance(item, dict))
-    elif isinstance(node, dict):
-        yield from (node[key] for key in ((step,) if isinstance(step, str) else step) if key in node)
+        value = node.get(step.field, MISSING)
+        return [node] if type(value) is type(step.value) and value == step.value else []
+    return [node[key] for key in ((step,) if isinstance(step, str) else step) if key in node]
 
 
 def _holds(node: dict[Any, Any], when: Unset | IsSet | OnlyKeys | None) -> bool:
