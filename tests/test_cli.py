@@ -10,7 +10,8 @@ import pytest
 
 from jobguard import __version__
 from jobguard.cli import main
-from jobguard.immutability import NEWEST_SUPPORTED, OLDEST_SUPPORTED
+from jobguard.kube.version import NEWEST as NEWEST_SUPPORTED
+from jobguard.kube.version import OLDEST as OLDEST_SUPPORTED
 from jobguard.rules import RULES
 from tests.conftest import RepoFactory, git, write_tree
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE

@@ -16,7 +16,9 @@ from jobguard.config import DEFAULT, Config, Override, RuleSetting
 from jobguard.errors import ConfigError
 from jobguard.findings import Severity
 from jobguard.fixes.strategies import STRATEGIES
-from jobguard.immutability import NEWEST_SUPPORTED, OLDEST_SUPPORTED, KubeVersion
+from jobguard.kube.version import NEWEST as NEWEST_SUPPORTED
+from jobguard.kube.version import OLDEST as OLDEST_SUPPORTED
+from jobguard.kube.version import KubeVersion
 from jobguard.rules import RULES, RULES_BY_ID, job_ttl_after_finished
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""jobguard.immutability: the data-driven cases in fixtures/rules/spec-tables/immutability.yaml plus direct tests
+"""jobguard.kube.immutability: the data-driven cases in fixtures/rules/spec-tables/immutability.yaml plus direct tests
 of the public API (version parsing, dotted paths) and of robustness on odd input."""
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobguard.immutability import (
-    DEFAULT_KUBERNETES_VERSION,
-    OLDEST_SUPPORTED,
-    FieldChange,
-    KubeVersion,
-    Verdict,
-    immutable_changes,
-)
+from jobguard.kube.immutability import FieldChange, Verdict, immutable_changes
+from jobguard.kube.version import DEFAULT as DEFAULT_KUBERNETES_VERSION
+from jobguard.kube.version import OLDEST as OLDEST_SUPPORTED
+from jobguard.kube.version import KubeVersion
 
 CASES_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "rules" / "spec-tables" / "immutability.yaml"
 _DATA = yaml.safe_load(CASES_FILE.read_text(encoding="utf-8"))
@@ -173,7 +169,7 @@ def test_replace_only_marks_just_the_lost_generated_fields() -> None:
 
 def test_an_internal_error_is_never_reported_as_no_change(monkeypatch: pytest.MonkeyPatch) -> None:
     """Even identical manifests: under Replace=true "identical" is still rejected, so hiding the error is wrong."""
-    from jobguard import immutability
+    from jobguard.kube import immutability
 
     def broken(_inputs: Any) -> Verdict:
         raise RuntimeError("boom")

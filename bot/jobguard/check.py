@@ -18,8 +18,8 @@ from jobguard.config import DEFAULT, Config, RuleSetting
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Finding, Location, ObjectRef, Severity, fingerprint
 from jobguard.fixes.strategies import ordered
-from jobguard.immutability import KubeVersion
 from jobguard.jobs import FileSides, JobChange, pair
+from jobguard.kube.version import KubeVersion
 from jobguard.manifests import Manifest, ManifestFile, Problem, load
 from jobguard.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext
 

@@ -18,7 +18,8 @@ from jobguard.config_schema import kube_version, path_spec
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.errors import ConfigError
 from jobguard.findings import Severity
-from jobguard.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion
+from jobguard.kube.version import DEFAULT as DEFAULT_KUBERNETES_VERSION
+from jobguard.kube.version import KubeVersion
 from jobguard.rules import RULES, RULES_BY_ID
 
 CONFIG_NAMES = (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml", ".github/jobguard.yml")

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from jobguard.config_schema import SEVERITIES, kube_version, path_spec, schema
 from jobguard.config_yaml import Doc, Key, Problem, read
-from jobguard.immutability import NEWEST_SUPPORTED, OLDEST_SUPPORTED
+from jobguard.kube.version import NEWEST as NEWEST_SUPPORTED
+from jobguard.kube.version import OLDEST as OLDEST_SUPPORTED
 from jobguard.rules import RULES_BY_ID
 from jobguard.suggest import did_you_mean, hint
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import pathspec
 
-from jobguard.immutability import NEWEST_SUPPORTED, KubeVersion
+from jobguard.kube.version import NEWEST as NEWEST_SUPPORTED
+from jobguard.kube.version import KubeVersion
 
 SCHEMA_URL = "https://raw.githubusercontent.com/jobguard/jobguard/main/bot/jobguard/config.schema.json"
 """Where editors fetch the schema (`# yaml-language-server: $schema=...`); also the schema's `$id`."""

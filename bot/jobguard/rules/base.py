@@ -8,8 +8,10 @@ from types import ModuleType
 
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
-from jobguard.immutability import DEFAULT_KUBERNETES_VERSION, KubeVersion, dotted
 from jobguard.jobs import JobChange, JobDoc
+from jobguard.kube.paths import dotted
+from jobguard.kube.version import DEFAULT as DEFAULT_KUBERNETES_VERSION
+from jobguard.kube.version import KubeVersion
 from jobguard.manifests import Path
 
 

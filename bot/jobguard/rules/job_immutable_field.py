@@ -39,8 +39,8 @@ from jobguard.controllers import flux
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.fixes import strategies
-from jobguard.immutability import Semantics, immutable_changes
 from jobguard.jobs import JobChange, JobDoc
+from jobguard.kube.immutability import Semantics, immutable_changes
 from jobguard.rules.base import Hit, RuleContext
 
 ID = "job-immutable-field"
