@@ -6,6 +6,7 @@ venv borrows this venv's site-packages for the dependencies (a .pth file), never
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -123,12 +124,15 @@ def installed(dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> Install
     """`pip install --no-deps` of the wheel into a fresh venv; its dependencies come from this venv by a .pth file
     (which, unlike a site dir, does not run this venv's editable-install hooks)."""
     venv = tmp_path_factory.mktemp("wheel-venv") / "venv"
-    made = run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=venv.parent)
-    assert made.returncode == 0, made.stderr
     python = venv / "bin" / "python"
+    # This venv's pip installs into the new one (pip --python), saving ensurepip's ~10 s; a venv without pip
+    # (uv's, as .ci/deps-matrix makes) gives the new venv its own.
+    own_pip = importlib.util.find_spec("pip") is None
+    made = run([sys.executable, "-m", "venv", *([] if own_pip else ["--without-pip"]), venv], cwd=venv.parent)
+    assert made.returncode == 0, made.stderr
     site = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], venv).stdout.strip())
-    pip = [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index", dists.wheel]
-    done = run(pip, cwd=venv.parent)
+    pip = [python, "-m", "pip"] if own_pip else [sys.executable, "-m", "pip", "--python", python]
+    done = run([*pip, "install", "--no-deps", "--no-index", dists.wheel], cwd=venv.parent)
     assert done.returncode == 0, done.stdout + done.stderr
     (site / "_jobguard_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     path = f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"
