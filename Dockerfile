@@ -3,18 +3,24 @@
 # WORKDIR (the runner mounts the checkout at /github/workspace and makes it the working directory), and an
 # exec-form ENTRYPOINT to which the runner appends the action's `args`.
 
-# ---- build: a virtualenv with the pinned wheels and jobguard itself ---------------------------------------
+# ---- build: the jobguard wheel (build venv), and a runtime venv with the hashed locks plus that wheel ---------
 FROM python:3.12.11-slim-bookworm AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+# Both locks are compiled with hashes (see their headers) and install wheels only: the image needs no compiler.
 COPY docker/requirements.txt docker/build-requirements.txt /src/docker/
-RUN python3 -m venv /opt/jobguard \
-    && /opt/jobguard/bin/pip install --no-cache-dir --only-binary=:all: -r /src/docker/requirements.txt \
-    && /opt/jobguard/bin/pip install --no-cache-dir -r /src/docker/build-requirements.txt
+RUN python3 -m venv /opt/build \
+    && /opt/build/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r /src/docker/build-requirements.txt \
+    && python3 -m venv /opt/jobguard \
+    && /opt/jobguard/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r /src/docker/requirements.txt
 COPY pyproject.toml README.md LICENSE /src/
 COPY bot /src/bot
 # The build context has no .git, so setuptools-scm takes the version from this build argument (the release tag).
+# The wheel is built with the locked backend (--no-build-isolation: nothing unpinned is fetched), then installed
+# without dependencies (the lock provided them); pip and setuptools leave the runtime venv.
 ARG JOBGUARD_VERSION=0.0.0+local
-RUN SETUPTOOLS_SCM_PRETEND_VERSION_FOR_JOBGUARD="${JOBGUARD_VERSION}" /opt/jobguard/bin/pip install --no-cache-dir --no-deps --no-build-isolation /src \
+RUN SETUPTOOLS_SCM_PRETEND_VERSION_FOR_JOBGUARD="${JOBGUARD_VERSION}" \
+    /opt/build/bin/pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /tmp/dist /src \
+    && /opt/jobguard/bin/pip install --no-cache-dir --no-deps --no-index /tmp/dist/jobguard-*.whl \
     && /opt/jobguard/bin/python -m pip uninstall --yes setuptools pip \
     && /opt/jobguard/bin/jobguard --version
 

@@ -10,6 +10,7 @@ prove: the exact official base image (the stand-in is Debian bookworm's Python 3
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,7 +19,10 @@ from typing import Any
 
 import pytest
 
+from jobguard.rules import RULES
+from tests.conftest import git, write_tree
 from tests.fakes.github import FakeGitHub, fake_github, github_contract
+from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
 from tests.test_action import evaluated_args
 from tests.test_github_platform import REPO, TOKEN, chown_tree, open_pr
 from tests.test_github_review import BASE, HEAD
@@ -28,7 +32,8 @@ __all__ = ["fake_github", "github_contract"]
 pytestmark = pytest.mark.container
 
 ROOT = Path(__file__).resolve().parents[1]
-IMAGE = "localhost/jobguard:test"
+IMAGE = f"localhost/jobguard:test-{os.getpid()}"  # this run's own tag: other checkouts may build at the same time
+VERSION = "1.2.3"  # the release tag the image is built for (the context has no .git; see the Dockerfile)
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")  # this network intercepts TLS (testing.md 6)
 RUNNER_UID = 1001  # the runner user owns the workspace; the container runs as root
 
@@ -60,13 +65,11 @@ def image() -> Iterator[str]:
     if run(["podman", "image", "exists", base]).returncode != 0:
         pytest.skip(f"no local image {base}: run tests/container_setup.sh to bootstrap the stand-in base")
     mounts = ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro"] if CA_BUNDLE.exists() else []
-    built = run(
-        ["podman", "build", "--isolation", "chroot", "--pull=never", "--network=host", *mounts, "-t", IMAGE, str(ROOT)],
-        timeout=900,
-    )
+    options = ["--isolation", "chroot", "--pull=never", "--network=host", "--build-arg", f"JOBGUARD_VERSION={VERSION}"]
+    built = run(["podman", "build", *options, *mounts, "-t", IMAGE, str(ROOT)], timeout=900)
     assert built.returncode == 0, (built.stdout + built.stderr)[-3000:]
     yield IMAGE
-    run(["podman", "image", "prune", "--force"])  # each build leaves its previous image untagged (~400 MB)
+    run(["podman", "rmi", IMAGE])  # only this run's image; the build cache stays for the next run
 
 
 def image_config(image: str) -> dict[str, Any]:
@@ -109,7 +112,37 @@ def test_image_follows_the_container_action_rules(image: str, container: str) ->
     assert not [line for line in lines if line.startswith("/")], "compilers left in the image"
     assert "jobguard" in lines and not {"pip", "setuptools"} & set(lines)
     version = buildah_run(container, ["jobguard", "--version"])
-    assert version.returncode == 0 and version.stdout.startswith("jobguard ")
+    assert (version.returncode, version.stdout) == (0, f"jobguard {VERSION}\n"), version.stderr
+
+
+def test_image_runs_every_local_command(container: str, tmp_path: Path) -> None:
+    """demo, rules, init, check and fix inside the image, on a repository with one immutable-field edit."""
+    demo = buildah_run(container, ["jobguard", "demo"])
+    assert demo.returncode == 0, demo.stderr
+    assert "reviewing the example change in /opt/jobguard/lib/" in demo.stderr
+    golden = Path(__file__).resolve().parents[1] / "fixtures" / "golden" / "001-demo" / "text.txt"
+    assert demo.stdout == golden.read_text(encoding="utf-8")
+    rules = buildah_run(container, ["jobguard", "rules"])
+    assert rules.returncode == 0 and [line.split()[0] for line in rules.stdout.splitlines()] == [r.id for r in RULES]
+    repo = tmp_path / "workspace"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    write_tree(repo, {"apps/job.yaml": SMALL_JOB})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "change")
+    write_tree(repo, {"apps/job.yaml": SMALL_JOB_NEW_IMAGE})
+    git(repo, "commit", "-q", "-am", "change")
+    inside = {repo: "/github/workspace"}
+    init = buildah_run(container, ["jobguard", "init"], volumes=inside)
+    assert (init.returncode, init.stdout) == (0, "jobguard: wrote /github/workspace/.jobguard.yaml\n"), init.stderr
+    check = buildah_run(container, ["jobguard", "check"], volumes=inside)
+    assert check.returncode == 1, check.stderr
+    assert "apps/job.yaml:12: error job-immutable-field" in check.stdout
+    fix = buildah_run(container, ["jobguard", "fix"], volumes=inside)
+    assert fix.returncode == 0, fix.stderr
+    assert fix.stdout.splitlines()[-1] == "jobguard: applied fixes to 1 file; 0 findings left."
+    assert "argocd.argoproj.io/hook: PreSync" in (repo / "apps" / "job.yaml").read_text(encoding="utf-8")
 
 
 def runner_layout(fake: FakeGitHub, tmp: Path) -> tuple[dict[str, str], dict[Path, str]]:
