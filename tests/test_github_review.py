@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 from jobguard.findings import Severity
+from jobguard.pipeline import RunOptions
 from jobguard.platforms import github as github_platform
 from jobguard.platforms.github import ClientSettings, GitHubPlatform
 from jobguard.render import SUMMARY_MARKER, fingerprint_of
-from jobguard.review import ReviewOutcome, run_fix_command, run_review
+from jobguard.review import ReviewOutcome, ReviewSettings, run_fix_command, run_review
 from tests.fakes.github import FakeGitHub, api_data_path, fake_github, github_contract
 from tests.test_action import OUTPUTS, evaluated_args
 from tests.test_github_platform import FAST, NUMBER, PR, REPO, TOKEN, git, open_pr
@@ -63,13 +64,13 @@ class Scenario:
         self.pr: PR = open_pr(fake, tmp, BASE, kwargs.pop("head", HEAD), local=local, **kwargs)
         self.platform: GitHubPlatform | None = None
 
-    def run(self, **kwargs: Any) -> ReviewOutcome:
+    def run(self, fail_on: str | None = None) -> ReviewOutcome:
         """One `jobguard review` run, with the fake's log reset so its counters are this run's alone."""
         self.fake.reset_log()
         self.pr.stdout.truncate(0)
         self.platform = self.pr.platform()
-        kwargs.setdefault("sarif_path", self.pr.tmp / "workspace" / "jobguard.sarif")
-        return run_review(self.platform, **kwargs)
+        sarif = self.pr.tmp / "workspace" / "jobguard.sarif"
+        return run_review(self.platform, RunOptions(fail_on=fail_on), ReviewSettings(sarif_path=sarif))
 
     @property
     def calls(self) -> tuple[int, int]:
