@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from jobguard import diff as diffs
@@ -141,25 +141,26 @@ def _invalid(problem: Problem, options: CheckOptions) -> Finding | None:
 
 
 def _check_job(change: JobChange, options: CheckOptions) -> list[Finding]:
+    """Every rule that applies to the tool deploying this Job (a rule's `tools`), with its configured severity."""
     head = change.head
     if head is None:
         return []
-    found = []
     path = head.manifest.path
     config = options.config
+    context = RuleContext(
+        kubernetes_version=config.kubernetes_version,
+        gitops=config.gitops,
+        hook_phase=config.hook_phase,
+        repository_tool=options.repository_tool,
+    )
+    tool = context.tool_for(head)
+    found = []
     for rule in RULES:
         setting = _setting(rule, options, path)
         severity = setting.severity
-        if rule.check is None or severity is None:
+        if rule.check is None or severity is None or tool not in rule.tools:
             continue
-        ctx = RuleContext(
-            kubernetes_version=config.kubernetes_version,
-            gitops=config.gitops,
-            hook_phase=config.hook_phase,
-            options=setting.options,
-            repository_tool=options.repository_tool,
-        )
-        for hit in rule.check(change, ctx):
+        for hit in rule.check(change, replace(context, options=setting.options)):
             found.append(_finding(rule, severity, change, hit, options))
     return found
 

@@ -41,11 +41,12 @@ from jobguard.findings import FixIntent, Severity
 from jobguard.fixes import strategies
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.kube.immutability import Semantics, immutable_changes
-from jobguard.rules.base import Hit, RuleContext
+from jobguard.rules.base import EVERY_TOOL, Hit, RuleContext
 
 ID = "job-immutable-field"
 SEVERITY = Severity.ERROR
 SUMMARY = "An existing non-hook Job has an immutable field changed; the sync will fail with `field is immutable`."
+TOOLS = EVERY_TOOL
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
