@@ -22,7 +22,7 @@ from jobguard.render import SUMMARY_MARKER, fingerprint_of
 from jobguard.review import ReviewOutcome, ReviewSettings, run_fix_command, run_review
 from tests.fakes.github import FakeGitHub, api_data_path, fake_github, github_contract
 from tests.test_action import OUTPUTS, evaluated_args
-from tests.test_github_platform import FAST, NUMBER, PR, REPO, TOKEN, git, open_pr
+from tests.test_github_platform import FAST, NUMBER, PR, REPO, TOKEN, diff_source, git, open_pr
 
 __all__ = ["fake_github", "github_contract"]
 
@@ -202,7 +202,7 @@ def test_a_comment_made_outdated_by_a_push_is_posted_again(fake: FakeGitHub, tmp
 def test_without_a_checkout_the_api_gives_the_change(fake: FakeGitHub, tmp_path: Path) -> None:
     pr = Scenario(fake, tmp_path, local=False)
     first = pr.run()
-    assert len(first.report.inline_posted) == 3 and pr.platform is not None and pr.platform.diff_source == "api"
+    assert len(first.report.inline_posted) == 3 and pr.platform is not None and diff_source(pr.platform) == "api"
     # 4 config names looked up at the base, the file list, the merge base, base + head of 2 changed manifests
     assert pr.calls == (12, 2) and len(fake.calls("GET", "/contents/")) == 8
     pr.run()
@@ -291,7 +291,7 @@ def test_more_than_3000_files(fake: FakeGitHub, tmp_path: Path) -> None:
     pr = Scenario(fake, tmp_path, local=False, head={**HEAD, **bulk})
     outcome = pr.run()
     assert set(by_rule(outcome)) == {IMMUTABLE, UNKNOWN_PHASE, REPLACE}
-    assert pr.platform is not None and pr.platform.diff_source == "api-trees"
+    assert pr.platform is not None and diff_source(pr.platform) == "api-trees"
     assert len(pr.inline()) == 3 and pr.calls[1] == 2
     assert not fake.calls("GET", r"/pulls/\d+/files")
 

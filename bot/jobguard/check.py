@@ -34,10 +34,9 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """The configuration of a run plus an optional extra path filter (the PATH arguments)."""
+    """The configuration of a run, and what the repository says for `gitops: auto`."""
 
     config: Config = DEFAULT
-    include: Callable[[str], bool] | None = None
     repository_tool: GitOpsTool | None = None  # `gitops: auto` fallback from the repository's content
 
     @property
@@ -45,13 +44,11 @@ class CheckOptions:
         return self.config.kubernetes_version
 
     def selects(self, path: str) -> bool:
-        return self.config.includes(path) and (self.include is None or self.include(path))
+        return self.config.includes(path)
 
 
-def options_from(
-    config: Config, include: Callable[[str], bool] | None = None, repository_tool: GitOpsTool | None = None
-) -> CheckOptions:
-    return CheckOptions(config, include, repository_tool)
+def options_from(config: Config, repository_tool: GitOpsTool | None = None) -> CheckOptions:
+    return CheckOptions(config, repository_tool)
 
 
 @dataclass(frozen=True)

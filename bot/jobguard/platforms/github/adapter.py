@@ -68,11 +68,6 @@ class GitHubPlatform:
     def pull(self) -> PullInfo:
         return self.session.pull
 
-    @property
-    def diff_source(self) -> str:
-        """Where the diff came from: "git", "api" or "api-trees" ("" before `changes`)."""
-        return self.reader.source or self.files.source
-
     def fix_command(self) -> FixRequest | None:
         return fix_request(self.event_name, self.event)
 
