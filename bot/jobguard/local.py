@@ -157,7 +157,7 @@ class FixRun:
 def fix(run: pipeline.RunOptions, cwd: Path, base: str | None = None) -> FixRun:
     """Apply the chosen verified fix of every finding to the working tree, then check again."""
     before = check(run, cwd, base=base)
-    applied = pipeline.fixes(before.source, before.analysis, run.strategy)
+    applied = pipeline.apply_fixes(before.source, before.analysis, run.strategy)
     if applied.refusal is not None:
         raise UsageError(applied.refusal)
     root = before.source.head.root

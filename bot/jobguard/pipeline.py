@@ -69,7 +69,7 @@ def analyse(source: ChangeSource, config: configuration.Config, paths: Sequence[
     return Analysis(findings, changes, options, result.files_checked, engine.exit_code(findings, config.fail_on))
 
 
-def fixes(source: ChangeSource, analysis: Analysis, strategy: str | None) -> AppliedFixes:
+def apply_fixes(source: ChangeSource, analysis: Analysis, strategy: str | None) -> AppliedFixes:
     """The chosen verified fix of every finding applied to the head files, together (fixes.apply's policy)."""
     return apply_all(analysis.findings, lambda path: source.read(path, "head"), strategy)
 

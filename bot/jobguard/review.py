@@ -113,7 +113,7 @@ def run_fix_command(
 def _fix(platform: Fixed, who: str, run: RunOptions) -> str:
     """The answer to the fix command, after pushing the fixes if they may be pushed."""
     analysis = pipeline.analyse(platform, pipeline.load_config(platform, run.config_path))
-    applied = pipeline.fixes(platform, analysis, run.strategy)
+    applied = pipeline.apply_fixes(platform, analysis, run.strategy)
     if applied.refusal is not None:  # never push another fix than the one asked for
         platform.reply(f"@{who}: jobguard did not push: {applied.refusal}.")
         raise UsageError(applied.refusal)
