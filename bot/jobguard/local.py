@@ -1,4 +1,4 @@
-"""`jobguard check` on a local checkout: resolve BASE and HEAD, diff them, run the engine.
+"""`jobguard check` and `fix` on a local checkout: resolve BASE and HEAD as a change source for `pipeline.analyse`.
 
 BASE and HEAD are each a git revision of the repository in the current directory or a filesystem path (file or
 directory). Defaults: base = merge-base of HEAD with the default branch (origin/HEAD, else main, else master);
@@ -25,6 +25,8 @@ from jobguard.trees import Tree, changed_files, git
 
 @dataclass(frozen=True)
 class LocalRun:
+    """One local check: what the pipeline found, the trees it compared (closed) and the configuration used."""
+
     analysis: pipeline.Analysis
     source: TreeSource
     config: configuration.Config
@@ -74,7 +76,7 @@ def check(
     source = TreeSource(base_tree, head_tree, tuple(_relative(p, head_tree.root, cwd) for p in paths))
     try:
         _unmatched(paths, source.pathspecs, base_tree, head_tree)
-        source.changes()
+        source.changes()  # the diff before the config, as it always was: its errors are reported first
         root = head_tree.root if head_tree.single is None else None
         config = run.configured(configuration.for_root(run.config_path, root))
         analysis = pipeline.analyse(source, config)
