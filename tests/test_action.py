@@ -115,6 +115,7 @@ def test_empty_action_inputs_mean_not_given(
     with no config file named and the config's own fail-on and Kubernetes version; given inputs override them."""
     from jobguard import cli, review
     from jobguard import config as configuration
+    from jobguard.pipeline import RunOptions
     from jobguard.platforms.local import LocalPlatform, Printer
     from jobguard.trees import Tree
 
@@ -128,19 +129,19 @@ def test_empty_action_inputs_mean_not_given(
     seen: list[tuple[dict[str, Any], Any]] = []
     real = review.run_review
 
-    def recording(platform: Any, **kwargs: Any) -> Any:
-        outcome = real(platform, **kwargs)
-        seen.append((kwargs, outcome.config))
+    def recording(platform: Any, run: RunOptions, settings: Any) -> Any:
+        outcome = real(platform, run, settings)
+        seen.append((run, outcome.config))
         return outcome
 
     monkeypatch.setattr(cli, "_platform", platform)
     monkeypatch.setattr(review, "run_review", recording)
     assert cli.main(["review", *evaluated_args(values)]) == 0
-    ((kwargs, config),) = seen
+    ((run, config),) = seen
     expected = configuration.with_overrides(
         configuration.DEFAULT, values.get("fail-on"), values.get("kubernetes-version")
     )
-    assert kwargs["config_path"] is None and config == expected
+    assert run.config_path is None and config == expected
     assert (config == configuration.DEFAULT) == (not values)  # only given inputs change it
 
 

@@ -105,13 +105,42 @@ def _function_lengths(path: Path) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("platforms/")))
-def test_platform_modules_stay_small(module: str) -> None:
+LONG_FUNCTIONS_PENDING = {"publish.py"}
+"""Rewritten on another branch (issue 11, publish routing); the merge empties this set."""
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_modules_and_functions_stay_small(module: str) -> None:
     """design.md: no module over 300 non-blank lines; small functions (none over 60 lines)."""
     path = BOT / module
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(lines) <= 300, module
-    assert {name: n for name, n in _function_lengths(path).items() if n > 60} == {}, module
+    if module not in LONG_FUNCTIONS_PENDING:
+        assert {name: n for name, n in _function_lengths(path).items() if n > 60} == {}, module
+
+
+ENGINE = ("check.py", "rules/", "kube/", "controllers/", "jobs.py", "manifests.py", "manifest_guards.py", "fixes/")
+ABOVE_THE_ENGINE = ("jobguard.platforms", "jobguard.cli", "jobguard.review", "jobguard.pipeline")
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith(ENGINE)))
+def test_the_engine_imports_nothing_above_it(module: str) -> None:
+    """The layers run one way: commands and platforms use the engine, never the other way round (late imports
+    inside functions count too)."""
+    assert _above_the_engine(MODULES[module]) == set(), module
+
+
+def _above_the_engine(names: Iterable[str]) -> set[str]:
+    return {n for n in names if any(n == m or n.startswith(f"{m}.") for m in ABOVE_THE_ENGINE)}
+
+
+def test_the_size_and_layer_checks_catch_a_violation(tmp_path: Path) -> None:
+    """The two checks above can fail: a long function, and an engine module importing the pipeline late."""
+    body = "\n".join(f"    x{i} = {i}" for i in range(60))
+    module = tmp_path / "long.py"
+    module.write_text(f"def long() -> None:\n    from jobguard import pipeline\n{body}\n", encoding="utf-8")
+    assert _function_lengths(module) == {"long": 62}
+    assert _above_the_engine(imports(module)) == {"jobguard.pipeline"}
 
 
 def test_the_platform_roles_stay_small() -> None:

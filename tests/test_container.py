@@ -194,7 +194,7 @@ def test_adapter_reads_the_foreign_owned_workspace_with_git(container: str, fake
     assert "dubious ownership" in plain.stderr
     snippet = (
         "import os; from jobguard.platforms.github import from_env; p = from_env(os.environ); "
-        "paths = [c.path for c in p.changes()]; print(p.diff_source, *paths)"
+        "paths = [c.path for c in p.changes()]; print(p.reader.source, *paths)"
     )
     done = buildah_run(container, ["python", "-c", snippet], env=env, volumes=volumes)
     assert done.returncode == 0, done.stderr

@@ -281,7 +281,7 @@ def test_unified_diff_headers_and_missing_final_newline() -> None:
 def test_unified_diff_of_an_excerpt_counts_from_its_first_line() -> None:
     whole = diffs.unified("f", "f", BASE_LINES, HEAD_LINES, git_header=False)
     base, head = ("".join(diffs.split_lines(text)[246:253]) for text in (BASE_LINES, HEAD_LINES))
-    excerpt = diffs.unified("f", "f", base, head, git_header=False, first_line=247)
+    excerpt = diffs.excerpt("f", base, head, 247)
     assert excerpt == "--- a/f\n+++ b/f\n" + whole[whole.index("@@ -247,7 +247,7 @@") :]
 
 

@@ -69,6 +69,11 @@ HEAD = {JOB: HEAD_JOB, OTHER: "kind: ConfigMap\n", "README.md": "# demo!\n", ".j
 # ------------------------------------------------------------------------------------------------ harness
 
 
+def diff_source(platform: GitHubPlatform) -> str:
+    """Where the diff came from: "git", "api" or "api-trees" ("" before `changes`), as the readers record it."""
+    return platform.reader.source or platform.files.source
+
+
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-C", str(repo), *args],
@@ -293,7 +298,7 @@ def test_local_checkout_gives_the_diff_with_zero_api_calls(fake: FakeGitHub, tmp
     assert "dubious ownership" in refused.stderr
     platform = pr.platform()
     changes = platform.changes()
-    assert platform.diff_source == "git" and fake.requests == []
+    assert diff_source(platform) == "git" and fake.requests == []
     assert [(c.path, c.status.value) for c in changes] == [(".jobguard.yaml", "modified"), (JOB, "modified")]
     job = changes[1]  # manifests only: README.md is left out
     assert [(h.new_start, h.new_end) for h in job.hunks] == [(3, 10), (20, 24)]
@@ -313,7 +318,7 @@ def test_api_diff_matches_the_local_one(fake: FakeGitHub, tmp_path: Path) -> Non
     fake.pulls.clear()
     remote = open_pr(fake, tmp_path / "b").platform()
     assert list(remote.changes()) == from_git
-    assert remote.diff_source == "api" and remote.notes == [
+    assert diff_source(remote) == "api" and remote.notes == [
         "no checkout in GITHUB_WORKSPACE; reading the change through the API "
         "(actions/checkout with fetch-depth: 0 makes it free)"
     ]
@@ -335,7 +340,7 @@ def test_checkout_without_the_commits_falls_back_to_the_api(fake: FakeGitHub, tm
     pr.env["GITHUB_WORKSPACE"] = str(tmp_path / "workspace" / "repo")
     platform = pr.platform()
     assert [c.path for c in platform.changes()] == [".jobguard.yaml", JOB]
-    assert platform.diff_source == "api" and "fetch-depth: 0" in platform.notes[0]
+    assert diff_source(platform) == "api" and "fetch-depth: 0" in platform.notes[0]
 
 
 def test_files_without_a_patch_are_diffed_from_their_contents(
@@ -370,7 +375,7 @@ def test_more_than_3000_files_are_found_through_git_trees(fake: FakeGitHub, tmp_
         ("apps/new-job.yaml", "added"),
     ]
     assert [(h.new_start, h.new_end) for h in changes[1].hunks] == [(3, 10), (20, 24)]
-    assert platform.diff_source == "api-trees" and "more than 3000 files" in platform.notes[-1]
+    assert diff_source(platform) == "api-trees" and "more than 3000 files" in platform.notes[-1]
     assert not fake.calls("GET", r"/pulls/\d+/files")  # the capped list is not even asked for
     assert platform.read("apps/new-job.yaml", "head") == b"kind: Job\n"
     assert platform.read("apps/new-job.yaml", "base") is None

@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 
 from jobguard.findings import Severity
+from jobguard.pipeline import RunOptions
 from jobguard.platforms import github as github_platform
 from jobguard.platforms.github import ClientSettings, GitHubPlatform
 from jobguard.render import SUMMARY_MARKER, fingerprint_of
-from jobguard.review import ReviewOutcome, run_fix_command, run_review
+from jobguard.review import ReviewOutcome, ReviewSettings, run_fix_command, run_review
 from tests.fakes.github import FakeGitHub, api_data_path, fake_github, github_contract
 from tests.test_action import OUTPUTS, evaluated_args
-from tests.test_github_platform import FAST, NUMBER, PR, REPO, TOKEN, git, open_pr
+from tests.test_github_platform import FAST, NUMBER, PR, REPO, TOKEN, diff_source, git, open_pr
 
 __all__ = ["fake_github", "github_contract"]
 
@@ -63,13 +64,13 @@ class Scenario:
         self.pr: PR = open_pr(fake, tmp, BASE, kwargs.pop("head", HEAD), local=local, **kwargs)
         self.platform: GitHubPlatform | None = None
 
-    def run(self, **kwargs: Any) -> ReviewOutcome:
+    def run(self, fail_on: str | None = None) -> ReviewOutcome:
         """One `jobguard review` run, with the fake's log reset so its counters are this run's alone."""
         self.fake.reset_log()
         self.pr.stdout.truncate(0)
         self.platform = self.pr.platform()
-        kwargs.setdefault("sarif_path", self.pr.tmp / "workspace" / "jobguard.sarif")
-        return run_review(self.platform, **kwargs)
+        sarif = self.pr.tmp / "workspace" / "jobguard.sarif"
+        return run_review(self.platform, RunOptions(fail_on=fail_on), ReviewSettings(sarif_path=sarif))
 
     @property
     def calls(self) -> tuple[int, int]:
@@ -201,7 +202,7 @@ def test_a_comment_made_outdated_by_a_push_is_posted_again(fake: FakeGitHub, tmp
 def test_without_a_checkout_the_api_gives_the_change(fake: FakeGitHub, tmp_path: Path) -> None:
     pr = Scenario(fake, tmp_path, local=False)
     first = pr.run()
-    assert len(first.report.inline_posted) == 3 and pr.platform is not None and pr.platform.diff_source == "api"
+    assert len(first.report.inline_posted) == 3 and pr.platform is not None and diff_source(pr.platform) == "api"
     # 4 config names looked up at the base, the file list, the merge base, base + head of 2 changed manifests
     assert pr.calls == (12, 2) and len(fake.calls("GET", "/contents/")) == 8
     pr.run()
@@ -290,7 +291,7 @@ def test_more_than_3000_files(fake: FakeGitHub, tmp_path: Path) -> None:
     pr = Scenario(fake, tmp_path, local=False, head={**HEAD, **bulk})
     outcome = pr.run()
     assert set(by_rule(outcome)) == {IMMUTABLE, UNKNOWN_PHASE, REPLACE}
-    assert pr.platform is not None and pr.platform.diff_source == "api-trees"
+    assert pr.platform is not None and diff_source(pr.platform) == "api-trees"
     assert len(pr.inline()) == 3 and pr.calls[1] == 2
     assert not fake.calls("GET", r"/pulls/\d+/files")
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from jobguard.manifests import MAX_EXPANDED_NODES, comments_with_lines, load
+from jobguard import manifest_guards
+from jobguard.manifest_guards import MAX_EXPANDED_NODES
+from jobguard.manifests import comments_with_lines, load
 from tests.samples import SMALL_JOB_NEW_IMAGE
 
 JOB = SMALL_JOB_NEW_IMAGE
@@ -111,8 +113,10 @@ def test_alias_bomb_is_refused() -> None:
     assert f"more than {MAX_EXPANDED_NODES:,} nodes" in result.problems[0].message
 
 
-def test_size_binary_and_encoding_guards() -> None:
-    assert "over the 10-byte limit" in load("big.yaml", b"a: 1\n" * 10, max_bytes=10).problems[0].message
+def test_size_binary_and_encoding_guards(monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patched:  # the real limit, 4 MiB, would make a slow test
+        patched.setattr(manifest_guards, "MAX_FILE_BYTES", 10)
+        assert "over the 10-byte limit" in load("big.yaml", b"a: 1\n" * 10).problems[0].message
     assert "binary file" in load("bin.yaml", b"a: \x00\x01").problems[0].message
     bad = load("latin1.yaml", b"a: 1\nb: caf\xe9\n").problems[0]
     assert (bad.line, bad.message) == (2, "not UTF-8 text (invalid byte at offset 11)")

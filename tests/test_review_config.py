@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from jobguard import local, review
+from jobguard import local, pipeline, review
 from jobguard.errors import UsageError
 from jobguard.fixes.apply import apply_all
+from jobguard.pipeline import RunOptions
 from jobguard.platforms.local import LocalPlatform, Printer
 from tests.conftest import RepoFactory
 from tests.test_cli import BASE_JOB, HEAD_JOB
@@ -22,7 +23,7 @@ def outcome(repo: Path, config_path: Path | None = None) -> review.ReviewOutcome
         local.resolve("main", repo, repo, "--base"), local.default_head(repo), Printer(io.StringIO())
     )
     try:
-        return review.run_review(platform, config_path=config_path)
+        return review.run_review(platform, RunOptions(config_path=config_path))
     finally:
         platform.close()
 
@@ -62,12 +63,12 @@ def test_combined_fixes_are_checked_again_before_a_push(make_repo: RepoFactory) 
         local.resolve("main", repo, repo, "--base"), local.default_head(repo), Printer(io.StringIO())
     )
     try:
-        config = review.load_config(platform, None)
-        analysis = review.analyse(platform, config)
+        config = pipeline.load_config(platform, None)
+        analysis = pipeline.analyse(platform, config)
         good = apply_all(analysis.findings, lambda path: platform.read(path, "head")).texts
-        assert review.introduced(platform, analysis, good) == []
+        assert pipeline.introduced(platform, analysis, good) == []
         bad = {"job.yaml": HEAD_JOB.replace("spec:\n  template", "spec:\n  ttlSecondsAfterFinished: 60\n  template")}
-        assert review.introduced(platform, analysis, bad) == ["job-ttl-after-finished at job.yaml:7"]
+        assert pipeline.introduced(platform, analysis, bad) == ["job-ttl-after-finished at job.yaml:7"]
     finally:
         platform.close()
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from jobguard import diff as diffs
@@ -34,10 +34,9 @@ class UnreadableFile(Exception):
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """The configuration of a run plus an optional extra path filter (the PATH arguments)."""
+    """The configuration of a run, and what the repository says for `gitops: auto`."""
 
     config: Config = DEFAULT
-    include: Callable[[str], bool] | None = None
     repository_tool: GitOpsTool | None = None  # `gitops: auto` fallback from the repository's content
 
     @property
@@ -45,13 +44,11 @@ class CheckOptions:
         return self.config.kubernetes_version
 
     def selects(self, path: str) -> bool:
-        return self.config.includes(path) and (self.include is None or self.include(path))
+        return self.config.includes(path)
 
 
-def options_from(
-    config: Config, include: Callable[[str], bool] | None = None, repository_tool: GitOpsTool | None = None
-) -> CheckOptions:
-    return CheckOptions(config, include, repository_tool)
+def options_from(config: Config, repository_tool: GitOpsTool | None = None) -> CheckOptions:
+    return CheckOptions(config, repository_tool)
 
 
 @dataclass(frozen=True)
@@ -141,25 +138,26 @@ def _invalid(problem: Problem, options: CheckOptions) -> Finding | None:
 
 
 def _check_job(change: JobChange, options: CheckOptions) -> list[Finding]:
+    """Every rule that applies to the tool deploying this Job (a rule's `tools`), with its configured severity."""
     head = change.head
     if head is None:
         return []
-    found = []
     path = head.manifest.path
     config = options.config
+    context = RuleContext(
+        kubernetes_version=config.kubernetes_version,
+        gitops=config.gitops,
+        hook_phase=config.hook_phase,
+        repository_tool=options.repository_tool,
+    )
+    tool = context.tool_for(head)
+    found = []
     for rule in RULES:
         setting = _setting(rule, options, path)
         severity = setting.severity
-        if rule.check is None or severity is None:
+        if rule.check is None or severity is None or tool not in rule.tools:
             continue
-        ctx = RuleContext(
-            kubernetes_version=config.kubernetes_version,
-            gitops=config.gitops,
-            hook_phase=config.hook_phase,
-            options=setting.options,
-            repository_tool=options.repository_tool,
-        )
-        for hit in rule.check(change, ctx):
+        for hit in rule.check(change, replace(context, options=setting.options)):
             found.append(_finding(rule, severity, change, hit, options))
     return found
 

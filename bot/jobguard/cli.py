@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -94,23 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = bool(os.environ.get("JOBGUARD_DEBUG"))
     logging.basicConfig(level=logging.INFO if debug else logging.WARNING, format="%(name)s: %(message)s")
     try:
-        args = build_parser().parse_args(argv)
-        if args.command is None:
-            build_parser().print_help()
-            return EXIT_USAGE
-        if args.command == "check":
-            return _check(args)
-        if args.command == "demo":
-            return _demo(args)
-        if args.command == "rules":
-            return _rules(args)
-        if args.command == "review":
-            return _review(args)
-        if args.command == "fix":
-            return _fix(args)
-        if args.command == "init":
-            return _init(args)
-        raise UsageError(f"unknown command {args.command}")  # pragma: no cover
+        return _dispatch(argv)
     except JobguardError as exc:
         for line in str(exc).splitlines() or [""]:  # a configuration file: one line per mistake
             print(f"jobguard: error: {line}", file=sys.stderr)
@@ -128,6 +112,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNEXPECTED
 
 
+def _dispatch(argv: Sequence[str] | None) -> int:
+    """Parse the command line and run the command's handler from the command table."""
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help()
+        return EXIT_USAGE
+    return COMMANDS[args.command](args)
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
     try:
@@ -139,21 +132,20 @@ def _silence_stdout() -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from jobguard import local
+    from jobguard.pipeline import RunOptions
 
     if args.all and (args.base or args.head):
         raise UsageError("--all judges every Job as it is: it takes no --base or --head")
-    run = local.check(
-        everything=args.all,
-        base=args.base,
-        head=args.head,
-        paths=tuple(args.paths),
-        cwd=Path.cwd(),
-        config_path=Path(args.config) if args.config else None,
-        kubernetes_version=args.kubernetes_version,
-        fail_on=args.fail_on,
-    )
+    options = RunOptions(_path(args.config), tuple(args.paths), args.fail_on, args.kubernetes_version)
+    run = local.check(options, Path.cwd(), base=args.base, head=args.head, everything=args.all)
     _warn(run.config)
-    return _report(run.result.findings, run.result.files_checked, args.format, args.output, run.exit_code)
+    analysis = run.analysis
+    return _report(analysis.findings, analysis.files_checked, args.format, args.output, analysis.exit_code)
+
+
+def _path(value: str | None) -> Path | None:
+    """A file option; empty means not given (the GitHub Action passes every input, empty ones as `--flag=`)."""
+    return Path(value) if value else None
 
 
 def _warn(config: Config) -> None:
@@ -267,6 +259,7 @@ def _platform(name: str, dry_run: bool = False, checkout: Path | None = None) ->
 
 def _review(args: argparse.Namespace) -> int:
     from jobguard import review, scope
+    from jobguard.pipeline import RunOptions
     from jobguard.render import FORMATS
 
     mode = args.mode or "review"
@@ -284,13 +277,8 @@ def _review(args: argparse.Namespace) -> int:
         return EXIT_OK
     outcome = review.run_review(
         platform,
-        config_path=Path(args.config) if args.config else None,
-        fail_on=args.fail_on,
-        kubernetes_version=args.kubernetes_version,
-        mode=mode,
-        fix_hint=FIX_HINTS.get(platform.name, ""),
-        sarif_path=Path(args.sarif) if args.sarif else None,
-        paths=area.paths,
+        RunOptions(_path(args.config), area.paths, args.fail_on, args.kubernetes_version),
+        review.ReviewSettings(mode, FIX_HINTS.get(platform.name, ""), _path(args.sarif)),
     )
     if args.format:
         _report(outcome.findings, outcome.files_checked, args.format, args.output, outcome.exit_code)
@@ -312,27 +300,32 @@ FIX_HINTS = {
 def _fix(args: argparse.Namespace) -> int:
     from jobguard import local, review
     from jobguard.fixes.strategies import STRATEGIES
+    from jobguard.pipeline import RunOptions
 
     if args.strategy is not None and args.strategy not in STRATEGIES:
         raise UsageError(f"--strategy {args.strategy}: unknown; one of {', '.join(STRATEGIES)}")
     if args.push:
         platform = _platform(args.platform)
         user = os.environ.get("GITLAB_USER_LOGIN") or os.environ.get("GITHUB_ACTOR") or "jobguard"
-        config_path = Path(args.config) if args.config else None
         message = review.run_fix_command(
-            platform, requested_by=user, authorised=True, config_path=config_path, strategy=args.strategy
+            platform, requested_by=user, authorised=True, config_path=_path(args.config), strategy=args.strategy
         )
         print(message)
         return EXIT_OK
-    result = local.fix(
-        base=args.base,
-        paths=tuple(args.paths),
-        cwd=Path.cwd(),
-        config_path=Path(args.config) if args.config else None,
-        strategy=args.strategy,
-        fail_on=args.fail_on,
-    )
+    options = RunOptions(_path(args.config), tuple(args.paths), args.fail_on, strategy=args.strategy)
+    result = local.fix(options, Path.cwd(), args.base)
     _warn(result.config)
     for line in result.lines:
         print(line)
     return result.exit_code
+
+
+COMMANDS: Mapping[str, Callable[[argparse.Namespace], int]] = {
+    "check": _check,
+    "demo": _demo,
+    "rules": _rules,
+    "review": _review,
+    "fix": _fix,
+    "init": _init,
+}
+"""The command table: each subcommand of `build_parser` and the handler that runs it (returns the exit code)."""

@@ -136,21 +136,30 @@ def split_lines(text: str) -> list[str]:
     return [*lines, parts[-1]] if parts[-1] else lines
 
 
-def unified(
-    path_old: str | None,
-    path_new: str | None,
-    old: str,
-    new: str,
-    *,
-    git_header: bool = True,
-    first_line: int = 1,
-) -> str:
+def unified(path_old: str | None, path_new: str | None, old: str, new: str, *, git_header: bool = True) -> str:
     """A git-style unified diff of two texts (3 lines of context), for trees that are not git revisions.
 
-    Without `git_header` it starts at `--- a/PATH` (a fix's diff, for `patch -p1`). `first_line` > 1: the texts
-    are excerpts of two files that are the same above them, from that line on (a fix diffs only its edit and
-    the context around it, not the whole file).
+    Without `git_header` it starts at `--- a/PATH` (a fix's diff, for `patch -p1`).
     """
+    lines = _hunk_lines(path_old, path_new, old, new, 1)
+    if not lines:
+        return ""
+    if git_header:
+        mode = (
+            "new file mode 100644\n" if path_old is None else "deleted file mode 100644\n" if path_new is None else ""
+        )
+        lines.insert(0, f"diff --git a/{path_old or path_new} b/{path_new or path_old}\n{mode}")
+    return "".join(_terminated(line) for line in lines)
+
+
+def excerpt(path: str, old: str, new: str, first_line: int) -> str:
+    """`unified` without the git header for two excerpts of one file that are the same above them, from
+    `first_line` on (a fix diffs only its edit and the context around it, not the whole file)."""
+    return "".join(_terminated(line) for line in _hunk_lines(path, path, old, new, first_line))
+
+
+def _hunk_lines(path_old: str | None, path_new: str | None, old: str, new: str, first_line: int) -> list[str]:
+    """The `---`/`+++` lines and the hunks of the diff, numbered from `first_line`; [] when the texts are equal."""
     a, b = split_lines(old), split_lines(new)
     skip = first_line - 1
 
@@ -168,14 +177,7 @@ def unified(
             else:
                 lines += ["-" + line for line in a[i1:i2]]
                 lines += ["+" + line for line in b[j1:j2]]
-    if len(lines) == 2:
-        return ""
-    if git_header:
-        mode = (
-            "new file mode 100644\n" if path_old is None else "deleted file mode 100644\n" if path_new is None else ""
-        )
-        lines.insert(0, f"diff --git a/{path_old or path_new} b/{path_new or path_old}\n{mode}")
-    return "".join(_terminated(line) for line in lines)
+    return lines if len(lines) > 2 else []
 
 
 def _terminated(line: str) -> str:

@@ -48,7 +48,7 @@ def run(cwd: Path, fix_hint: str) -> Demo:
     recorder = _Recorder(printed)
     platform = LocalPlatform(Tree(root=root / "base"), Tree(root=root / "head"), recorder)
     try:
-        outcome = review.run_review(platform, fix_hint=fix_hint)
+        outcome = review.run_review(platform, settings=review.ReviewSettings(fix_hint=fix_hint))
         notes = placement_notes(outcome.findings, recorder.comments, lambda path: platform.read(path, "head"))
     finally:
         platform.close()

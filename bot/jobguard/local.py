@@ -1,4 +1,4 @@
-"""`jobguard check` on a local checkout: resolve BASE and HEAD, diff them, run the engine.
+"""`jobguard check` and `fix` on a local checkout: resolve BASE and HEAD as a change source for `pipeline.analyse`.
 
 BASE and HEAD are each a git revision of the repository in the current directory or a filesystem path (file or
 directory). Defaults: base = merge-base of HEAD with the default branch (origin/HEAD, else main, else master);
@@ -9,75 +9,94 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard.controllers.tool import GitOpsTool, detect
+from jobguard import pipeline
+from jobguard.diff import FileChange
 from jobguard.errors import UsageError
-from jobguard.fixes.apply import apply_all
-from jobguard.fixes.attach import attach
 from jobguard.gitrepo import Repo
-from jobguard.trees import Tree, changed_files, git, read_inside
+from jobguard.platforms import Side
+from jobguard.platforms.checkout import first_config
+from jobguard.trees import Tree, changed_files, git
 
 
 @dataclass(frozen=True)
 class LocalRun:
-    result: engine.CheckResult
-    exit_code: int
+    """One local check: what the pipeline found, the trees it compared (closed) and the configuration used."""
+
+    analysis: pipeline.Analysis
+    source: TreeSource
+    config: configuration.Config
+
+    @property
+    def exit_code(self) -> int:
+        return self.analysis.exit_code
+
+
+@dataclass
+class TreeSource:
+    """The change between two local trees (revisions, directories or files), under the PATHs given."""
+
     base: Tree
     head: Tree
-    config: configuration.Config
+    pathspecs: tuple[str, ...] = ()
+    _changes: list[FileChange] | None = field(default=None, repr=False)
+
+    def changes(self) -> Sequence[FileChange]:
+        if self._changes is None:
+            self._changes = changed_files(self.base, self.head, self.pathspecs)
+        return self._changes
+
+    def read(self, path: str, side: Side) -> bytes | None:
+        return (self.base if side == "base" else self.head).read(path)
+
+    def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
+        return first_config(names, (self.base if side == "base" else self.head).read)
+
+    def checkout(self) -> tuple[Repo, str | None] | None:
+        """For `gitops: auto`: the head's repository (git revisions and working trees only; None: the work tree)."""
+        if self.head.single is not None or not (self.head.rev or self.head.worktree):
+            return None
+        return Repo(self.head.root), self.head.rev
+
+    def close(self) -> None:
+        self.base.close()
+        self.head.close()
 
 
 def check(
-    *,
-    base: str | None,
-    head: str | None,
-    paths: Sequence[str],
-    cwd: Path,
-    config_path: Path | None = None,
-    kubernetes_version: str | None = None,
-    fail_on: str | None = None,
-    everything: bool = False,
+    run: pipeline.RunOptions, cwd: Path, *, base: str | None = None, head: str | None = None, everything: bool = False
 ) -> LocalRun:
     """`everything` (`check --all`): every Job under the PATHs as it is now, judged as new against no base."""
-    if everything:
-        paths = tuple(paths) or (".",)
-        head_tree = _whole(paths, cwd)
-        base_tree = Tree(root=head_tree.root, empty=True)
-    else:
-        repo = repository_root(cwd)
-        head_tree = resolve(head, repo, cwd, "--head") if head else default_head(repo)
-        base_tree = resolve(base, repo, cwd, "--base") if base else default_base(repo)
-        if (base_tree.single is None) != (head_tree.single is None):
-            raise UsageError("--base and --head must both be files, or both directories or revisions")
-    pathspecs = tuple(_relative(p, head_tree.root, cwd) for p in paths)
+    paths = (tuple(run.paths) or (".",)) if everything else tuple(run.paths)
+    base_tree, head_tree = _whole_sides(paths, cwd) if everything else _sides(base, head, cwd)
+    source = TreeSource(base_tree, head_tree, tuple(_relative(p, head_tree.root, cwd) for p in paths))
     try:
-        _unmatched(paths, pathspecs, base_tree, head_tree)
-        changes = changed_files(base_tree, head_tree, pathspecs)
-
-        def read(path: str, side: engine.Side) -> bytes | None:
-            return (base_tree if side == "base" else head_tree).read(path)
-
+        _unmatched(paths, source.pathspecs, base_tree, head_tree)
+        source.changes()  # the diff before the config, as it always was: its errors are reported first
         root = head_tree.root if head_tree.single is None else None
-        config = configuration.with_overrides(configuration.for_root(config_path, root), fail_on, kubernetes_version)
-        options = engine.options_from(config, repository_tool=_repository_tool(config, head_tree))
-        result = engine.run(changes, read, options)
-        result = replace(result, findings=attach(result.findings, result.files, options))
+        config = run.configured(configuration.for_root(run.config_path, root))
+        analysis = pipeline.analyse(source, config)
     finally:
-        base_tree.close()
-        head_tree.close()
-    return LocalRun(result, engine.exit_code(result.findings, config.fail_on), base_tree, head_tree, config)
+        source.close()
+    return LocalRun(analysis, source, config)
 
 
-def _repository_tool(config: configuration.Config, head: Tree) -> GitOpsTool | None:
-    """For `gitops: auto`: what the head's repository declares (git revisions and working trees only)."""
-    if config.gitops is not GitOpsTool.AUTO or head.single is not None or not (head.rev or head.worktree):
-        return None
-    return detect(Repo(head.root), head.rev)
+def _sides(base: str | None, head: str | None, cwd: Path) -> tuple[Tree, Tree]:
+    repo = repository_root(cwd)
+    head_tree = resolve(head, repo, cwd, "--head") if head else default_head(repo)
+    base_tree = resolve(base, repo, cwd, "--base") if base else default_base(repo)
+    if (base_tree.single is None) != (head_tree.single is None):
+        raise UsageError("--base and --head must both be files, or both directories or revisions")
+    return base_tree, head_tree
+
+
+def _whole_sides(paths: Sequence[str], cwd: Path) -> tuple[Tree, Tree]:
+    head_tree = _whole(paths, cwd)
+    return Tree(root=head_tree.root, empty=True), head_tree
 
 
 def repository_root(cwd: Path) -> Path | None:
@@ -137,27 +156,19 @@ class FixRun:
     config: configuration.Config
 
 
-def fix(
-    *,
-    base: str | None,
-    paths: Sequence[str],
-    cwd: Path,
-    config_path: Path | None,
-    strategy: str | None,
-    fail_on: str | None = None,
-) -> FixRun:
+def fix(run: pipeline.RunOptions, cwd: Path, base: str | None = None) -> FixRun:
     """Apply the chosen verified fix of every finding to the working tree, then check again."""
-    before = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path, fail_on=fail_on)
-    root = before.head.root
-    applied = apply_all(before.result.findings, lambda path: read_inside(root / path, root), strategy)
+    before = check(run, cwd, base=base)
+    applied = pipeline.apply_fixes(before.source, before.analysis, run.strategy)
     if applied.refusal is not None:
         raise UsageError(applied.refusal)
+    root = before.source.head.root
     files = applied.texts
     lines = [f"{f.location.path}:{f.location.line}: {f.rule}: {fix.title}" for f, fix in applied.fixed]
     for path, text in files.items():
         (root / path).write_text(text, encoding="utf-8", newline="")
-    after = check(base=base, head=None, paths=paths, cwd=cwd, config_path=config_path, fail_on=fail_on)
-    left = len(after.result.findings)
+    after = check(run, cwd, base=base)
+    left = len(after.analysis.findings)
     lines.append(
         f"jobguard: applied fixes to {len(files)} file{'s' if len(files) != 1 else ''}; "
         f"{left} finding{'s' if left != 1 else ''} left."

@@ -5,7 +5,8 @@ several times faster than any pure-Python parser while still giving exact node p
 positions to splice text (jobguard.fixes), so no round-trip parser is needed to keep comments and style.
 
 Decoding follows what kubectl / Argo CD do (YAML 1.1 scalars, merge keys, multi-document
-files, `kind: List`), and every way a file can be unusable becomes a `Problem` with a line, never an exception.
+files, `kind: List`), and every way a file can be unusable becomes a `Problem` with a line, never an exception
+(the size and alias limits: `jobguard.manifest_guards`).
 """
 
 from __future__ import annotations
@@ -19,16 +20,13 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from jobguard import manifest_guards as guards
+from jobguard.manifest_guards import Unusable
+
 try:  # libyaml is in every PyYAML wheel; the pure parser is the (slow but correct) fallback
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-MAX_FILE_BYTES = 4 * 1024 * 1024
-"""Larger files are refused: real manifests are far smaller, and a huge file would stall the review."""
-
-MAX_EXPANDED_NODES = 200_000
-"""Bound on a document's size after alias expansion ("billion laughs" guard)."""
 
 JOB_KINDS = frozenset({("batch", "Job")})
 """(API group, kind) of the objects jobguard reads in full."""
@@ -103,24 +101,16 @@ class ManifestFile:
     bom: bool = False  # the bytes began with a UTF-8 byte order mark (not part of `text`)
 
 
-class _Unusable(Exception):
-    def __init__(self, node: Node, message: str) -> None:
-        super().__init__(message)
-        self.node = node
-        self.message = message
-
-
-def load(path: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTES, jobs_only: bool = False) -> ManifestFile:
+def load(path: str, data: bytes, *, jobs_only: bool = False) -> ManifestFile:
     """Read every document of a file; Jobs come back in full, everything unusable as a `Problem`.
 
     A file that cannot hold a Job (the word never appears) is only checked for YAML syntax, with the event
     parser: building nodes for it would cost more than all the rest of a review. With `jobs_only` (the base
     side, whose validity does not matter) such a file is not parsed at all.
     """
-    if len(data) > max_bytes:
-        return _refused(path, f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit; not checked")
-    if b"\x00" in data[:8192]:
-        return _refused(path, "binary file (NUL byte); not checked")
+    refused = guards.refusal(data)
+    if refused is not None:
+        return _refused(path, refused)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -150,7 +140,7 @@ def load(path: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTES, jobs_only: 
         for index, obj in _objects(root, number):
             try:
                 manifest = _read_job(path, index, obj, lines, document)
-            except _Unusable as exc:
+            except Unusable as exc:
                 problems.append(_problem(path, exc.node, exc.message))
                 continue
             if manifest is not None:
@@ -268,16 +258,16 @@ def _read_job(
     api_version, kind = _top_scalar(node, "apiVersion"), _top_scalar(node, "kind")
     if api_version is None or kind is None or (api_version.rpartition("/")[0], kind) not in JOB_KINDS:
         return None
-    _check_size(node)
+    guards.check_size(node)
     spans: dict[Path, tuple[int, int]] = {}
     value = _Converter(spans).convert(node, ())
     if not isinstance(value, dict):  # pragma: no cover - a MappingNode converts to a dict
-        raise _Unusable(node, "Job is not a mapping")
+        raise Unusable(node, "Job is not a mapping")
     metadata = value.get("metadata")
     if not isinstance(metadata, dict):
-        raise _Unusable(node, f"Job in document {index} has no metadata mapping")
+        raise Unusable(node, f"Job in document {index} has no metadata mapping")
     if not _is_name(metadata.get("name")) and not _is_name(metadata.get("generateName")):
-        raise _Unusable(node, "Job has neither metadata.name nor metadata.generateName")
+        raise Unusable(node, "Job has neither metadata.name nor metadata.generateName")
     start, end = _span(node)
     return Manifest(path, index, value, start, end, "".join(lines[start - 1 : end]), spans, document)
 
@@ -293,32 +283,6 @@ def _span(node: Node) -> tuple[int, int]:
     return start, max(start, end)
 
 
-def _check_size(root: Node) -> None:
-    """Refuse alias bombs and recursive aliases before expanding anything."""
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-
-    def size(node: Node) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in active:
-            raise _Unusable(node, "recursive YAML alias")
-        active.add(key)
-        total = 1
-        if isinstance(node, SequenceNode):
-            total += sum(size(child) for child in node.value)
-        elif isinstance(node, MappingNode):
-            total += sum(size(k) + size(v) for k, v in node.value)
-        active.discard(key)
-        if total > MAX_EXPANDED_NODES:
-            raise _Unusable(root, f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (alias bomb?)")
-        sizes[key] = total
-        return total
-
-    size(root)
-
-
 class _Converter:
     """Nodes -> plain Python values as Kubernetes decodes them, recording each field's line span."""
 
@@ -328,7 +292,7 @@ class _Converter:
 
     def convert(self, node: Node, path: Path) -> Any:
         if not _STANDARD_TAG.match(node.tag) and not (isinstance(node, ScalarNode) and node.tag in ("!", "?")):
-            raise _Unusable(node, f"YAML tag {node.tag!r} is not allowed in a Kubernetes manifest")
+            raise Unusable(node, f"YAML tag {node.tag!r} is not allowed in a Kubernetes manifest")
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):
@@ -346,16 +310,16 @@ class _Converter:
             try:
                 self.constructor.flatten_mapping(node)
             except yaml.constructor.ConstructorError as exc:
-                raise _Unusable(node, f"invalid merge key: {exc.problem}") from None
+                raise Unusable(node, f"invalid merge key: {exc.problem}") from None
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                raise _Unusable(key_node, "a mapping key must be a scalar in a Kubernetes manifest")
+                raise Unusable(key_node, "a mapping key must be a scalar in a Kubernetes manifest")
             key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key_node.value)
             if key in result:
-                raise _Unusable(key_node, f"duplicate key {key!r}")
+                raise Unusable(key_node, f"duplicate key {key!r}")
             child = (*path, key)
             self.spans[child] = (key_node.start_mark.line + 1, _span(value_node)[1])
             result[key] = self.convert(value_node, child)
@@ -370,4 +334,4 @@ class _Converter:
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.constructor.ConstructorError, ValueError) as exc:
-            raise _Unusable(node, f"cannot decode scalar {node.value!r}: {exc}") from None
+            raise Unusable(node, f"cannot decode scalar {node.value!r}: {exc}") from None

@@ -1,4 +1,4 @@
-"""`jobguard review`: platform -> config -> engine -> fixes -> publish -> exit code.
+"""`jobguard review` and the fix command: platform -> config -> `pipeline.analyse` -> publish or push.
 
 The same sequence for GitHub, GitLab and a local dry run. The configuration comes from the BASE revision by
 default, so a change cannot switch off its own check. The exit code comes from the findings alone: a platform
@@ -7,19 +7,16 @@ that refuses comments changes where findings are shown, never whether the job fa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import render, scope
-from jobguard.controllers.tool import GitOpsTool, detect
-from jobguard.diff import FileChange
+from jobguard import pipeline, render
 from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
-from jobguard.fixes.apply import apply_all
-from jobguard.fixes.attach import attach
+from jobguard.fixes.apply import AppliedFixes
+from jobguard.pipeline import RunOptions
 from jobguard.platforms import ChangeSource, Fixed, Reviewed
 from jobguard.publish import PublishReport, PublishSettings, publish
 
@@ -33,63 +30,42 @@ class ReviewOutcome:
     files_checked: int
 
 
-def load_config(platform: ChangeSource, config_path: Path | None) -> configuration.Config:
-    """--config wins; else the first config file of the BASE revision (the head's only if that base config
-    allows it), else the defaults."""
-    if config_path is not None:
-        return configuration.load(config_path)
-    config = configuration.in_tree(lambda names: platform.config_text(names, "base")) or configuration.DEFAULT
-    if config.review.allow_head_config:
-        config = configuration.in_tree(lambda names: platform.config_text(names, "head")) or config
-    return config
-
-
 @dataclass(frozen=True)
-class Analysis:
-    """What the engine made of the change: the findings with their verified fixes, and how it was run."""
+class ReviewSettings:
+    """How the review is published: `review` comments or `annotations`, the fix hint, an extra SARIF file."""
 
-    findings: tuple[Finding, ...]
-    changes: Sequence[FileChange]
-    options: engine.CheckOptions
-    files_checked: int
-
-
-def analyse(platform: ChangeSource, config: configuration.Config, paths: Sequence[str] = ()) -> Analysis:
-    """Findings of the change under review (only its files under `paths`, if given), with their verified fixes."""
-    changes = [change for change in platform.changes() if scope.selected(change, paths)]
-    checkout = platform.checkout() if config.gitops is GitOpsTool.AUTO else None
-    options = engine.options_from(config, repository_tool=detect(*checkout) if checkout else None)
-    result = engine.run(changes, platform.read, options)
-    with_fixes = attach(result.findings, result.files, options)
-    return Analysis(with_fixes, changes, options, result.files_checked)
+    mode: str = "review"
+    fix_hint: str = ""
+    sarif_path: Path | None = None
 
 
 def run_review(
-    platform: Reviewed,
-    *,
-    config_path: Path | None = None,
-    fail_on: str | None = None,
-    kubernetes_version: str | None = None,
-    mode: str = "review",
-    fix_hint: str = "",
-    sarif_path: Path | None = None,
-    paths: Sequence[str] = (),
+    platform: Reviewed, run: RunOptions | None = None, settings: ReviewSettings | None = None
 ) -> ReviewOutcome:
-    config = configuration.with_overrides(load_config(platform, config_path), fail_on, kubernetes_version)
-    analysis = analyse(platform, config, paths)
+    run, settings = run or RunOptions(), settings or ReviewSettings()
+    config = run.configured(pipeline.load_config(platform, run.config_path))
+    analysis = pipeline.analyse(platform, config, run.paths)
     findings = analysis.findings
     outputs = dict(_outputs(findings))
     if platform.name == "gitlab":
         outputs["codequality"] = render.as_code_quality(findings)  # the report file the adapter writes
-    if sarif_path is not None:
-        sarif_path.write_text(render.as_sarif(findings), encoding="utf-8")
-        outputs["sarif"] = str(sarif_path)
-    settings = PublishSettings(
+    if settings.sarif_path is not None:
+        settings.sarif_path.write_text(render.as_sarif(findings), encoding="utf-8")
+        outputs["sarif"] = str(settings.sarif_path)
+    publishing = PublishSettings(
         max_inline_comments=config.review.max_inline_comments,
         summary=config.review.summary,
-        mode=mode,
-        fix_hint=fix_hint,
+        mode=settings.mode,
+        fix_hint=settings.fix_hint,
     )
+    report = publish(
+        platform, findings, analysis.changes, head_text=_head_texts(platform), settings=publishing, outputs=outputs
+    )
+    return ReviewOutcome(findings, analysis.exit_code, report, config, analysis.files_checked)
+
+
+def _head_texts(platform: ChangeSource) -> Callable[[str], str | None]:
+    """The head files as text, each read once (publish asks for the lines around every comment)."""
     cache: dict[str, str | None] = {}
 
     def head_text(path: str) -> str | None:
@@ -98,9 +74,7 @@ def run_review(
             cache[path] = None if data is None else data.decode("utf-8-sig", "replace")
         return cache[path]
 
-    report = publish(platform, findings, analysis.changes, head_text=head_text, settings=settings, outputs=outputs)
-    code = engine.exit_code(findings, config.fail_on)
-    return ReviewOutcome(findings, code, report, config, analysis.files_checked)
+    return head_text
 
 
 def _outputs(findings: Sequence[Finding]) -> Mapping[str, str]:
@@ -125,55 +99,40 @@ def run_fix_command(
 
     Returns the one line said in reply (and logged). Nothing is pushed when nothing can be fixed.
     """
-    if not authorised:
+    if authorised:
+        message = _fix(platform, requested_by, RunOptions(config_path=config_path, strategy=strategy))
+    else:
         message = (
             f"@{requested_by}: `/jobguard fix` needs write access to this repository (owner, member or "
             "collaborator); nothing was changed."
         )
-        platform.reply(message)
-        return message
-    config = load_config(platform, config_path)
-    analysis = analyse(platform, config)
-    findings = analysis.findings
-    applied = apply_all(findings, lambda path: platform.read(path, "head"), strategy)
-    if applied.refusal is not None:  # never push another fix than the one asked for
-        platform.reply(f"@{requested_by}: jobguard did not push: {applied.refusal}.")
-        raise UsageError(applied.refusal)
-    files = applied.texts
-    if not files:
-        message = f"@{requested_by}: jobguard found nothing it can fix in this change."
-        platform.reply(message)
-        return message
-    new = introduced(platform, analysis, files)
-    if new:  # each fix was verified alone; together they must not create a problem either
-        message = f"@{requested_by}: jobguard did not push: together the fixes would cause {', '.join(new)}."
-        platform.reply(message)
-        return message
-    count = len(applied.fixed)
-    try:
-        url = platform.push_fix(
-            {path: text.encode("utf-8") for path, text in files.items()},
-            f"jobguard: apply {count} fix{'es' if count != 1 else ''} for Kubernetes Jobs\n\n"
-            f"Requested by @{requested_by}.",
-        )
-    except PlatformError as exc:
-        message = f"@{requested_by}: jobguard could not push the fixes: {exc}"
-        platform.reply(message)
-        return message
-    message = f"@{requested_by}: jobguard applied {count} fix{'es' if count != 1 else ''} in {url}."
     platform.reply(message)
     return message
 
 
-def introduced(platform: ChangeSource, analysis: Analysis, files: Mapping[str, str]) -> list[str]:
-    """Rules that would report something new once all `files` are applied (the combined fix re-checked with the
-    same options as the analysis, so only the fixes can make a difference)."""
+def _fix(platform: Fixed, who: str, run: RunOptions) -> str:
+    """The answer to the fix command, after pushing the fixes if they may be pushed."""
+    analysis = pipeline.analyse(platform, pipeline.load_config(platform, run.config_path))
+    applied = pipeline.apply_fixes(platform, analysis, run.strategy)
+    if applied.refusal is not None:  # never push another fix than the one asked for
+        platform.reply(f"@{who}: jobguard did not push: {applied.refusal}.")
+        raise UsageError(applied.refusal)
+    if not applied.texts:
+        return f"@{who}: jobguard found nothing it can fix in this change."
+    new = pipeline.introduced(platform, analysis, applied.texts)
+    if new:  # each fix was verified alone; together they must not create a problem either
+        return f"@{who}: jobguard did not push: together the fixes would cause {', '.join(new)}."
+    return _push(platform, who, applied)
 
-    def read(path: str, side: engine.Side) -> bytes | None:
-        if side == "head" and path in files:
-            return files[path].encode("utf-8")
-        return platform.read(path, side)
 
-    before = {f.fingerprint for f in analysis.findings}
-    after = engine.run(analysis.changes, read, analysis.options).findings
-    return sorted({f"{f.rule} at {f.location.path}:{f.location.line}" for f in after if f.fingerprint not in before})
+def _push(platform: Fixed, who: str, applied: AppliedFixes) -> str:
+    count = len(applied.fixed)
+    fixes = f"fix{'es' if count != 1 else ''}"
+    try:
+        url = platform.push_fix(
+            {path: text.encode("utf-8") for path, text in applied.texts.items()},
+            f"jobguard: apply {count} {fixes} for Kubernetes Jobs\n\nRequested by @{who}.",
+        )
+    except PlatformError as exc:
+        return f"@{who}: jobguard could not push the fixes: {exc}"
+    return f"@{who}: jobguard applied {count} {fixes} in {url}."

@@ -61,4 +61,4 @@ def unified(path: str, lines: Sequence[str], edit: TextEdit) -> str:
     above = "".join(lines[first - 1 : edit.start_line - 1])
     below = "".join(lines[edit.end_line : edit.end_line + CONTEXT_LINES])
     old = above + "".join(lines[edit.start_line - 1 : edit.end_line]) + below
-    return diffs.unified(path, path, old, above + edit.new_text + below, git_header=False, first_line=first)
+    return diffs.excerpt(path, old, above + edit.new_text + below, first)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from jobguard.findings import AnnotationEdit, FixIntent
 from jobguard.fixes.source import NoFix, Source, Splice, Window, entries, entry, mapping
@@ -81,8 +81,8 @@ def _annotation_step(edit: AnnotationEdit) -> Step:
         key, block = found
         src.own(block)
         if isinstance(block, ScalarNode) and block.tag == NULL:
-            flow = bool(meta.flow_style)
-            return _fill_annotations(src, key, block, style.pair(edit.key, fresh, flow), style, flow=flow)
+            pair = style.pair(edit.key, fresh, bool(meta.flow_style))
+            return _fill_annotations(src, meta, (key, block), pair, style)
         if not isinstance(block, MappingNode):
             raise NoFix("`annotations:` is not a mapping")
         return _edit_annotations(src, block, edit, fresh, style)
@@ -140,10 +140,12 @@ def _create_annotations(src: Source, meta: MappingNode, key: str, value: str, st
 
 
 def _fill_annotations(
-    src: Source, key: ScalarNode, null: ScalarNode, pair: str, style: Style, *, flow: bool
+    src: Source, meta: MappingNode, annotations: tuple[Node, ScalarNode], pair: str, style: Style
 ) -> list[Splice]:
     """`annotations:` with no value (or `~`): give it a block mapping, keeping a comment on the key's line;
     inside a flow `metadata: {...}` a flow mapping in place of the null (`pair` is written for the style)."""
+    key, null = annotations
+    flow = bool(meta.flow_style)
     splices: list[Splice] = []
     start, end = null.start_mark.index, null.end_mark.index
     if flow:

@@ -134,18 +134,27 @@ def same(a: Any, b: Any) -> bool:
     """Semantic equality: quantities by value, bool never equal to int, dicts ignore key order."""
     if a is b:
         return True
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)):
+        return _same_collection(a, b)
+    return _same_scalar(a, b)
+
+
+def _same_collection(a: Any, b: Any) -> bool:
+    """Dicts by keys and values, lists item by item; a collection never equals anything else."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return False
+
+
+def _same_scalar(a: Any, b: Any) -> bool:
     if isinstance(a, Quantity) or isinstance(b, Quantity):
         return isinstance(a, Quantity) and isinstance(b, Quantity) and a.value == b.value
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-            return True
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
     if type(a) is not type(b):
         return False
     try:

@@ -91,8 +91,9 @@ class ChangeSource(Protocol):
         """
         ...
 
-    def checkout(self) -> tuple[Repo, str] | None:
-        """The local git checkout holding the head commit, and that commit (None: the change came by API)."""
+    def checkout(self) -> tuple[Repo, str | None] | None:
+        """The local git checkout holding the head commit, and that commit (None: the change came by API; a None
+        commit: its working tree)."""
         ...
 
 

@@ -151,5 +151,5 @@ class DryRun(_PrintedWrites):
     def fix_command(self) -> FixRequest | None:
         return self.inner.fix_command()
 
-    def checkout(self) -> tuple[Repo, str] | None:
+    def checkout(self) -> tuple[Repo, str | None] | None:
         return self.inner.checkout()

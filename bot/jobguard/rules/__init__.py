@@ -1,7 +1,9 @@
 """The explicit registry `RULES`: one module per rule, listed here once.
 
 A rule module's docstring is its user documentation (with a failing and a fixed example) and its `check()` is a
-pure function of one `JobChange`. `jobguard rules` and the README's rule table are generated from `RULES`.
+pure function of one `JobChange`. Its `TOOLS` say which GitOps tools it applies to: the engine runs `check()` only
+for Jobs one of them deploys, so no rule repeats that guard. `jobguard rules` and the README's rule table are
+generated from `RULES`.
 """
 
 from __future__ import annotations
@@ -20,13 +22,17 @@ from jobguard.rules import (
     job_ttl_after_finished,
     manifest_invalid,
 )
-from jobguard.rules.base import Hit, Rule, RuleContext
+from jobguard.rules.base import EVERY_TOOL, Hit, Rule, RuleContext
 
 __all__ = ["RULES", "RULES_BY_ID", "Hit", "Rule", "RuleContext"]
 
 
 def _rule(module: ModuleType) -> Rule:
-    return Rule(module.ID, module.SEVERITY, module.SUMMARY, getattr(module, "check", None), module)
+    """A rule module's constants: ID, SEVERITY, SUMMARY, TOOLS (the GitOps tools it applies to) and `check`."""
+    tools = frozenset(module.TOOLS)
+    if not tools or not tools <= EVERY_TOOL:
+        raise ValueError(f"{module.__name__}.TOOLS: expected some of {sorted(EVERY_TOOL)}, got {sorted(tools)}")
+    return Rule(module.ID, module.SEVERITY, module.SUMMARY, getattr(module, "check", None), module, tools)
 
 
 RULES: tuple[Rule, ...] = tuple(

@@ -14,6 +14,9 @@ from jobguard.kube.version import DEFAULT as DEFAULT_KUBERNETES_VERSION
 from jobguard.kube.version import KubeVersion
 from jobguard.manifests import Path
 
+EVERY_TOOL = frozenset({GitOpsTool.ARGOCD, GitOpsTool.FLUX, GitOpsTool.FLUX_HELM})
+"""The resolved tools (`RuleContext.tool_for`): a rule's `TOOLS` when it applies whoever deploys the Job."""
+
 
 @dataclass(frozen=True)
 class RuleContext:
@@ -65,6 +68,7 @@ class Rule:
     summary: str
     check: Check | None  # None: reported by the engine itself (manifest-invalid)
     module: ModuleType
+    tools: frozenset[GitOpsTool] = EVERY_TOOL  # the engine runs `check` only for Jobs one of these applies
 
     @property
     def doc(self) -> str:

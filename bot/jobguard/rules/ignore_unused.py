@@ -15,7 +15,9 @@ Fixed: remove the comment, or spell the rule id as `jobguard rules` lists it.
 from __future__ import annotations
 
 from jobguard.findings import Severity
+from jobguard.rules.base import EVERY_TOOL
 
 ID = "ignore-unused"
 SEVERITY = Severity.INFO
 SUMMARY = "An inline ignore that silences nothing, names an unknown rule or sits where it has no effect."
+TOOLS = EVERY_TOOL

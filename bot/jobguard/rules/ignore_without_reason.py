@@ -17,7 +17,9 @@ Fixed:
 from __future__ import annotations
 
 from jobguard.findings import Severity
+from jobguard.rules.base import EVERY_TOOL
 
 ID = "ignore-without-reason"
 SEVERITY = Severity.WARNING
 SUMMARY = "An inline ignore (comment or annotation) that does not say why the rule does not apply."
+TOOLS = EVERY_TOOL

@@ -31,11 +31,12 @@ from jobguard.rules.base import Hit, RuleContext, hit
 ID = "job-generate-name-without-hook"
 SEVERITY = Severity.ERROR
 SUMMARY = "generateName on a Job that is not an Argo CD hook, which Argo CD cannot apply."
+TOOLS = frozenset({GitOpsTool.ARGOCD})  # Argo CD only: the engine skips Jobs another tool applies
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
-    if head is None or not change.touched or head.ref.name is not None or ctx.tool_for(head) is not GitOpsTool.ARGOCD:
+    if head is None or not change.touched or head.ref.name is not None:
         return
     if not head.argo.is_normal:
         return  # a hook (or a typo'd hook, reported by job-hook-unknown-phase)

@@ -39,6 +39,7 @@ from jobguard.rules.base import Hit, RuleContext, hit
 ID = "job-hook-not-recreated"
 SEVERITY = Severity.WARNING
 SUMMARY = "A named hook Job whose delete policies lack BeforeHookCreation: later syncs fail or never re-run it."
+TOOLS = frozenset({GitOpsTool.ARGOCD, GitOpsTool.FLUX_HELM})  # kustomize-controller has no hooks
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:

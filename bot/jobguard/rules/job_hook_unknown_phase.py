@@ -34,13 +34,14 @@ from jobguard.rules.base import Hit, RuleContext, hit
 ID = "job-hook-unknown-phase"
 SEVERITY = Severity.ERROR
 SUMMARY = "A hook annotation value Argo CD does not recognise (e.g. `presync`): the Job is silently never applied."
+TOOLS = frozenset({GitOpsTool.ARGOCD})  # Argo CD only: the engine skips Jobs another tool applies
 
 VALID = ", ".join(argocd.ARGO_HOOK_VALUES)
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
-    if head is None or not change.touched or ctx.tool_for(head) is not GitOpsTool.ARGOCD:
+    if head is None or not change.touched:
         return
     hook = head.argo
     if not hook.unknown_values:

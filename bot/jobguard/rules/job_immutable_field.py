@@ -41,11 +41,12 @@ from jobguard.findings import FixIntent, Severity
 from jobguard.fixes import strategies
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.kube.immutability import Semantics, immutable_changes
-from jobguard.rules.base import Hit, RuleContext
+from jobguard.rules.base import EVERY_TOOL, Hit, RuleContext
 
 ID = "job-immutable-field"
 SEVERITY = Severity.ERROR
 SUMMARY = "An existing non-hook Job has an immutable field changed; the sync will fail with `field is immutable`."
+TOOLS = EVERY_TOOL
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
@@ -53,23 +54,9 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     if base is None or head is None or not change.touched or head.ref.name is None:
         return  # new, deleted or generateName: a create, never an update (job-immutability.md §7.1)
     tool = ctx.tool_for(head)
-    semantics: Semantics = "apply"
-    if tool is GitOpsTool.ARGOCD:
-        if not head.argo.is_normal:
-            return  # hooks, skipped and ignored Jobs are other rules' business (argocd-hooks.md §11)
-        if not _live_in_argocd(base):
-            return
-        if head.sync_options.recreates_on_immutable_change:
-            return
-        if head.sync_options.replace_without_force:
-            semantics = "replace"
-    elif tool is GitOpsTool.FLUX_HELM:
-        if head.helm.key_present:
-            return  # Helm creates hooks, never patches them; an unknown event makes it skip the Job (§8.3, §9)
-    elif flux.flux_force_enabled(head.annotations, head.labels) or flux.flux_force_enabled(
-        base.annotations, base.labels
-    ):
-        return  # kustomize-controller deletes and re-creates on an immutable error (§8.2)
+    semantics = _update(tool, base, head)
+    if semantics is None:
+        return
     verdict = immutable_changes(base.value, head.value, version=ctx.kubernetes_version, semantics=semantics)
     if all(c.replace_only for c in verdict.changes):
         return  # only Replace=true's own failure: that is job-replace-without-force's one message
@@ -86,6 +73,26 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     if verdict.notes:
         message += " Note: " + " ".join(verdict.notes)
     yield Hit(verdict.changes[0].path, fields, message, _intents(head, ctx, tool))
+
+
+def _update(tool: GitOpsTool, base: JobDoc, head: JobDoc) -> Semantics | None:
+    """How `tool` sends the edited Job to the API server, or None when it never updates it in place."""
+    if tool is GitOpsTool.ARGOCD:
+        return _argocd_update(base, head)
+    if tool is GitOpsTool.FLUX_HELM:
+        # Helm creates hooks, never patches them; an unknown event makes it skip the Job (§8.3, §9)
+        return None if head.helm.key_present else "apply"
+    if flux.flux_force_enabled(head.annotations, head.labels) or flux.flux_force_enabled(base.annotations, base.labels):
+        return None  # kustomize-controller deletes and re-creates on an immutable error (§8.2)
+    return "apply"
+
+
+def _argocd_update(base: JobDoc, head: JobDoc) -> Semantics | None:
+    if not head.argo.is_normal:
+        return None  # hooks, skipped and ignored Jobs are other rules' business (argocd-hooks.md §11)
+    if not _live_in_argocd(base) or head.sync_options.recreates_on_immutable_change:
+        return None
+    return "replace" if head.sync_options.replace_without_force else "apply"
 
 
 def _live_in_argocd(base: JobDoc) -> bool:

@@ -32,11 +32,12 @@ from jobguard.rules.base import Hit, RuleContext, hit
 ID = "job-replace-without-force"
 SEVERITY = Severity.WARNING
 SUMMARY = "`Replace=true` on a Job without `Force=true`: the replace is rejected as immutable on every change."
+TOOLS = frozenset({GitOpsTool.ARGOCD})  # Argo CD only: the engine skips Jobs another tool applies
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
-    if head is None or not change.touched or head.ref.name is None or ctx.tool_for(head) is not GitOpsTool.ARGOCD:
+    if head is None or not change.touched or head.ref.name is None:
         return
     if not head.argo.is_normal or not head.sync_options.replace_without_force:
         return

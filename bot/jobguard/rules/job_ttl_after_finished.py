@@ -31,11 +31,12 @@ from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.fixes import strategies
 from jobguard.jobs import JobChange
-from jobguard.rules.base import Hit, RuleContext, hit
+from jobguard.rules.base import EVERY_TOOL, Hit, RuleContext, hit
 
 ID = "job-ttl-after-finished"
 SEVERITY = Severity.WARNING
 SUMMARY = "A non-hook Job with ttlSecondsAfterFinished: it disappears, the app goes OutOfSync and it runs again."
+TOOLS = EVERY_TOOL
 
 
 def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:

@@ -18,7 +18,9 @@ Fixed: indent with spaces only.
 from __future__ import annotations
 
 from jobguard.findings import Severity
+from jobguard.rules.base import EVERY_TOOL
 
 ID = "manifest-invalid"
 SEVERITY = Severity.ERROR
 SUMMARY = "A changed manifest file that is not valid YAML or exceeds the guards; every other file is still checked."
+TOOLS = EVERY_TOOL

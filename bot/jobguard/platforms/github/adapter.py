@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,26 +23,28 @@ from jobguard.platforms.http import ApiFailure
 DEFAULT_API_URL = "https://api.github.com"
 
 
+@dataclass(frozen=True)
+class ActionsRun:
+    """What the Actions runner says about this run: the token, the repository, the event and where reports go."""
+
+    token: str = field(repr=False)  # never printed, not even in a traceback's repr
+    repository: str
+    event_name: str
+    event: Mapping[str, Any]
+    api_url: str = DEFAULT_API_URL
+    workspace: Path | None = None
+    step_summary: Path | None = None
+    output: Path | None = None
+    actor: str = ""
+
+
 class GitHubPlatform:
     """One pull request on github.com or GitHub Enterprise Server, as the platform protocols see it."""
 
     name = "github"
 
-    def __init__(
-        self,
-        *,
-        token: str,
-        repository: str,
-        event_name: str,
-        event: Mapping[str, Any],
-        api_url: str = DEFAULT_API_URL,
-        workspace: Path | None = None,
-        step_summary: Path | None = None,
-        output: Path | None = None,
-        actor: str = "",
-        settings: ClientSettings | None = None,
-        stdout: TextIO | None = None,
-    ) -> None:
+    def __init__(self, run: ActionsRun, settings: ClientSettings | None = None, stdout: TextIO | None = None) -> None:
+        event_name, event, repository = run.event_name, run.event, run.repository
         if event_name not in SUPPORTED_EVENTS:
             raise PlatformError(
                 f"jobguard review runs on {', '.join(SUPPORTED_EVENTS)} events, not {event_name or 'none'}"
@@ -51,27 +54,22 @@ class GitHubPlatform:
         self.repository = repository
         self.event_name = event_name
         self.event = event
-        self.step_summary = step_summary
-        self.output = output
+        self.step_summary = run.step_summary
+        self.output = run.output
         self.stdout = stdout if stdout is not None else sys.stdout
-        self.api = Api(token, api_url, settings or ClientSettings())
+        self.api = Api(run.token, run.api_url, settings or ClientSettings())
         known = _payload_pull(event_name, event)
         number = known.number if known is not None else int(event["issue"]["number"])
-        self.session = Session(self.api, repository, number, known, read_only_reason(event_name, known, actor))
+        self.session = Session(self.api, repository, number, known, read_only_reason(event_name, known, run.actor))
         self.notes = self.session.notes  # what the adapter decided (diff source, fallbacks), for the log
         self.number = number
         self.files = PullFiles(self.session, self.read)
-        clone = functools.partial(find_clone, workspace, self.session)
+        clone = functools.partial(find_clone, run.workspace, self.session)
         self.reader = ChangeReader(clone, self.files, notes=self.notes, diff_failed=DIFF_FAILED)
 
     @property
     def pull(self) -> PullInfo:
         return self.session.pull
-
-    @property
-    def diff_source(self) -> str:
-        """Where the diff came from: "git", "api" or "api-trees" ("" before `changes`)."""
-        return self.reader.source or self.files.source
 
     def fix_command(self) -> FixRequest | None:
         return fix_request(self.event_name, self.event)

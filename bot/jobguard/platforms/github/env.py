@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from jobguard.errors import PlatformError
-from jobguard.platforms.github.adapter import DEFAULT_API_URL, GitHubPlatform
+from jobguard.platforms.github.adapter import DEFAULT_API_URL, ActionsRun, GitHubPlatform
 from jobguard.platforms.github.api import ClientSettings
 
 
@@ -38,7 +38,7 @@ def from_env(
         value = environ.get(name, "")
         return Path(value) if value else None
 
-    return GitHubPlatform(
+    run = ActionsRun(
         token=token.strip(),
         repository=repository,
         event_name=event_name,
@@ -48,6 +48,5 @@ def from_env(
         step_summary=path_of("GITHUB_STEP_SUMMARY"),
         output=path_of("GITHUB_OUTPUT"),
         actor=environ.get("GITHUB_ACTOR", ""),
-        settings=settings,
-        stdout=stdout,
     )
+    return GitHubPlatform(run, settings, stdout)
