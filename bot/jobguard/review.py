@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jobguard import check as engine
 from jobguard import config as configuration
-from jobguard import render, scope
+from jobguard import formats, scope
 from jobguard.controllers.tool import GitOpsTool, detect
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError, UsageError
@@ -21,7 +21,7 @@ from jobguard.findings import Finding
 from jobguard.fixes.apply import apply_all
 from jobguard.fixes.attach import attach
 from jobguard.platforms import ChangeSource, Fixed, Reviewed
-from jobguard.publish import PublishReport, PublishSettings, publish
+from jobguard.publish import PublishReport, PublishRun, PublishSettings, publish
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,6 @@ def run_review(
     fail_on: str | None = None,
     kubernetes_version: str | None = None,
     mode: str = "review",
-    fix_hint: str = "",
     sarif_path: Path | None = None,
     paths: Sequence[str] = (),
 ) -> ReviewOutcome:
@@ -79,16 +78,15 @@ def run_review(
     analysis = analyse(platform, config, paths)
     findings = analysis.findings
     outputs = dict(_outputs(findings))
-    if platform.name == "gitlab":
-        outputs["codequality"] = render.as_code_quality(findings)  # the report file the adapter writes
+    for name in platform.report_formats:  # the report files the adapter writes (Code Quality, say)
+        outputs[name] = formats.render(findings, name)
     if sarif_path is not None:
-        sarif_path.write_text(render.as_sarif(findings), encoding="utf-8")
+        sarif_path.write_text(formats.as_sarif(findings), encoding="utf-8")
         outputs["sarif"] = str(sarif_path)
     settings = PublishSettings(
         max_inline_comments=config.review.max_inline_comments,
         summary=config.review.summary,
         mode=mode,
-        fix_hint=fix_hint,
     )
     cache: dict[str, str | None] = {}
 
@@ -98,13 +96,13 @@ def run_review(
             cache[path] = None if data is None else data.decode("utf-8-sig", "replace")
         return cache[path]
 
-    report = publish(platform, findings, analysis.changes, head_text=head_text, settings=settings, outputs=outputs)
+    report = publish(platform, PublishRun(findings, analysis.changes, head_text, settings, outputs))
     code = engine.exit_code(findings, config.fail_on)
     return ReviewOutcome(findings, code, report, config, analysis.files_checked)
 
 
 def _outputs(findings: Sequence[Finding]) -> Mapping[str, str]:
-    c = render.counts(findings)
+    c = formats.counts(findings)
     return {
         "findings": str(len(findings)),
         "errors": str(c["error"]),

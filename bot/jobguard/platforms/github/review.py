@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobguard import diff as diffs
+from jobguard.comments import fingerprint_of
 from jobguard.platforms import InlineComment, PostResult
 from jobguard.platforms.github.comments import cap_body
 from jobguard.platforms.github.pull import Session
 from jobguard.platforms.http import ApiFailure
-from jobguard.render import fingerprint_of
 
 
 @dataclass
