@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jobguard.render import rules_table
+from jobguard.formats import rules_table
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobguard import render
+from jobguard import comments, formats
 from jobguard.example import placement_notes, top_level_field
 from jobguard.findings import Finding, Location, Severity
 from jobguard.platforms import InlineComment
@@ -34,18 +34,18 @@ def comment(line: int, start_line: int | None = None, name: str = "a", suggestio
 
 
 def test_a_comment_off_its_change_says_where_and_why() -> None:
-    assert render.placement_note(finding(13), 7, 7, "metadata") == (
+    assert comments.placement_note(finding(13), 7, 7, "metadata") == (
         "review comment on line 7 (metadata), where the fix goes; the change is on line 13"
     )
-    assert render.placement_note(finding(10, 12), 3, 4) == (
+    assert comments.placement_note(finding(10, 12), 3, 4) == (
         "review comment on lines 3-4, where the fix goes; the change is on lines 10-12"
     )
 
 
 def test_a_comment_on_or_around_its_change_needs_no_word() -> None:
-    assert render.placement_note(finding(7), 7, 7, "metadata") is None
-    assert render.placement_note(finding(7), 5, 9) is None  # a range that holds the change
-    assert render.placement_note(finding(6, 9), 9, 9) is None  # the comment on the change's last line
+    assert comments.placement_note(finding(7), 7, 7, "metadata") is None
+    assert comments.placement_note(finding(7), 5, 9) is None  # a range that holds the change
+    assert comments.placement_note(finding(6, 9), 9, 9) is None  # the comment on the change's last line
 
 
 def test_notes_come_from_the_posted_suggestions_and_the_parse() -> None:
@@ -76,7 +76,7 @@ def test_the_top_level_field_holding_a_line() -> None:
 
 def test_the_text_report_puts_each_note_under_its_finding() -> None:
     a, b = finding(13, name="a"), finding(20, name="b")
-    text = render.as_text([a, b], files_checked=1, notes={"a": "review comment on line 7"})
+    text = formats.as_text([a, b], files_checked=1, notes={"a": "review comment on line 7"})
     assert text.splitlines() == [
         "job.yaml",
         "job.yaml:13: error job-immutable-field m",

@@ -23,16 +23,17 @@ import yaml
 from jobguard import check as engine
 from jobguard import config
 from jobguard import diff as diffs
-from jobguard.findings import AnnotationEdit, Finding, FixIntent, Placement, TextEdit
+from jobguard.findings import AnnotationEdit, Finding, FixIntent, TextEdit
 from jobguard.fixes import strategies
 from jobguard.fixes.apply import apply_all
 from jobguard.fixes.attach import attach
 from jobguard.fixes.lines import BOM, apply, line_edit, newline_of
-from jobguard.fixes.place import place
 from jobguard.fixes.source import NoFix, Window
 from jobguard.fixes.values import annotation_value
 from jobguard.fixes.yamledit import edited
 from jobguard.manifests import load
+from jobguard.platforms.github import suggestions as github
+from jobguard.platforms.gitlab import suggestions as gitlab
 from tests.corpus import CORPUS, needs_corpus
 from tests.rule_cases import load_cases, options_for
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
@@ -278,6 +279,10 @@ def test_unified_diff_headers_and_missing_final_newline() -> None:
     assert diffs.unified("x.yaml", "x.yaml", "same\n", "same\n", git_header=False) == ""
 
 
+BASE_LINES = "".join(f"line {i}\n" for i in range(1, 301))
+HEAD_LINES = BASE_LINES.replace("line 10\n", "line 10 changed\n").replace("line 250\n", "line 250 changed\n")
+
+
 def test_unified_diff_of_an_excerpt_counts_from_its_first_line() -> None:
     whole = diffs.unified("f", "f", BASE_LINES, HEAD_LINES, git_header=False)
     base, head = ("".join(diffs.split_lines(text)[246:253]) for text in (BASE_LINES, HEAD_LINES))
@@ -292,51 +297,6 @@ def test_unified_diff_applies_with_patch(before: str) -> None:
     after = before.replace(f"b{nl}", f"b{nl}inserted{nl}").replace("c", "C")
     diff = diffs.unified("deep/dir/f.yaml", "deep/dir/f.yaml", before, after, git_header=False)
     assert patched("deep/dir/f.yaml", before, diff) == after
-
-
-# --------------------------------------------------------------------------------------------------------
-# Placement (review-apis.md B3, B5, C5)
-
-
-def change_of(before: str, after: str) -> diffs.FileChange:
-    return diffs.parse(diffs.unified("f.yaml", "f.yaml", before, after))[0]
-
-
-BASE_LINES = "".join(f"line {i}\n" for i in range(1, 301))
-HEAD_LINES = BASE_LINES.replace("line 10\n", "line 10 changed\n").replace("line 250\n", "line 250 changed\n")
-
-
-@pytest.mark.parametrize(
-    ("edit", "github", "gitlab"),
-    [
-        # hunks on the head side: 7..13 (line 10 added) and 247..253 (line 250 added)
-        (TextEdit(10, 10, "x\n"), (10, 10), (10, 0, 0)),  # the added line itself
-        (TextEdit(8, 12, "x\n"), (8, 12), (10, 2, 2)),  # with context lines, one hunk; GitLab anchors on `+`
-        (TextEdit(7, 7, "x\n"), (7, 7), (7, 0, 0)),  # a context line
-        (TextEdit(12, 13, "x\n"), (12, 13), (12, 0, 1)),  # the hunk's last context line included
-        (TextEdit(13, 14, "x\n"), None, (13, 0, 1)),  # leaves the hunk: no GitHub, GitLab widens from 13
-        (TextEdit(14, 14, "x\n"), None, None),  # outside every hunk
-        (TextEdit(11, 10, "x\n"), None, None),  # an insertion replaces no line (edit_between never makes one)
-        (TextEdit(150, 250, "x\n"), None, (250, 100, 0)),  # exactly 100 lines above the anchor
-        (TextEdit(149, 250, "x\n"), None, (247, 98, 3)),  # 101 above 250: a context line serves instead
-        (TextEdit(10, 250, "x\n"), None, None),  # no diff line within 100 lines of both ends
-    ],
-)
-def test_place(edit: TextEdit, github: tuple[int, int] | None, gitlab: tuple[int, int, int] | None) -> None:
-    change = change_of(BASE_LINES, HEAD_LINES)
-    assert place(edit, change, 300) == Placement(github=github, gitlab=gitlab)
-
-
-def test_place_gitlab_range_across_hunks_within_limits() -> None:
-    change = change_of(BASE_LINES, HEAD_LINES.replace("line 30\n", "line 30 changed\n"))
-    assert place(TextEdit(12, 28, "x\n"), change, 300) == Placement(None, (12, 0, 16))
-
-
-def test_place_without_diff_and_for_an_added_file() -> None:
-    assert place(TextEdit(1, 1, "x\n"), None, 1) == Placement()
-    added = diffs.parse(diffs.unified(None, "f.yaml", "", "a\nb\nc\n"))[0]
-    assert place(TextEdit(1, 3, "x\n"), added, 3) == Placement((1, 3), (1, 0, 2))
-    assert place(TextEdit(4, 5, "x\n"), added, 3) == Placement()  # beyond the file
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -475,7 +435,9 @@ def test_attach_keeps_order_and_fills_every_verified_fix() -> None:
     pair, finding = immutable_finding()
     (got,) = attach([finding], pair.parsed(options()), options())
     assert [f.strategy for f in got.fixes] == [i.strategy for i in finding.intents]
-    assert got.fixes[0].placement == Placement()  # metadata is far from the changed image line
+    change = pair.changes[0]  # metadata is far from the changed image line: no one-click suggestion anywhere
+    assert github.suggestion(got.fixes[0].edit, change) is None
+    assert gitlab.suggestion(got.fixes[0].edit, change) is None
     assert all(fix.diff.startswith("--- a/job.yaml\n+++ b/job.yaml\n") for fix in got.fixes)
 
 
@@ -528,7 +490,8 @@ def test_attach_verifies_a_job_moved_between_files() -> None:
     finding = next(f for f in found if f.rule == "job-immutable-field")
     assert finding.location.path == "new/job.yaml"
     assert [f.strategy for f in finding.fixes] == [i.strategy for i in finding.intents]
-    assert all(f.placement.github is not None for f in finding.fixes)  # an added file: every line is in the diff
+    added = next(c for c in pair.changes if c.path == "new/job.yaml")  # an added file: every line is in the diff
+    assert all(github.suggestion(f.edit, added) is not None for f in finding.fixes)
     unfixed = [replace(f, fixes=()) for f in found]
     assert attach(unfixed, pair.parsed(options()), options()) == found
 
@@ -600,8 +563,9 @@ def corpus_counts() -> dict[str, dict[str, int]]:
             for fix in finding.fixes:
                 row = table[fix.strategy]
                 row["fixes"] += 1
-                row["github"] += fix.placement.github is not None
-                row["gitlab"] += fix.placement.gitlab is not None
+                change = item.pair.changes[0]
+                row["github"] += github.suggestion(fix.edit, change) is not None
+                row["gitlab"] += gitlab.suggestion(fix.edit, change) is not None
     return table
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from jobguard.comments import SUMMARY_MARKER
 from jobguard.diff import FileChange, Hunk
 from jobguard.errors import PlatformError
 from jobguard.platforms import FixRequest, InlineComment, Posted
@@ -31,7 +32,6 @@ from jobguard.platforms.github import (
     GitHubPlatform,
     from_env,
 )
-from jobguard.render import SUMMARY_MARKER
 from tests.fakes.github import ApiError, FakeGitHub, api_data_path, fake_github, github_contract
 from tests.samples import annotated_and_bumped, migrate_job
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
+from jobguard.comments import SUMMARY_MARKER, fingerprint_of
 from jobguard.findings import Severity
 from jobguard.pipeline import RunOptions
 from jobguard.platforms import github as github_platform
 from jobguard.platforms.github import ClientSettings, GitHubPlatform
-from jobguard.render import SUMMARY_MARKER, fingerprint_of
 from jobguard.review import ReviewOutcome, ReviewSettings, run_fix_command, run_review
 from tests.fakes.github import FakeGitHub, api_data_path, fake_github, github_contract
 from tests.test_action import OUTPUTS, evaluated_args

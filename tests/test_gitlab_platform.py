@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
+from jobguard.comments import SUMMARY_MARKER
 from jobguard.diff import FileChange, Status, between
 from jobguard.errors import PlatformError
 from jobguard.platforms import InlineComment, Posted
 from jobguard.platforms.gitlab import GitLabPlatform, from_env
-from jobguard.render import SUMMARY_MARKER
 from tests.fakes.gitlab import Commit, FakeGitLab, FileDiff, MergeRequest, Project, Response
 from tests.samples import annotated_and_bumped, migrate_job
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from jobguard.cli import main
+from jobguard.comments import SUMMARY_MARKER, fingerprint_of
 from jobguard.platforms.gitlab import from_env
-from jobguard.render import SUMMARY_MARKER, fingerprint_of
 from jobguard.review import run_fix_command, run_review
 from tests.fakes.gitlab import MergeRequest, parse_suggestions
 from tests.test_gitlab_platform import (

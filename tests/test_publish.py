@@ -1,17 +1,18 @@
-"""publish: routing, dedup, caps, fallbacks - the policy every platform shares, on an in-memory platform."""
+"""publish: carrying out the plan (dedup, caps, fallbacks) on an in-memory platform; routing has its own tests."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import pytest
 
-from jobguard import render
+from jobguard import comments
 from jobguard.diff import FileChange, parse, unified
-from jobguard.findings import Finding, Fix, Location, ObjectRef, Placement, Severity, TextEdit, fingerprint
-from jobguard.platforms import Capabilities, InlineComment, Posted, PostResult, Side
-from jobguard.publish import PublishSettings, publish, suggestion_text
+from jobguard.findings import Finding, Fix, Location, ObjectRef, Severity, TextEdit, fingerprint
+from jobguard.platforms import Capabilities, InlineComment, Posted, PostResult, Side, Suggestion
+from jobguard.platforms.github import suggestions as github
+from jobguard.publish import PublishReport, PublishRun, PublishSettings, publish, suggestion_text
 
 HEAD = "".join(f"line {i}\n" for i in range(1, 41))
 BASE = HEAD.replace("line 20\n", "old 20\n").replace("line 30\n", "old 30\n")
@@ -22,7 +23,10 @@ CHANGE: FileChange = parse(unified("job.yaml", "job.yaml", BASE, HEAD))[0]
 class MemoryPlatform:
     """Records every write; `existing` is what an earlier run left."""
 
-    name: str = "github"
+    name: str = "memory"
+    place: Callable[[TextEdit, FileChange], Suggestion | None] = github.suggestion
+    fix_hint: str = ""
+    report_formats: tuple[str, ...] = ()
     can_comment: bool = True
     notes: list[Posted] = field(default_factory=list)
     reject: set[str] = field(default_factory=set)
@@ -37,6 +41,9 @@ class MemoryPlatform:
 
     def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
         return None
+
+    def suggestion(self, edit: TextEdit, change: FileChange) -> Suggestion | None:
+        return self.place(edit, change)
 
     def capabilities(self) -> Capabilities:
         return Capabilities(self.can_comment, "" if self.can_comment else "the token is read-only (fork)")
@@ -84,26 +91,26 @@ def finding(line: int, name: str = "a", fix: Fix | None = None) -> Finding:
     )
 
 
-def run(platform: MemoryPlatform, findings: Sequence[Finding], **settings: object) -> object:
-    return publish(
-        platform,
+def run(platform: MemoryPlatform, findings: Sequence[Finding], **settings: object) -> PublishReport:
+    run = PublishRun(
         findings,
         [CHANGE],
-        head_text=lambda path: HEAD,
-        settings=PublishSettings(**settings),  # type: ignore[arg-type]
-        outputs={"findings": str(len(findings))},
+        lambda path: HEAD,
+        PublishSettings(**settings),  # type: ignore[arg-type]
+        {"findings": str(len(findings))},
     )
+    return publish(platform, run)
 
 
 def test_first_run_posts_inline_and_summary_then_a_rerun_writes_nothing() -> None:
     platform = MemoryPlatform()
     first = run(platform, [finding(20, "a"), finding(30, "b")])
     assert [kind for kind, _ in platform.writes] == ["review", "summary"]
-    assert len(first.inline_posted) == 2 and first.summary_written  # type: ignore[attr-defined]
+    assert len(first.inline_posted) == 2 and first.summary_written
     platform.writes.clear()
     second = run(platform, [finding(20, "a"), finding(30, "b")])
     assert platform.writes == []
-    assert len(second.already_posted) == 2 and not second.summary_written  # type: ignore[attr-defined]
+    assert len(second.already_posted) == 2 and not second.summary_written
 
 
 def test_a_fixed_finding_is_resolved_and_the_summary_says_so() -> None:
@@ -112,7 +119,7 @@ def test_a_fixed_finding_is_resolved_and_the_summary_says_so() -> None:
     platform.writes.clear()
     report = run(platform, [finding(20, "a")])
     assert [kind for kind, _ in platform.writes] == ["resolve", "summary"]
-    assert report.resolved == [finding(30, "b").fingerprint]  # type: ignore[attr-defined]
+    assert report.resolved == [finding(30, "b").fingerprint]
     platform.writes.clear()
     run(platform, [])
     assert [kind for kind, _ in platform.writes] == ["resolve", "summary"]
@@ -129,8 +136,8 @@ def test_lines_outside_the_diff_cap_and_rejections_go_to_the_summary() -> None:
     platform = MemoryPlatform(reject={finding(30, "b").fingerprint})
     findings = [finding(20, "a"), finding(30, "b"), finding(5, "outside"), finding(20, "c")]
     report = run(platform, findings, max_inline_comments=2)
-    assert report.inline_posted == [finding(20, "a").fingerprint]  # type: ignore[attr-defined]
-    moved = set(report.moved_to_summary)  # type: ignore[attr-defined]
+    assert report.inline_posted == [finding(20, "a").fingerprint]
+    moved = set(report.moved_to_summary)
     assert moved == {finding(30, "b").fingerprint, finding(5, "outside").fingerprint, finding(20, "c").fingerprint}
     summary = platform.notes[-1].body
     assert summary.count("here only") == 3 and summary.count("(inline)") == 1
@@ -143,43 +150,60 @@ def test_read_only_token_falls_back_to_annotations_and_keeps_every_finding() -> 
     (_, summary, annotations) = platform.reports[-1]
     assert annotations.count("::error ") == 2
     assert summary.count("job-immutable-field") == 2
-    assert report.line(2).startswith("jobguard: 2 findings, reported through annotations")  # type: ignore[attr-defined]
+    assert report.line(2).startswith("jobguard: 2 findings, reported through annotations")
 
 
-def test_one_click_suggestion_replaces_exactly_the_placed_range() -> None:
+def test_one_click_suggestion_replaces_exactly_the_range_the_adapter_placed() -> None:
     edit = TextEdit(21, 20, "inserted\n")  # insert before line 21
-    fix = Fix(
-        "argocd-hook",
-        "Make it a hook",
-        "Runs every sync.",
-        edit,
-        "--- a/job.yaml\n",
-        Placement(github=(20, 20), gitlab=(20, 0, 0)),
-    )
-    platform = MemoryPlatform()
+    fix = Fix("argocd-hook", "Make it a hook", "Runs every sync.", edit, "--- a/job.yaml\n")
+    assert suggestion_text(HEAD, edit, 20, 20) == "line 20\ninserted\n"
+    platform = MemoryPlatform(place=lambda e, c: Suggestion(20, 20, line=20, info="suggestion"))
     run(platform, [finding(20, "a", fix)])
     (comment,) = platform.writes[0][1]  # type: ignore[misc]
     assert comment.line == 20 and comment.start_line is None and comment.suggestion
     assert "```suggestion\nline 20\ninserted\n```" in comment.body
-    assert suggestion_text(HEAD, fix, 20, 20) == "line 20\ninserted\n"
-    gitlab = MemoryPlatform(name="gitlab")
-    run(gitlab, [finding(20, "a", fix)])
-    (comment,) = gitlab.writes[0][1]  # type: ignore[misc]
-    assert "```suggestion:-0+0\nline 20\ninserted\n```" in comment.body
+    offsets = MemoryPlatform(place=lambda e, c: Suggestion(19, 21, line=20, info="suggestion:-1+1"))
+    run(offsets, [finding(20, "a", fix)])
+    (comment,) = offsets.writes[0][1]  # type: ignore[misc]
+    assert comment.line == 20 and comment.start_line is None
+    assert "```suggestion:-1+1\nline 19\nline 20\ninserted\nline 21\n```" in comment.body
+
+
+def test_a_range_suggestion_is_a_multi_line_comment_with_the_context_line_numbers() -> None:
+    fix = Fix("argocd-hook", "Make it a hook", "Runs every sync.", TextEdit(19, 21, "new\n"), "--- a/job.yaml\n")
+    platform = MemoryPlatform()  # GitHub's rule: lines 19-21 lie in one hunk
+    run(platform, [finding(20, "a", fix)])
+    (comment,) = platform.writes[0][1]  # type: ignore[misc]
+    assert (comment.start_line, comment.line, comment.old_line) == (19, 21, 21)
+    assert "```suggestion\nnew\n```" in comment.body
+
+
+def test_a_placed_range_the_head_file_cannot_fill_falls_back_to_a_plain_comment() -> None:
+    fix = Fix("argocd-hook", "Make it a hook", "Runs every sync.", TextEdit(20, 20, "new\n"), "--- a/job.yaml\n")
+    platform = MemoryPlatform(place=lambda e, c: Suggestion(20, 99, line=20, info="suggestion"))  # past the end
+    run(platform, [finding(20, "a", fix)])
+    (comment,) = platform.writes[0][1]  # type: ignore[misc]
+    assert not comment.suggestion and "```diff\n" in comment.body
+
+
+def test_the_summary_carries_the_channels_fix_hint() -> None:
+    platform = MemoryPlatform(fix_hint="Say the magic word.")
+    run(platform, [finding(5, "outside")])
+    assert platform.notes[-1].body.endswith("\nSay the magic word.\n")
 
 
 @pytest.mark.parametrize("text", ["plain", "has ``` fence", "has ```` longer"])
 def test_fences_are_longer_than_any_backtick_run(text: str) -> None:
-    block = render.fence(text, "suggestion")
+    block = comments.fence(text, "suggestion")
     ticks = block.split("suggestion")[0]
     assert len(ticks) > max((len(r) for r in text.split() if set(r) == {"`"}), default=0)
     assert block.endswith(ticks) and text in block
 
 
 def test_comment_bodies_carry_the_fingerprint_marker() -> None:
-    body = render.comment_body(finding(20, "a"), None, "github")
-    assert render.fingerprint_of(body) == finding(20, "a").fingerprint
-    assert render.fingerprint_of("a human comment") is None
+    body = comments.comment_body(finding(20, "a"))
+    assert comments.fingerprint_of(body) == finding(20, "a").fingerprint
+    assert comments.fingerprint_of("a human comment") is None
 
 
 def test_an_outdated_note_whose_finding_persists_is_posted_again_and_the_old_one_resolved() -> None:
@@ -189,8 +213,8 @@ def test_an_outdated_note_whose_finding_persists_is_posted_again_and_the_old_one
     platform.writes.clear()
     report = run(platform, [finding(20, "a")])
     assert [kind for kind, _ in platform.writes] == ["review", "resolve"]  # the summary text is unchanged
-    assert report.inline_posted == [finding(20, "a").fingerprint]  # type: ignore[attr-defined]
-    assert report.resolved == []  # type: ignore[attr-defined]  # superseded, not fixed
+    assert report.inline_posted == [finding(20, "a").fingerprint]
+    assert report.resolved == []  # superseded, not fixed
 
 
 def test_an_outdated_note_a_person_resolved_is_left_alone() -> None:

@@ -31,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from jobguard.render import FORMATS
+    from jobguard.formats import FORMATS
 
     parser = _Parser(prog="jobguard", description="Catch immutable-field edits of Kubernetes Jobs before merge.")
     parser.add_argument("--version", action="version", version=f"jobguard {__version__}")
@@ -155,7 +155,7 @@ def _warn(config: Config) -> None:
 
 
 def _report(findings: Sequence[Finding], files_checked: int, fmt: str, output: str | None, code: int) -> int:
-    from jobguard.render import render
+    from jobguard.formats import render
 
     colour = output is None and fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     text = render(findings, fmt, colour=colour, files_checked=files_checked)
@@ -173,9 +173,9 @@ def _demo(args: argparse.Namespace) -> int:
     """The bundled example change (jobguard/demo/), reviewed as a pull request would be. Exits 0 whatever it finds:
     the findings are the demo working, and a `set -e` script or `&&` chain running it must go on."""
     from jobguard import example
-    from jobguard.render import render
+    from jobguard.formats import render
 
-    demo = example.run(Path.cwd(), FIX_HINTS["github"])
+    demo = example.run(Path.cwd())
     print(demo.heading, file=sys.stderr)
     if args.format == "review":
         sys.stdout.write(demo.preview)
@@ -259,8 +259,8 @@ def _platform(name: str, dry_run: bool = False, checkout: Path | None = None) ->
 
 def _review(args: argparse.Namespace) -> int:
     from jobguard import review, scope
+    from jobguard.formats import FORMATS
     from jobguard.pipeline import RunOptions
-    from jobguard.render import FORMATS
 
     mode = args.mode or "review"
     if mode not in ("review", "annotations"):
@@ -278,7 +278,7 @@ def _review(args: argparse.Namespace) -> int:
     outcome = review.run_review(
         platform,
         RunOptions(_path(args.config), area.paths, args.fail_on, args.kubernetes_version),
-        review.ReviewSettings(mode, FIX_HINTS.get(platform.name, ""), _path(args.sarif)),
+        review.ReviewSettings(mode, _path(args.sarif)),
     )
     if args.format:
         _report(outcome.findings, outcome.files_checked, args.format, args.output, outcome.exit_code)
@@ -287,14 +287,6 @@ def _review(args: argparse.Namespace) -> int:
     for note in platform.notes:
         print(f"jobguard: {note}", file=sys.stderr)
     return outcome.exit_code
-
-
-FIX_HINTS = {
-    "github": "Comment `/jobguard fix` on this pull request (write access needed) and jobguard commits the "
-    "verified fixes to its branch.",
-    "gitlab": "Run the manual `jobguard-fix` job of this pipeline and jobguard commits the verified fixes to the "
-    "source branch.",
-}
 
 
 def _fix(args: argparse.Namespace) -> int:

@@ -11,10 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jobguard import local, manifests, render, review
+from jobguard import formats, local, manifests, review
+from jobguard.comments import placement_note
 from jobguard.findings import Finding
 from jobguard.platforms import InlineComment
-from jobguard.platforms.local import LocalPlatform, Printer
+from jobguard.platforms.local import Printer, pull_request_preview
 from jobguard.trees import Tree
 
 HeadReader = Callable[[str], bytes | None]
@@ -42,13 +43,13 @@ class Demo:
     notes: Mapping[str, str]  # fingerprint -> why its review comment sits away from the change
 
 
-def run(cwd: Path, fix_hint: str) -> Demo:
+def run(cwd: Path) -> Demo:
     root = local.demo_root()
     printed = io.StringIO()
     recorder = _Recorder(printed)
-    platform = LocalPlatform(Tree(root=root / "base"), Tree(root=root / "head"), recorder)
+    platform = pull_request_preview(Tree(root=root / "base"), Tree(root=root / "head"), recorder)
     try:
-        outcome = review.run_review(platform, settings=review.ReviewSettings(fix_hint=fix_hint))
+        outcome = review.run_review(platform)
         notes = placement_notes(outcome.findings, recorder.comments, lambda path: platform.read(path, "head"))
     finally:
         platform.close()
@@ -59,7 +60,7 @@ def run(cwd: Path, fix_hint: str) -> Demo:
 
 def text(demo: Demo, *, colour: bool) -> str:
     """The `check` text report, with a line under each finding whose review comment sits off its change."""
-    return render.as_text(demo.findings, colour=colour, files_checked=demo.files_checked, notes=demo.notes)
+    return formats.as_text(demo.findings, colour=colour, files_checked=demo.files_checked, notes=demo.notes)
 
 
 def placement_notes(
@@ -74,7 +75,7 @@ def placement_notes(
             continue
         first = comment.start_line or comment.line
         section = top_level_field(read_head(finding.location.path), finding.location.path, comment.line)
-        note = render.placement_note(finding, first, comment.line, section)
+        note = placement_note(finding, first, comment.line, section)
         if note is not None:
             notes[finding.fingerprint] = note
     return notes

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 
@@ -90,23 +90,15 @@ class TextEdit:
 
 
 @dataclass(frozen=True)
-class Placement:
-    """Where a fix can sit as a one-click suggestion on each platform (None: it cannot)."""
-
-    github: tuple[int, int] | None = None  # (start_line, line) on the RIGHT side, inside one hunk
-    gitlab: tuple[int, int, int] | None = None  # (anchor new_line, lines above, lines below)
-
-
-@dataclass(frozen=True)
 class Fix:
-    """A verified fix: the text edit of the head file, its unified diff, and where it can be suggested."""
+    """A verified fix: the text edit of the head file and its unified diff (each platform adapter decides where it
+    can be a one-click suggestion)."""
 
     strategy: str
     title: str
     tradeoff: str
     edit: TextEdit
     diff: str
-    placement: Placement = field(default_factory=Placement)
 
 
 @dataclass(frozen=True)

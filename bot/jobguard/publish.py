@@ -1,23 +1,40 @@
-"""Where each finding goes, written once for every platform.
+"""Publishing, written once for every platform: `routing.route` decides where each finding goes (pure), and this
+module carries the plan out against a `ReviewChannel`, with the fallbacks.
 
-Routing: a finding on a line of the diff becomes an inline comment (with a one-click suggestion when its
-preferred fix can be placed there), up to the configured cap; everything else, and everything a platform
-refuses, goes to the sticky summary; when the platform cannot take comments at all (read-only token, job
-token), the token-free channels (annotations, step summary, report files) carry every finding. Nothing is ever
-dropped, notes already posted are not posted again, notes whose finding disappeared are resolved, the summary
-is rewritten only when its text changes, and the exit code never depends on any of this.
+Nothing is ever dropped: anchors the platform refuses move to the sticky summary; when the channel cannot comment
+at all (read-only token, job token) or fails past its retries, the token-free channels (annotations, step summary,
+report files) carry every finding. Notes whose finding disappeared are resolved, the summary is rewritten only when
+its text changes, and the exit code never depends on any of this. Where a fix can be a one-click suggestion, and
+how its fence is written, is the channel's call (`ReviewChannel.suggestion`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from jobguard import render
+from jobguard.comments import comment_body, fence, summary_body
 from jobguard.diff import FileChange
 from jobguard.errors import PlatformError
-from jobguard.findings import Finding, Fix, TextEdit
+from jobguard.findings import Finding, TextEdit
+from jobguard.formats import as_workflow_commands
 from jobguard.platforms import InlineComment, Posted, ReviewChannel
+from jobguard.routing import (
+    INLINE,
+    Candidate,
+    Plan,
+    PublishSettings,
+    Route,
+    Routed,
+    Routing,
+    fallback_reason,
+    posted_notes,
+    route,
+)
+
+__all__ = ["PublishReport", "PublishRun", "PublishSettings", "publish", "suggestion_text"]
+
+HeadText = Callable[[str], str | None]
 
 
 @dataclass
@@ -48,176 +65,133 @@ class PublishReport:
 
 
 @dataclass(frozen=True)
-class PublishSettings:
-    max_inline_comments: int = 30
-    summary: bool = True
-    mode: str = "review"  # review | annotations
-    fix_hint: str = ""
+class PublishRun:
+    """The inputs of one publish run: the findings, the change they are in, the head files, settings, outputs."""
+
+    findings: Sequence[Finding]
+    changes: Sequence[FileChange]
+    head_text: HeadText
+    settings: PublishSettings
+    outputs: Mapping[str, str]
 
 
-HeadText = Callable[[str], str | None]
-
-
-def publish(
-    platform: ReviewChannel,
-    findings: Sequence[Finding],
-    changes: Sequence[FileChange],
-    *,
-    head_text: HeadText,
-    settings: PublishSettings,
-    outputs: Mapping[str, str],
-) -> PublishReport:
+def publish(channel: ReviewChannel, run: PublishRun) -> PublishReport:
     report = PublishReport()
-    annotations = render.as_workflow_commands(findings)
-
-    def fallback(note: str) -> PublishReport:
-        """Every finding through the token-free channels (annotations, job summary, report files)."""
-        report.channel = "fallback"
-        report.notes.append(note)
-        platform.report(outputs, render.summary_body(findings, inline=set()), annotations)
-        return report
-
-    caps = platform.capabilities()
-    if not caps.can_comment:
-        return fallback(caps.reason)
-    if settings.mode != "review":
-        return fallback("mode: annotations")
+    caps = channel.capabilities()
+    reason = fallback_reason(caps, run.settings)
+    if reason is not None:  # nothing to read from the channel: every finding goes to the log
+        return _fallback(channel, run, report, reason)
     try:
-        return _publish(platform, findings, changes, head_text, settings, outputs, report, annotations, fallback)
+        existing = tuple(channel.existing())
+        candidates = _candidates(channel, run, posted_notes(existing).keys())
+        return _carry_out(channel, run, route(Routing(candidates, existing, caps, run.settings)), report)
     except PlatformError as exc:  # the API failed past its retries: every finding still reaches a channel
-        return fallback(str(exc))
+        return _fallback(channel, run, report, str(exc))
 
 
-def _publish(  # noqa: PLR0917 - one call site, the state of one publish run
-    platform: ReviewChannel,
-    findings: Sequence[Finding],
-    changes: Sequence[FileChange],
-    head_text: HeadText,
-    settings: PublishSettings,
-    outputs: Mapping[str, str],
-    report: PublishReport,
-    annotations: str,
-    fallback: Callable[[str], PublishReport],
-) -> PublishReport:
-    existing = list(platform.existing())
-    inline_notes = [p for p in existing if p.kind == "inline" and p.fingerprint]
-    # a note still on the diff (or one a person resolved) counts as posted; an unresolved note that a later push
-    # made outdated is posted again on the current lines, and the old thread is resolved as superseded
-    posted = {p.fingerprint: p for p in inline_notes if not p.outdated or p.resolved}
-    superseded = [p for p in inline_notes if p.outdated and not p.resolved and p.fingerprint not in posted]
-    summary_note = next((p for p in existing if p.kind == "summary"), None)
-    current = {f.fingerprint for f in findings}
-    by_path = {c.path: c for c in changes}
-
-    comments: list[InlineComment] = []
-    suggested: set[tuple[str, TextEdit]] = set()  # one suggestion per edit: applying one outdates a twin
-    for finding in findings:
-        if finding.fingerprint in posted:
-            report.already_posted.append(finding.fingerprint)
-            continue
-        key = (finding.location.path, finding.fixes[0].edit) if finding.fixes else None
-        comment = inline_comment(
-            finding, by_path.get(finding.location.path), head_text, platform.name, suggest=key not in suggested
-        )
-        if comment is not None and comment.suggestion and key is not None:
-            suggested.add(key)
-        if comment is None or len(comments) >= settings.max_inline_comments:
-            report.moved_to_summary.append(finding.fingerprint)
-            continue
-        comments.append(comment)
-
-    if comments:
-        result = platform.post_inline(comments)
-        report.inline_posted.extend(result.posted)
-        report.moved_to_summary.extend(result.rejected)
-        if result.error:
-            if not result.posted:  # the channel itself failed (e.g. the token turned out read-only)
-                return fallback(result.error)
-            report.notes.append(result.error)
-
-    for note in [*posted.values(), *superseded]:
-        fingerprint = note.fingerprint or ""
-        if note.resolved:
-            continue
-        if fingerprint not in current:
-            if platform.resolve(note, "Fixed in a later commit."):
-                report.resolved.append(fingerprint)
-        elif note.outdated and fingerprint in report.inline_posted:
-            platform.resolve(note, "Superseded: the finding is commented again on the current lines.")
-
-    inline = set(report.inline_posted) | set(report.already_posted)
-    summary = render.summary_body(findings, inline=inline, fixed=len(report.resolved), fix_hint=settings.fix_hint)
-    if settings.summary and _summary_wanted(findings, summary_note) and _changed(summary_note, summary):
-        report.summary_written = platform.upsert_summary(summary, summary_note)
-        if not report.summary_written:
-            report.notes.append("the summary comment could not be written; see the job summary")
-    platform.report(outputs, summary, annotations if report.moved_to_summary and not report.summary_written else "")
+def _fallback(channel: ReviewChannel, run: PublishRun, report: PublishReport, note: str) -> PublishReport:
+    """Every finding through the token-free channels (annotations, job summary, report files)."""
+    report.channel = "fallback"
+    report.notes.append(note)
+    channel.report(run.outputs, summary_body(run.findings, inline=set()), as_workflow_commands(run.findings))
     return report
 
 
-def _summary_wanted(findings: Sequence[Finding], existing: Posted | None) -> bool:
-    """No summary on a clean change unless one is already there (then it says all is clear)."""
-    return bool(findings) or existing is not None
+def _carry_out(channel: ReviewChannel, run: PublishRun, plan: Plan, report: PublishReport) -> PublishReport:
+    report.already_posted.extend(plan.fingerprints(Route.POSTED))
+    report.moved_to_summary.extend(plan.fingerprints(Route.SUMMARY))
+    error = _post(channel, run, plan, report)
+    if error is not None:  # the channel itself failed (e.g. the token turned out read-only)
+        return _fallback(channel, run, report, error)
+    _resolve(channel, plan, report)
+    _summarise(channel, run, plan, report)
+    return report
+
+
+def _post(channel: ReviewChannel, run: PublishRun, plan: Plan, report: PublishReport) -> str | None:
+    """Post the inline comments; returns the channel's error when nothing at all could be posted."""
+    by_path = {c.path: c for c in run.changes}
+    comments = [_comment(r, by_path[r.candidate.finding.location.path]) for r in plan.routed if r.route in INLINE]
+    if not comments:
+        return None
+    result = channel.post_inline(comments)
+    report.inline_posted.extend(result.posted)
+    report.moved_to_summary.extend(result.rejected)
+    if result.error and not result.posted:
+        return result.error
+    if result.error:
+        report.notes.append(result.error)
+    return None
+
+
+def _resolve(channel: ReviewChannel, plan: Plan, report: PublishReport) -> None:
+    for resolution in plan.resolutions:
+        note = resolution.note
+        if resolution.fixed:
+            if channel.resolve(note, "Fixed in a later commit."):
+                report.resolved.append(note.fingerprint or "")
+        elif note.fingerprint in report.inline_posted:
+            channel.resolve(note, "Superseded: the finding is commented again on the current lines.")
+
+
+def _summarise(channel: ReviewChannel, run: PublishRun, plan: Plan, report: PublishReport) -> None:
+    inline = set(report.inline_posted) | set(report.already_posted)
+    summary = summary_body(run.findings, inline=inline, fixed=len(report.resolved), fix_hint=channel.fix_hint)
+    note = plan.summary_note
+    if run.settings.summary and (run.findings or note is not None) and _changed(note, summary):
+        report.summary_written = channel.upsert_summary(summary, note)
+        if not report.summary_written:
+            report.notes.append("the summary comment could not be written; see the job summary")
+    unseen = report.moved_to_summary and not report.summary_written
+    channel.report(run.outputs, summary, as_workflow_commands(run.findings) if unseen else "")
 
 
 def _changed(existing: Posted | None, body: str) -> bool:
     return existing is None or existing.body.strip() != body.strip()
 
 
-def inline_comment(
-    finding: Finding, change: FileChange | None, head_text: HeadText, platform: str, *, suggest: bool = True
-) -> InlineComment | None:
-    """The comment for a finding, or None if no line of the diff can carry it."""
+def _candidates(channel: ReviewChannel, run: PublishRun, posted: Collection[str]) -> tuple[Candidate, ...]:
+    """Where the channel could put each finding not posted yet (a posted one is not looked at: no head reads)."""
+    by_path = {c.path: c for c in run.changes}
+    return tuple(
+        Candidate(f) if f.fingerprint in posted else _candidate(channel, f, by_path.get(f.location.path), run)
+        for f in run.findings
+    )
+
+
+def _candidate(channel: ReviewChannel, finding: Finding, change: FileChange | None, run: PublishRun) -> Candidate:
     if change is None or not change.hunks:
-        return None
-    fix = finding.fixes[0] if finding.fixes else None
-    place = _placement(fix, platform) if suggest else None
-    if fix is not None and place is not None:
-        text = head_text(finding.location.path)
-        if text is not None:
-            start, end, anchor, offsets = place
-            replacement = suggestion_text(text, fix, start, end)
-            if replacement is not None:
-                body = render.comment_body(finding, replacement, platform, offsets)
-                multi = start if platform != "gitlab" and start != end else None
-                return InlineComment(
-                    path=finding.location.path,
-                    line=anchor,
-                    start_line=multi,
-                    body=body,
-                    fingerprint=finding.fingerprint,
-                    suggestion=True,
-                    old_line=change.old_line_of(anchor),
-                )
+        return Candidate(finding)
     line = finding.location.line
-    if change.hunk_containing(line, line) is None:
-        return None
+    on_diff = change.hunk_containing(line, line) is not None
+    suggestion = channel.suggestion(finding.fixes[0].edit, change) if finding.fixes else None
+    text = run.head_text(finding.location.path) if suggestion is not None else None
+    if suggestion is None or text is None:
+        return Candidate(finding, on_diff=on_diff)
+    replacement = suggestion_text(text, finding.fixes[0].edit, suggestion.first, suggestion.last)
+    if replacement is None:
+        return Candidate(finding, on_diff=on_diff)
+    return Candidate(finding, suggestion, fence(replacement, suggestion.info), on_diff)
+
+
+def _comment(routed: Routed, change: FileChange) -> InlineComment:
+    candidate, finding = routed.candidate, routed.candidate.finding
+    suggestion = candidate.suggestion if routed.route is Route.SUGGESTION else None
+    line = suggestion.line if suggestion is not None else finding.location.line
     return InlineComment(
         path=finding.location.path,
         line=line,
-        body=render.comment_body(finding, None, platform),
+        start_line=suggestion.start_line if suggestion is not None else None,
+        body=comment_body(finding, candidate.block if suggestion is not None else None),
         fingerprint=finding.fingerprint,
+        suggestion=suggestion is not None,
         old_line=change.old_line_of(line),
     )
 
 
-def _placement(fix: Fix | None, platform: str) -> tuple[int, int, int, tuple[int, int]] | None:
-    """(first replaced line, last replaced line, anchor line, (above, below)) on this platform."""
-    if fix is None:
-        return None
-    if platform == "gitlab" and fix.placement.gitlab is not None:
-        anchor, above, below = fix.placement.gitlab
-        return anchor - above, anchor + below, anchor, (above, below)
-    if platform != "gitlab" and fix.placement.github is not None:
-        start, end = fix.placement.github
-        return start, end, end, (0, 0)
-    return None
-
-
-def suggestion_text(head: str, fix: Fix, start: int, end: int) -> str | None:
-    """The lines that replace head lines start..end once the fix is applied (what a suggestion block holds)."""
+def suggestion_text(head: str, edit: TextEdit, start: int, end: int) -> str | None:
+    """The lines that replace head lines start..end once the edit is applied (what a suggestion block holds)."""
     lines = head.splitlines(keepends=True)
-    edit = fix.edit
     if not (1 <= start <= end <= len(lines)) or not (start <= edit.start_line <= end + 1) or edit.end_line > end:
         return None
     before = "".join(lines[start - 1 : edit.start_line - 1])

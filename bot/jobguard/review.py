@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobguard import config as configuration
-from jobguard import pipeline, render
+from jobguard import formats, pipeline
 from jobguard.errors import PlatformError, UsageError
 from jobguard.findings import Finding
 from jobguard.fixes.apply import AppliedFixes
 from jobguard.pipeline import RunOptions
 from jobguard.platforms import ChangeSource, Fixed, Reviewed
-from jobguard.publish import PublishReport, PublishSettings, publish
+from jobguard.publish import PublishReport, PublishRun, PublishSettings, publish
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,10 @@ class ReviewOutcome:
 
 @dataclass(frozen=True)
 class ReviewSettings:
-    """How the review is published: `review` comments or `annotations`, the fix hint, an extra SARIF file."""
+    """How the review is published: `review` comments or `annotations`, and an extra SARIF file. (The fix hint
+    comes from the platform, which knows how its users trigger a fix.)"""
 
     mode: str = "review"
-    fix_hint: str = ""
     sarif_path: Path | None = None
 
 
@@ -47,20 +47,17 @@ def run_review(
     analysis = pipeline.analyse(platform, config, run.paths)
     findings = analysis.findings
     outputs = dict(_outputs(findings))
-    if platform.name == "gitlab":
-        outputs["codequality"] = render.as_code_quality(findings)  # the report file the adapter writes
+    for name in platform.report_formats:  # the report files the adapter writes (Code Quality, say)
+        outputs[name] = formats.render(findings, name)
     if settings.sarif_path is not None:
-        settings.sarif_path.write_text(render.as_sarif(findings), encoding="utf-8")
+        settings.sarif_path.write_text(formats.as_sarif(findings), encoding="utf-8")
         outputs["sarif"] = str(settings.sarif_path)
     publishing = PublishSettings(
         max_inline_comments=config.review.max_inline_comments,
         summary=config.review.summary,
         mode=settings.mode,
-        fix_hint=settings.fix_hint,
     )
-    report = publish(
-        platform, findings, analysis.changes, head_text=_head_texts(platform), settings=publishing, outputs=outputs
-    )
+    report = publish(platform, PublishRun(findings, analysis.changes, _head_texts(platform), publishing, outputs))
     return ReviewOutcome(findings, analysis.exit_code, report, config, analysis.files_checked)
 
 
@@ -78,7 +75,7 @@ def _head_texts(platform: ChangeSource) -> Callable[[str], str | None]:
 
 
 def _outputs(findings: Sequence[Finding]) -> Mapping[str, str]:
-    c = render.counts(findings)
+    c = formats.counts(findings)
     return {
         "findings": str(len(findings)),
         "errors": str(c["error"]),

@@ -1,4 +1,4 @@
-"""Fix intents -> minimal, verified text edits of the head file, and where they can be one-click suggestions.
+"""Fix intents -> minimal, verified text edits of the head file (where they can be suggested is each platform's call).
 
 What it owns, in the order data flows through it:
 
@@ -9,7 +9,7 @@ What it owns, in the order data flows through it:
   nodes with exact character positions), written in the object's `style`; `values` computes annotation values.
 - `verify`: the new text parses to exactly the intended objects and keeps every comment, and the engine re-run
   on it no longer reports the finding and reports nothing new.
-- `lines`: the verified text as a line edit and a unified diff; `place`: where that edit can be a suggestion.
+- `lines`: the verified text as a line edit and a unified diff.
 - `apply`: several fixes applied together, by one policy (`jobguard fix`, the `/jobguard fix` command).
 
 This `__init__` re-exports nothing on purpose: the rules import `strategies` from beneath the engine, and

@@ -1,4 +1,4 @@
-"""Finding -> its verified fixes: every intent's edit built on the head text the engine parsed, checked, placed."""
+"""Finding -> its verified fixes: every intent's edit built on the head text the engine parsed, and checked."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from jobguard.diff import split_lines
 from jobguard.findings import Finding, Fix, FixIntent
 from jobguard.fixes.context import FileContext, Target, Text
 from jobguard.fixes.lines import BOM, line_edit, unified
-from jobguard.fixes.place import place
 from jobguard.fixes.source import NoFix
 from jobguard.fixes.verify import verify
 from jobguard.fixes.yamledit import edited
@@ -89,5 +88,4 @@ def _fix(finding: Finding, intent: FixIntent, target: Target, ctx: FileContext) 
         tradeoff=intent.tradeoff,
         edit=edit,
         diff=unified(finding.location.path, ctx.raw_lines, edit),
-        placement=place(edit, ctx.file.change, len(ctx.raw_lines)),
     )

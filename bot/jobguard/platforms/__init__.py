@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from jobguard.diff import FileChange
+from jobguard.findings import TextEdit
 from jobguard.gitrepo import Repo
 
 Side = Literal["base", "head"]
@@ -30,6 +31,26 @@ class InlineComment:
     start_line: int | None = None
     suggestion: bool = False  # the body carries a one-click suggestion for start_line..line
     old_line: int | None = None  # base line of `line` when it is an unchanged context line (GitLab needs it)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Where an adapter puts a one-click suggestion: the head lines `first..last` its block replaces, the line the
+    comment is anchored on (`start_line` too when the comment itself spans a range), and the fence's info string."""
+
+    first: int
+    last: int
+    line: int
+    info: str  # `suggestion`, or GitLab's `suggestion:-N+M`
+    start_line: int | None = None
+
+
+def replaced_range(edit: TextEdit) -> tuple[int, int] | None:
+    """The head lines a suggestion for `edit` must replace at least; None for an insertion, which replaces no
+    line and so has no suggestion (`fixes.lines.line_edit` never makes one)."""
+    if not 1 <= edit.start_line <= edit.end_line:
+        return None
+    return edit.start_line, edit.end_line
 
 
 @dataclass(frozen=True)
@@ -98,9 +119,16 @@ class ChangeSource(Protocol):
 
 
 class ReviewChannel(Protocol):
-    """Publishes a review; `name` picks the platform's comment dialect (suggestion syntax, ranges)."""
+    """Publishes a review. The platform's dialect lives here too: where a fix can be a one-click suggestion and how
+    its fence is written, the hint saying how to get the fixes applied, the report files its CI reads."""
 
-    name: str
+    name: str  # for the log
+    fix_hint: str  # one line for the summary: how to have jobguard commit the fixes ("" when there is no way)
+    report_formats: tuple[str, ...]  # `jobguard.formats` names `report` receives in its outputs
+
+    def suggestion(self, edit: TextEdit, change: FileChange) -> Suggestion | None:
+        """Where `edit` of the head file can be a one-click suggestion on this platform (None: nowhere)."""
+        ...
 
     def capabilities(self) -> Capabilities: ...
 

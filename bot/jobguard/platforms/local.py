@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from jobguard.diff import FileChange
+from jobguard.findings import TextEdit
 from jobguard.gitrepo import Repo
 from jobguard.platforms import (
     Capabilities,
@@ -21,8 +22,10 @@ from jobguard.platforms import (
     Posted,
     PostResult,
     Side,
+    Suggestion,
 )
 from jobguard.platforms.checkout import first_config
+from jobguard.platforms.github import suggestions as pull_request
 from jobguard.trees import Tree, changed_files, with_hunks
 
 
@@ -73,14 +76,18 @@ class _PrintedWrites:
 
 
 class LocalPlatform(_PrintedWrites):
-    """Two trees of a local checkout; nothing was posted before, and posting prints."""
+    """Two trees of a local checkout; nothing was posted before, and posting prints. Its comments are placed as on
+    a pull request (the most demanding anchoring: one hunk per suggestion), so the preview holds on GitHub too."""
 
     name = "local"
     nothing_pushed = "(local: nothing pushed)"
+    report_formats: tuple[str, ...] = ()
+    suggestion = staticmethod(pull_request.suggestion)
 
-    def __init__(self, base: Tree, head: Tree, printer: Printer | None = None) -> None:
+    def __init__(self, base: Tree, head: Tree, printer: Printer | None = None, fix_hint: str = "") -> None:
         self.base, self.head = base, head
         self.printer = printer or Printer()
+        self.fix_hint = fix_hint
         self.notes: list[str] = []
         self._changes: list[FileChange] | None = None
 
@@ -118,6 +125,11 @@ class LocalPlatform(_PrintedWrites):
         self.head.close()
 
 
+def pull_request_preview(base: Tree, head: Tree, printer: Printer | None = None) -> LocalPlatform:
+    """Two trees reviewed as a pull request would be (`jobguard demo`): with the pull request's fix hint."""
+    return LocalPlatform(base, head, printer, fix_hint=pull_request.FIX_HINT)
+
+
 class DryRun(_PrintedWrites):
     """A real platform for reads; every write printed instead of sent."""
 
@@ -127,6 +139,8 @@ class DryRun(_PrintedWrites):
     def __init__(self, inner: Platform, printer: Printer | None = None) -> None:
         self.inner = inner
         self.name = inner.name
+        self.fix_hint = inner.fix_hint
+        self.report_formats = inner.report_formats
         self.notes = inner.notes
         self.printer = printer or Printer()
 
@@ -141,6 +155,9 @@ class DryRun(_PrintedWrites):
 
     def capabilities(self) -> Capabilities:
         return self.inner.capabilities()
+
+    def suggestion(self, edit: TextEdit, change: FileChange) -> Suggestion | None:
+        return self.inner.suggestion(edit, change)
 
     def existing(self) -> Sequence[Posted]:
         return self.inner.existing()

@@ -14,7 +14,7 @@ from jobguard.errors import PlatformError
 from jobguard.gitrepo import Repo
 from jobguard.platforms import Capabilities, FixRequest, InlineComment, Posted, PostResult, Side
 from jobguard.platforms.checkout import ChangeReader, first_config
-from jobguard.platforms.github import comments, push, report, review, threads
+from jobguard.platforms.github import comments, push, report, review, suggestions, threads
 from jobguard.platforms.github.api import Api, ClientSettings
 from jobguard.platforms.github.changes import DIFF_FAILED, PullFiles, find_clone
 from jobguard.platforms.github.pull import SUPPORTED_EVENTS, PullInfo, Session, fix_request, read_only_reason
@@ -42,6 +42,9 @@ class GitHubPlatform:
     """One pull request on github.com or GitHub Enterprise Server, as the platform protocols see it."""
 
     name = "github"
+    fix_hint = suggestions.FIX_HINT
+    report_formats: tuple[str, ...] = ()  # the step summary and workflow commands need no report file
+    suggestion = staticmethod(suggestions.suggestion)
 
     def __init__(self, run: ActionsRun, settings: ClientSettings | None = None, stdout: TextIO | None = None) -> None:
         event_name, event, repository = run.event_name, run.event, run.repository

@@ -9,19 +9,19 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from jobguard.comments import fingerprint_of, is_summary
 from jobguard.errors import PlatformError
 from jobguard.platforms import Posted
 from jobguard.platforms.github.pull import Session
 from jobguard.platforms.http import ApiFailure
-from jobguard.render import fingerprint_of, is_summary
 
 FIXED_MARKER = "<!-- jobguard:fixed -->"
 MAX_BODY = 65_536  # B6
 
 
 def cap_body(body: str) -> str:
-    """B6: 65,536 characters per body. The summary comes capped from `render.summary_body`; this is the safety net
-    for the others: cut on a line, keeping the hidden marker lines (as `jobguard.render` reads them) at the end."""
+    """B6: 65,536 characters per body. The summary comes capped from `comments.summary_body`; this is the safety net
+    for the others: cut on a line, keeping the hidden marker lines (as `jobguard.comments` reads them) at the end."""
     if len(body) <= MAX_BODY:
         return body
     markers = "\n".join(

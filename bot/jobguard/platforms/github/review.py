@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jobguard import diff as diffs
+from jobguard.comments import fingerprint_of
 from jobguard.platforms import InlineComment, PostResult
 from jobguard.platforms.github.comments import cap_body
 from jobguard.platforms.github.pull import Session
 from jobguard.platforms.http import ApiFailure
-from jobguard.render import fingerprint_of
 
 
 @dataclass
@@ -68,20 +68,25 @@ def _post_reviews(session: Session, batch: list[InlineComment], run: _Posting) -
             _send_review(session, batch, run)
             return None
         except ApiFailure as failure:
-            if failure.forbidden:
-                return session.became_read_only(failure)
             if failure.status == 422 and "pending review" in failure.message and not pending_cleared:
-                pending_cleared = True
+                pending_cleared = True  # a review left pending by an earlier run blocks ours: once, delete it
                 _delete_pending_reviews(session)
                 continue
-            if failure.status != 422:
-                return f"posting the review failed: {failure.message}"
-            if len(batch) == 1:
-                run.rejected.append(batch[0].fingerprint)
-                return None
-            half = len(batch) // 2
-            return _post_reviews(session, batch[:half], run) or _post_reviews(session, batch[half:], run)
+            return _refused(session, batch, run, failure)
     return None
+
+
+def _refused(session: Session, batch: list[InlineComment], run: _Posting, failure: ApiFailure) -> str | None:
+    """A review the API refused: read-only token, another failure, or a 422 for an anchor (split the batch)."""
+    if failure.forbidden:
+        return session.became_read_only(failure)
+    if failure.status != 422:
+        return f"posting the review failed: {failure.message}"
+    if len(batch) == 1:
+        run.rejected.append(batch[0].fingerprint)
+        return None
+    half = len(batch) // 2
+    return _post_reviews(session, batch[:half], run) or _post_reviews(session, batch[half:], run)
 
 
 def _send_review(session: Session, left: list[InlineComment], run: _Posting) -> None:

@@ -11,12 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from jobguard.comments import fingerprint_of, is_summary
 from jobguard.errors import PlatformError
 from jobguard.platforms import Posted
 from jobguard.platforms.github.comments import FIXED_MARKER, cap_body, issue_comment
 from jobguard.platforms.github.pull import Session
 from jobguard.platforms.http import ApiFailure
-from jobguard.render import fingerprint_of, is_summary
 
 _SUGGESTION_FENCE = re.compile(r"^(`{3,})suggestion\b.*$", re.MULTILINE)
 THREADS_QUERY = """

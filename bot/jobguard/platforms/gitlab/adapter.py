@@ -18,7 +18,7 @@ from jobguard.errors import PlatformError
 from jobguard.gitrepo import Repo
 from jobguard.platforms import Capabilities, FixRequest, InlineComment, Posted, PostResult, Side
 from jobguard.platforms.checkout import ChangeReader, first_config
-from jobguard.platforms.gitlab import discussions, push
+from jobguard.platforms.gitlab import discussions, push, suggestions
 from jobguard.platforms.gitlab.api import Client
 from jobguard.platforms.gitlab.changes import MergeRequestDiff, find_clone
 from jobguard.platforms.gitlab.report import write_report
@@ -32,6 +32,11 @@ class GitLabPlatform:
     """The platform of one merge request pipeline. Reads and writes lazily."""
 
     name = "gitlab"
+    fix_hint = suggestions.FIX_HINT
+    report_formats: tuple[str, ...] = (
+        "codequality",
+    )  # C7: the merge request widget reads the Code Quality report `report` writes
+    suggestion = staticmethod(suggestions.suggestion)
 
     def __init__(self, settings: Settings, stdout: TextIO | None = None) -> None:
         self.settings = settings

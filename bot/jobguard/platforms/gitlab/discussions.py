@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from jobguard import diff as diffs
+from jobguard.comments import fingerprint_of, is_summary
 from jobguard.platforms import InlineComment, Posted, PostResult
 from jobguard.platforms.gitlab.api import Client, JsonDict
 from jobguard.platforms.http import ApiFailure
-from jobguard.render import fingerprint_of, is_summary
 
 log = logging.getLogger("jobguard.gitlab")
 

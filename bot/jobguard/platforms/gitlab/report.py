@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from jobguard.render import SUMMARY_MARKER
+from jobguard.comments import SUMMARY_MARKER
 
 
 def write_report(target: Path, outputs: Mapping[str, str], summary_markdown: str, stdout: TextIO) -> None:

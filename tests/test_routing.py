@@ -1,0 +1,108 @@
+"""routing.route: the pure plan, with no platform at all - every finding gets exactly one route."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jobguard.findings import Finding, Fix, Location, ObjectRef, Severity, TextEdit, fingerprint
+from jobguard.platforms import Capabilities, Posted, Suggestion
+from jobguard.routing import Candidate, Plan, PublishSettings, Resolution, Route, Routing, route
+
+EDIT = TextEdit(3, 3, "x\n")
+PLACED = Suggestion(3, 3, line=3, info="suggestion")
+CAN = Capabilities(can_comment=True)
+
+
+def finding(name: str, edit: TextEdit = EDIT) -> Finding:
+    fix = Fix("argocd-hook", "Make it a hook", "Runs every sync.", edit, "--- a/job.yaml\n")
+    return Finding(
+        rule="job-immutable-field",
+        severity=Severity.ERROR,
+        location=Location("job.yaml", 3, 3),
+        object=ObjectRef("batch/v1", "Job", None, name),
+        fields=("spec.template",),
+        message=f"Job `{name}` edits an immutable field.",
+        fingerprint=fingerprint("job-immutable-field", name),
+        fixes=(fix,),
+    )
+
+
+def suggestible(name: str, edit: TextEdit = EDIT) -> Candidate:
+    return Candidate(finding(name, edit), PLACED, "```suggestion\nx\n```", on_diff=True)
+
+
+def plan(
+    *candidates: Candidate, existing: tuple[Posted, ...] = (), caps: Capabilities = CAN, **settings: object
+) -> Plan:
+    return route(Routing(candidates, existing, caps, PublishSettings(**settings)))  # type: ignore[arg-type]
+
+
+def routes(result: Plan) -> list[Route]:
+    return [r.route for r in result.routed]
+
+
+def note(name: str, **state: bool) -> Posted:
+    return Posted(f"n-{name}", "inline", finding(name).fingerprint, "body", **state)
+
+
+def test_suggestion_comment_and_summary_by_what_the_channel_can_place() -> None:
+    off_diff = Candidate(finding("c"))
+    result = plan(suggestible("a", TextEdit(1, 1, "y\n")), Candidate(finding("b"), on_diff=True), off_diff)
+    assert routes(result) == [Route.SUGGESTION, Route.COMMENT, Route.SUMMARY]
+    assert result.fallback is None and result.resolutions == () and result.summary_note is None
+
+
+def test_one_suggestion_per_edit_its_twin_is_a_plain_comment() -> None:
+    twin_off_diff = replace(suggestible("c"), on_diff=False)
+    assert routes(plan(suggestible("a"), suggestible("b"), twin_off_diff)) == [
+        Route.SUGGESTION,
+        Route.COMMENT,
+        Route.SUMMARY,
+    ]
+
+
+def test_the_cap_sends_the_rest_to_the_summary() -> None:
+    edits = [TextEdit(n, n, "x\n") for n in range(1, 5)]
+    result = plan(*(suggestible(str(n), e) for n, e in enumerate(edits)), max_inline_comments=2)
+    assert routes(result) == [Route.SUGGESTION, Route.SUGGESTION, Route.SUMMARY, Route.SUMMARY]
+
+
+def test_a_posted_note_is_not_posted_again_and_a_gone_finding_is_resolved_as_fixed() -> None:
+    summary = Posted("s", "summary", None, "old summary")
+    existing = (note("a"), note("gone"), note("done", resolved=True), summary)
+    result = plan(suggestible("a"), existing=existing)
+    assert routes(result) == [Route.POSTED]
+    assert result.resolutions == (Resolution(note("gone"), fixed=True),)
+    assert result.summary_note == summary
+
+
+def test_an_outdated_note_is_superseded_and_its_finding_routed_again() -> None:
+    result = plan(suggestible("a"), existing=(note("a", outdated=True), note("b", outdated=True, resolved=True)))
+    assert routes(result) == [Route.SUGGESTION]
+    assert result.resolutions == (Resolution(note("a", outdated=True), fixed=False),)
+
+
+def test_without_comments_every_finding_goes_to_the_log() -> None:
+    read_only = Capabilities(can_comment=False, reason="the token is read-only (fork)")
+    result = plan(suggestible("a"), Candidate(finding("b")), caps=read_only)
+    assert routes(result) == [Route.LOG, Route.LOG] and result.fallback == "the token is read-only (fork)"
+    assert plan(suggestible("a"), mode="annotations").fallback == "mode: annotations"
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 4), st.booleans(), st.booleans(), st.booleans()), max_size=12),
+    st.integers(0, 5),
+    st.booleans(),
+)
+def test_never_drops_a_finding(shape: list[tuple[int, bool, bool, bool]], cap: int, can_comment: bool) -> None:
+    candidates = [
+        Candidate(finding(str(i), TextEdit(line, line, "x\n")), PLACED if placed else None, "b", on_diff)
+        for i, (line, placed, on_diff, _) in enumerate(shape)
+    ]
+    existing = tuple(note(str(i)) for i, (*_, posted) in enumerate(shape) if posted)
+    result = plan(*candidates, existing=existing, caps=Capabilities(can_comment), max_inline_comments=cap)
+    assert [r.candidate for r in result.routed] == candidates
+    assert sum(r in (Route.SUGGESTION, Route.COMMENT) for r in routes(result)) <= cap
