@@ -222,14 +222,14 @@ def test_includes(text: str, path: str, included: bool) -> None:
 
 
 def test_discover_order(tmp_path: Path) -> None:
-    assert config.discover(tmp_path) is None
+    assert config.for_root(None, tmp_path).source is None
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "jobguard.yaml").write_text("gitops: flux\n")
-    assert config.discover(tmp_path) == tmp_path / ".github" / "jobguard.yaml"
+    assert config.for_root(None, tmp_path).source == str(tmp_path / ".github" / "jobguard.yaml")
     (tmp_path / ".jobguard.yml").write_text("")
-    assert config.discover(tmp_path) == tmp_path / ".jobguard.yml"
+    assert config.for_root(None, tmp_path).source == str(tmp_path / ".jobguard.yml")
     (tmp_path / ".jobguard.yaml").mkdir()  # a directory is not a config file
-    assert config.discover(tmp_path) == tmp_path / ".jobguard.yml"
+    assert config.for_root(None, tmp_path).source == str(tmp_path / ".jobguard.yml")
     assert config.CONFIG_NAMES == (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml", ".github/jobguard.yml")
 
 

@@ -100,15 +100,6 @@ DEFAULT_SEVERITIES: Mapping[str, Severity] = MappingProxyType({rule.id: rule.sev
 # --------------------------------------------------------------------------------------------------- public API
 
 
-def discover(root: Path) -> Path | None:
-    """The first of CONFIG_NAMES that is a file under `root`."""
-    for name in CONFIG_NAMES:
-        candidate = root / name
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def load(path: Path) -> Config:
     """Read and parse a configuration file; ConfigError (one `FILE:LINE:COL: message` line) if it is unusable."""
     source = str(path)
