@@ -72,3 +72,27 @@ def test_the_github_workflow_in_the_readme_is_the_documented_one() -> None:
     workflows = re.findall(r"```yaml\n(.*?)```", doc, re.S)
     assert any("pull-requests: write" in w and "contents: read" in w for w in workflows)
     assert any("issue_comment" in w and "contents: write" in w for w in workflows)
+
+
+def test_the_architecture_section_names_every_module() -> None:
+    """The README draws the data flow module by module; a new module must take its place there."""
+    section = README[README.index("### Architecture") : README.index("### Tests")]
+    block = section[section.index("```text") :]
+    package = ROOT / "bot" / "jobguard"
+    missing = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if relative.name in {"__main__.py", "_version.py"} or (
+            relative.name == "__init__.py" and not relative.parent.parts
+        ):
+            continue
+        if relative.name == "__init__.py":
+            named = f"{relative.parent.name}/" in block
+        elif len(relative.parts) == 1:
+            named = re.search(rf"(?<![\w/]){re.escape(relative.name)}\b", block) is not None
+        else:  # a package's module: its folder's line (or the lines below it) names it, with or without .py
+            after = block[block.index(f"{relative.parts[-2]}/") :]
+            named = re.search(rf"\b{re.escape(relative.stem)}\b", after) is not None
+        if not named:
+            missing.append(str(relative))
+    assert missing == []

@@ -1,4 +1,4 @@
-"""Command line: `check`, `demo`, `rules` (and, as they land, `review`, `fix`, `init`).
+"""Command line: `check`, `demo`, `review`, `fix`, `init`, `rules`: parsing, the command table, the one error handler.
 
 The one place that prints errors and maps them to exit codes: 0 clean, 1 findings at or above the fail level,
 2 usage or config error, 3 unexpected error. Platform libraries are imported lazily so `--version` stays fast.
