@@ -6,7 +6,9 @@ line, never a stalled or crashed review. Kept apart from the parser so the limit
 
 from __future__ import annotations
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
+
+from jobguard.yamlnodes import children
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 """Larger files are refused: real manifests are far smaller, and a huge file would stall the review."""
@@ -45,11 +47,7 @@ def check_size(root: Node) -> None:
         if key in active:
             raise Unusable(node, "recursive YAML alias")
         active.add(key)
-        total = 1
-        if isinstance(node, SequenceNode):
-            total += sum(size(child) for child in node.value)
-        elif isinstance(node, MappingNode):
-            total += sum(size(k) + size(v) for k, v in node.value)
+        total = 1 + sum(size(child) for child in children(node))
         active.discard(key)
         if total > MAX_EXPANDED_NODES:
             raise Unusable(root, f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (alias bomb?)")

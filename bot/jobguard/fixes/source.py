@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from jobguard import yamlnodes
 from jobguard.fixes.lines import newline_of
 from jobguard.manifests import Manifest
 
@@ -149,31 +150,12 @@ def mapping(node: MappingNode, key: str) -> tuple[ScalarNode, MappingNode]:
 
 def shared(root: Node) -> set[int]:
     """Ids of the nodes reachable more than once (anchored and aliased), each counted under its parent."""
-    seen: set[int] = set()
-    found: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            found.add(id(node))
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            stack.extend(n for pair in node.value for n in pair)
-        elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
-    return found
+    return {id(node) for node, again in yamlnodes.walk(root) if again}
 
 
 def walk(node: Node) -> Iterator[Node]:
-    yield node
-    if isinstance(node, MappingNode):
-        for k, v in node.value:
-            yield from walk(k)
-            yield from walk(v)
-    elif isinstance(node, SequenceNode):
-        for item in node.value:
-            yield from walk(item)
+    """Every node under `node` in document order, a shared (aliased) one once."""
+    return (found for found, again in yamlnodes.walk(node) if not again)
 
 
 def indent_step(src: Source, obj: MappingNode) -> int:
