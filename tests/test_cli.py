@@ -253,7 +253,9 @@ def test_demo_prints_the_text_report_for_people(
     assert (code, err) == (0, DEMO_HEADING)
     assert out == golden(request, "text.txt", out)
     assert "\033[" not in out  # not a terminal: no colour
-    assert out.splitlines()[-1] == "jobguard: 2 errors, 1 warning (2 manifest files checked)."
+    assert (
+        out.splitlines()[-1] == "jobguard: 3 errors (2 manifest files checked)."
+    )  # warm-cache: Replace=true, issue 15
     assert run(capsys, "demo", "--format", "text") == (0, out, DEMO_HEADING)
 
 

@@ -137,7 +137,7 @@ def test_first_run_then_unchanged_rerun(fake: FakeGitHub, tmp_path: Path) -> Non
     suggestion = pr.inline()[rules[UNKNOWN_PHASE]]
     assert "```suggestion\n    argocd.argoproj.io/hook: PostSync\n```" in suggestion.body and suggestion.line == 7
     (summary,) = pr.summaries()
-    assert "**2** errors, **1** warning." in summary
+    assert "**3** errors." in summary  # Replace=true on a Job the base already has: an error (issue 15)
     assert first.report.summary_written and len(first.report.inline_posted) == 3
     assert pr.calls == (2, 2)  # the figures in the report: the checkout gives the diff and the files
     assert [r.operation for r in fake.requests] == [
@@ -148,7 +148,7 @@ def test_first_run_then_unchanged_rerun(fake: FakeGitHub, tmp_path: Path) -> Non
     ]
     outputs = pr.outputs()
     assert set(outputs) >= OUTPUTS  # every output action.yml declares is set
-    assert (outputs["findings"], outputs["errors"], outputs["warnings"], outputs["infos"]) == ("3", "2", "1", "0")
+    assert (outputs["findings"], outputs["errors"], outputs["warnings"], outputs["infos"]) == ("3", "3", "0", "0")
     assert Path(outputs["sarif"]).is_file()
     assert json.loads(Path(outputs["sarif"]).read_text())["version"] == "2.1.0"
     assert "### jobguard" in pr.pr.summary_text()
@@ -173,7 +173,7 @@ def test_fixed_finding_is_resolved_and_new_one_is_posted(fake: FakeGitHub, tmp_p
     fixed = pr.inline()[rules[UNKNOWN_PHASE]]
     assert fake.threads[fixed.id].resolved
     (summary,) = pr.summaries()
-    assert "1 error" in summary.replace("**", "") and UNKNOWN_PHASE not in summary
+    assert "2 errors" in summary.replace("**", "") and UNKNOWN_PHASE not in summary
     assert pr.calls == (3, 2)  # resolve the thread, edit the summary
     pr.push({**HOOK_FIXED, BILLING: WITH_TTL[BILLING]})
     third = pr.run()
@@ -216,12 +216,13 @@ def test_fork_pull_request_reports_without_writing(fake: FakeGitHub, tmp_path: P
     assert pr.calls[1] == 0 and pr.calls[0] == 0  # read-only known up front; the checkout gives the diff
     annotations = pr.pr.stdout.getvalue().splitlines()
     assert len(annotations) == 3 and annotations[0].startswith(f"::error file={BILLING},line=16,")
-    assert "jobguard" in pr.pr.summary_text() and pr.outputs()["errors"] == "2"
+    assert "jobguard" in pr.pr.summary_text() and pr.outputs()["errors"] == "3"
     assert json.loads(Path(pr.outputs()["sarif"]).read_text())["runs"][0]["results"]
 
 
 def test_warnings_only_pass_unless_fail_on_says_so(fake: FakeGitHub, tmp_path: Path) -> None:
-    pr = Scenario(fake, tmp_path, head={**HOOK_FIXED, BILLING: BASE[BILLING]})
+    new_job = HOOK_FIXED[REPORTS].replace("name: warm-cache", "name: warm-cache-v2")  # new: Replace=true warns
+    pr = Scenario(fake, tmp_path, head={**HOOK_FIXED, REPORTS: new_job, BILLING: BASE[BILLING]})
     assert [f.severity for f in pr.run().findings] == [Severity.WARNING]
     assert pr.run().exit_code == 0 and pr.run(fail_on="warning").exit_code == 1
 

@@ -19,6 +19,7 @@ def test_each_rule_declares_the_gitops_tools_it_applies_to() -> None:
     every = {argo, GitOpsTool.FLUX, helm}
     assert {rule.id: set(rule.tools) for rule in RULES} == {
         "job-immutable-field": every,
+        "job-invalid": every,
         "job-hook-unknown-phase": {argo},
         "job-hook-not-recreated": {argo, helm},
         "job-generate-name-without-hook": {argo},

@@ -162,6 +162,10 @@ def _check_job(change: JobChange, options: CheckOptions) -> list[Finding]:
     return found
 
 
+_LOWER = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO, Severity.INFO: Severity.INFO}
+"""A hit marked `one_level_lower` (base.Hit) drops one step below the configured severity, never below info."""
+
+
 def _finding(rule: Rule, severity: Severity, change: JobChange, hit: Hit, options: CheckOptions) -> Finding:
     assert change.head is not None
     manifest = change.head.manifest
@@ -169,7 +173,7 @@ def _finding(rule: Rule, severity: Severity, change: JobChange, hit: Hit, option
     ref: ObjectRef = change.head.ref
     return Finding(
         rule=rule.id,
-        severity=severity,
+        severity=_LOWER[severity] if hit.one_level_lower else severity,
         location=Location(manifest.path, line, end_line),
         object=ref,
         fields=hit.fields,

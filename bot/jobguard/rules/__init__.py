@@ -18,6 +18,7 @@ from jobguard.rules import (
     job_hook_not_recreated,
     job_hook_unknown_phase,
     job_immutable_field,
+    job_invalid,
     job_replace_without_force,
     job_ttl_after_finished,
     manifest_invalid,
@@ -39,6 +40,7 @@ RULES: tuple[Rule, ...] = tuple(
     _rule(m)
     for m in (
         job_immutable_field,
+        job_invalid,
         job_hook_unknown_phase,
         job_hook_not_recreated,
         job_generate_name_without_hook,

@@ -51,6 +51,7 @@ class Hit:
     fields: tuple[str, ...]
     message: str
     intents: tuple[FixIntent, ...] = ()
+    one_level_lower: bool = False  # reported one level below the rule's configured severity (a new Job's hit)
 
 
 def hit(anchor: Path, message: str, intents: tuple[FixIntent, ...] = ()) -> Hit:
