@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from jobguard import diff as diffs
-from jobguard import ignores
+from jobguard import ignores, kustomize_patches
 from jobguard.config import DEFAULT, Config, RuleSetting
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Finding, Location, ObjectRef, Severity, fingerprint
@@ -21,7 +21,7 @@ from jobguard.fixes.strategies import ordered
 from jobguard.jobs import FileSides, JobChange, pair
 from jobguard.kube.version import KubeVersion
 from jobguard.manifests import Manifest, ManifestFile, Problem, load
-from jobguard.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext
+from jobguard.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext, job_invalid
 
 Side = Literal["base", "head"]
 Reader = Callable[[str, Side], bytes | None]
@@ -58,6 +58,7 @@ class LoadedFile:
     change: diffs.FileChange
     base: ManifestFile
     head: ManifestFile
+    kustomize_patch: bool = False  # the head file is a Kustomize patch (kustomize_patches), not a whole object
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,28 @@ def run(changes: Sequence[diffs.FileChange], read: Reader, options: CheckOptions
     options = options or CheckOptions()
     selected = [c for c in diffs.only_manifests(changes) if options.selects(c.path)]
     files = tuple(load_change(c, read) for c in selected)
-    return CheckResult(judge(files, options), tuple(selected), len(selected), files)
+    findings = judge(files, options)
+    patched = _mark_patches(files, findings, read)
+    if patched != files:  # a refused Job sat in a Kustomize patch: judge again, knowing it is partial
+        files, findings = patched, judge(patched, options)
+    return CheckResult(findings, tuple(selected), len(selected), files)
+
+
+def _mark_patches(files: tuple[LoadedFile, ...], findings: Sequence[Finding], read: Reader) -> tuple[LoadedFile, ...]:
+    """Flag the files a kustomization lists as patches. Only files with a job-invalid finding are asked about, so a
+    change without one costs no read (through an API, each kustomization looked for is a request)."""
+    asked = {f.location.path for f in findings if f.rule == job_invalid.ID}
+    if not asked:
+        return files
+
+    def head(path: str) -> bytes | None:
+        try:
+            return read(path, "head")
+        except UnreadableFile:
+            return None
+
+    patches = kustomize_patches.patch_files(sorted(asked), head)
+    return tuple(replace(f, kustomize_patch=True) if f.head.path in patches else f for f in files)
 
 
 def load_change(change: diffs.FileChange, read: Reader) -> LoadedFile:
@@ -94,8 +116,9 @@ def judge(files: Sequence[LoadedFile], options: CheckOptions) -> tuple[Finding, 
         if file.head.manifests:
             head_texts[file.head.path] = file.head.text
     reviewed: dict[str, list[Manifest]] = defaultdict(list)
+    patches = frozenset(file.head.path for file in files if file.kustomize_patch)
     for job_change in pair(sides):
-        findings.extend(_check_job(job_change, options))
+        findings.extend(_check_job(job_change, options, patches))
         if job_change.head is not None and job_change.touched:
             reviewed[job_change.head.manifest.path].append(job_change.head.manifest)
     unique = {(f.rule, f.fingerprint): f for f in findings}  # one object can sit in a List and a file twice
@@ -137,7 +160,7 @@ def _invalid(problem: Problem, options: CheckOptions) -> Finding | None:
     )
 
 
-def _check_job(change: JobChange, options: CheckOptions) -> list[Finding]:
+def _check_job(change: JobChange, options: CheckOptions, patches: frozenset[str]) -> list[Finding]:
     """Every rule that applies to the tool deploying this Job (a rule's `tools`), with its configured severity."""
     head = change.head
     if head is None:
@@ -149,6 +172,7 @@ def _check_job(change: JobChange, options: CheckOptions) -> list[Finding]:
         gitops=config.gitops,
         hook_phase=config.hook_phase,
         repository_tool=options.repository_tool,
+        kustomize_patch=path in patches,
     )
     tool = context.tool_for(head)
     found = []

@@ -127,7 +127,7 @@ class FileContext:
         change = self.file.change
         head = load(change.new_path or "", head_text.encode("utf-8"))
         reduced = FileChange(change.old_path, change.new_path, change.status)
-        return engine.judge([engine.LoadedFile(reduced, base, head)], self.options)
+        return engine.judge([engine.LoadedFile(reduced, base, head, self.file.kustomize_patch)], self.options)
 
     def whole(self, new: str) -> tuple[Finding, ...]:
         """The engine's findings on the whole change, with `new` as this file's head text."""

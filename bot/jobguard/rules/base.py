@@ -27,6 +27,7 @@ class RuleContext:
     hook_phase: str | None = None  # phase for hook fixes; None: PreSync for migrations, else Sync
     options: Mapping[str, object] = field(default_factory=dict)  # this rule's options from the config
     repository_tool: GitOpsTool | None = None  # what the repository's content says (controllers.tool), for AUTO
+    kustomize_patch: bool = False  # the Job's file is a Kustomize patch: a partial object, merged before apply
 
     def tool_for(self, job: JobDoc) -> GitOpsTool:
         """ARGOCD, FLUX (kustomize-controller) or FLUX_HELM (helm-controller, Helm's hook semantics).
