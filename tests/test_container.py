@@ -213,7 +213,7 @@ def test_entrypoint_reviews_the_pull_request(image: str, container: str, fake: F
     assert len(fake.issue_comments) == 1
     assert not fake.calls("GET", r"/pulls/\d+/files") and not fake.calls("GET", "/contents/")  # git gave the diff
     outputs = (tmp_path / "file_commands" / "set_output_1").read_text(encoding="utf-8")
-    assert "errors=2\n" in outputs and "sarif=jobguard.sarif\n" in outputs
+    assert "errors=3\n" in outputs and "sarif=jobguard.sarif\n" in outputs
     sarif = json.loads((tmp_path / "workspace" / "jobguard.sarif").read_text(encoding="utf-8"))
     assert len(sarif["runs"][0]["results"]) == 3
     assert "### jobguard" in (tmp_path / "file_commands" / "step_summary_1").read_text(encoding="utf-8")
