@@ -102,7 +102,32 @@ def parse(diff_text: str) -> list[FileChange]:
 def _strip(name: str | None) -> str | None:
     if name is None or name == "/dev/null":
         return None
+    name = unquote(name)
     return name[2:] if name.startswith(("a/", "b/")) else name
+
+
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote(name: str) -> str:
+    """A name as git prints it C-quoted (`"a/x \\"y\\"\\t.yaml"`: quotes, backslashes, control characters,
+    octal bytes) back to the real name; an unquoted name is returned as it is."""
+    if len(name) < 2 or not (name.startswith('"') and name.endswith('"')):
+        return name
+    out = bytearray()
+    body, i = name[1:-1], 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\" or i + 1 == len(body):
+            out += char.encode("utf-8", "surrogateescape")
+            i += 1
+        elif body[i + 1] in "01234567":
+            out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        else:
+            out.append(_C_ESCAPES.get(body[i + 1], ord(body[i + 1])))
+            i += 2
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _hunk(h: object) -> Hunk:
