@@ -154,3 +154,14 @@ def test_comment_lines_count_yaml_line_breaks() -> None:
     assert comments_with_lines("a: 1\u2028# b\x85c: 2\r# d") == ((2, "# b"), (4, "# d"))
     with pytest.raises(yaml.YAMLError):
         comments_with_lines("a: 'open # x\n")
+
+
+def test_lines_are_counted_at_lf_only_as_git_counts_them() -> None:
+    """YAML breaks a line at a lone CR (and NEL, LS, PS); git, the platforms and fixes do not."""
+    text = SMALL_JOB_NEW_IMAGE.replace("  name: migrate\n", "  name: migrate # a\r# b\u2028# c\n")
+    (job,) = load("cr.yaml", text.encode()).manifests
+    assert (job.start_line, job.end_line) == (1, 12)
+    assert job.span_of(("spec", "template", "spec", "containers", 0, "image")) == (12, 12)
+    assert job.source == text
+    broken = load("cr.yaml", text.replace("restartPolicy: Never", "restartPolicy: Never\r  bad: [").encode())
+    assert [p.line for p in broken.problems] == [11]  # YAML says 13
