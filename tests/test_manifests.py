@@ -67,6 +67,42 @@ def test_merge_keys_are_expanded() -> None:
     assert job.value["spec"]["backoffLimit"] == 4
 
 
+MERGED = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - &defaults
+          name: main
+          image: busybox:1.35
+          args: [a]
+        - <<: *defaults
+          name: init
+          args: [b]
+"""
+
+
+def test_a_merge_key_then_an_override_is_no_duplicate() -> None:
+    """Kubernetes (YAML 1.1) lets an explicit key win over a merged one; only explicit twins are duplicates."""
+    manifest = load("merge.yaml", MERGED.encode())
+    assert manifest.problems == ()
+    (job,) = manifest.manifests
+    init = job.value["spec"]["template"]["spec"]["containers"][1]
+    assert init == {"name": "init", "image": "busybox:1.35", "args": ["b"]}
+    containers = ("spec", "template", "spec", "containers")
+    assert job.spans[(*containers, 1, "image")] == (12, 12)  # defined in the anchor
+    assert job.spans[(*containers, 1, "args")] == (16, 16)  # the override, not the anchor's line 13
+    twice = load(
+        "merge.yaml", MERGED.replace("          name: init\n", "          name: init\n          name: x\n").encode()
+    )
+    assert [(p.line, p.message) for p in twice.problems] == [(16, "duplicate key 'name'")]
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [

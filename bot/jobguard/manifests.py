@@ -313,20 +313,30 @@ class _Converter:
         return self._scalar(node)
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
-        if any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
+        """Merge keys (YAML 1.1, accepted by Kubernetes) first, each later one winning, then the explicit keys,
+        which win over merged ones; only two explicit keys of one name are a duplicate."""
+        explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+        if explicit < len(node.value):
             try:
-                self.constructor.flatten_mapping(node)
+                self.constructor.flatten_mapping(node)  # merged pairs first, then the explicit ones in order
             except yaml.constructor.ConstructorError as exc:
                 raise Unusable(node, f"invalid merge key: {exc.problem}") from None
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        merged = len(node.value) - explicit
+        chosen: dict[Any, tuple[ScalarNode, Node]] = {}
+        seen: set[Any] = set()  # explicit keys
+        for number, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, ScalarNode):
                 raise Unusable(key_node, "a mapping key must be a scalar in a Kubernetes manifest")
             key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key_node.value)
-            if key in result:
-                raise Unusable(key_node, f"duplicate key {key!r}")
+            if number >= merged:
+                if key in seen:
+                    raise Unusable(key_node, f"duplicate key {key!r}")
+                seen.add(key)
+            chosen[key] = (key_node, value_node)
+        result: dict[Any, Any] = {}
+        for key, (key_node, value_node) in chosen.items():
             child = (*path, key)
             self.spans[child] = (_start(self.numbers, key_node.start_mark), _span(value_node, self.numbers)[1])
             result[key] = self.convert(value_node, child)
