@@ -108,3 +108,17 @@ def test_first_config_decodes_alike_everywhere() -> None:
     files = {"b.yaml": b"\xef\xbb\xbffail-on: error\n\xff\n"}
     assert first_config(["a.yaml", "b.yaml"], files.get) == ("b.yaml", "fail-on: error\n\ufffd\n")
     assert first_config(["a.yaml"], files.get) is None
+
+
+def test_the_clone_of_a_hostile_change_still_gives_every_file(make_repo: RepoFactory) -> None:
+    """A PR's `.gitattributes`, a name git quotes and a lone CR neither hide a file nor send review to the API."""
+    odd = 'apps/a "b"\tc.yaml'
+    head = {JOB: "kind: Job\r# x\nimage: app:1.1\n", odd: "kind: Job\nimage: app:1.1\n", ".gitattributes": "* binary\n"}
+    repo = make_repo({**BASE, odd: BASE[JOB]}, head)
+    remote, notes = Remote(), []
+    reader = ChangeReader(lambda: clone_of(repo), remote, notes=notes, diff_failed="git failed")
+    found = sorted((c.path, sorted(c.added_lines)) for c in reader.changes())
+    assert found == [(odd, [2]), (JOB, [1, 2])]
+    assert reader.read(odd, "head") == head[odd].encode()
+    assert reader.source == "git" and remote.asked == [] and notes == []
+    reader.close()

@@ -77,3 +77,20 @@ def test_missing_final_newline_is_marked() -> None:
 def test_garbage_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="cannot parse the diff"):
         parse("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-a\n")
+
+
+def test_names_git_quotes_are_unquoted() -> None:
+    """git C-quotes names with `"`, `\\`, control characters and (core.quotePath) non-ASCII bytes."""
+    text = (
+        'diff --git "a/jobs/a \\"b\\"\\tc.yaml" "b/jobs/a \\"b\\"\\tc.yaml"\n'
+        '--- "a/jobs/a \\"b\\"\\tc.yaml"\t\n+++ "b/jobs/a \\"b\\"\\tc.yaml"\t\n@@ -1 +1 @@\n-a: 1\n+a: 2\n'
+        'diff --git "a/n\\303\\274\\nl\\\\.yaml" "b/n\\303\\274\\nl\\\\.yaml"\n'
+        '--- "a/n\\303\\274\\nl\\\\.yaml"\n+++ "b/n\\303\\274\\nl\\\\.yaml"\n@@ -1 +1 @@\n-a: 1\n+a: 2\n'
+        'diff --git a/old.yaml "b/re\\"named.yaml"\nsimilarity index 100%\n'
+        'rename from old.yaml\nrename to "re\\"named.yaml"\n'
+    )
+    assert [(c.old_path, c.new_path, c.status) for c in parse(text)] == [
+        ('jobs/a "b"\tc.yaml', 'jobs/a "b"\tc.yaml', Status.MODIFIED),
+        ("nü\nl\\.yaml", "nü\nl\\.yaml", Status.MODIFIED),
+        ("old.yaml", 're"named.yaml', Status.RENAMED),
+    ]

@@ -69,3 +69,13 @@ def test_the_config_and_annotations_override_the_repository(
     (repo / "apps/job.yaml").write_text(HEAD_JOB)
     (repo / ".jobguard.yaml").write_text("gitops: argocd\n")
     assert strategies(capsys)[0] == "argocd-hook"  # the config decides
+
+
+@pytest.mark.parametrize("rev", ["HEAD", None])
+def test_gitattributes_in_the_change_do_not_hide_what_the_repository_declares(
+    make_repo: RepoFactory, rev: str | None
+) -> None:
+    """A PR marking manifests `binary` must not turn a Flux repository into an unknown one (issue 14)."""
+    base = {"clusters/prod/apps.yaml": FLUX_KUSTOMIZATION, "apps/job.yaml": BASE_JOB}
+    repo = make_repo(base, {"apps/job.yaml": HEAD_JOB, ".gitattributes": "*.yaml binary\n"})
+    assert detect(Repo(repo), rev) == "flux"

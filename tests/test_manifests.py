@@ -67,6 +67,42 @@ def test_merge_keys_are_expanded() -> None:
     assert job.value["spec"]["backoffLimit"] == 4
 
 
+MERGED = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - &defaults
+          name: main
+          image: busybox:1.35
+          args: [a]
+        - <<: *defaults
+          name: init
+          args: [b]
+"""
+
+
+def test_a_merge_key_then_an_override_is_no_duplicate() -> None:
+    """Kubernetes (YAML 1.1) lets an explicit key win over a merged one; only explicit twins are duplicates."""
+    manifest = load("merge.yaml", MERGED.encode())
+    assert manifest.problems == ()
+    (job,) = manifest.manifests
+    init = job.value["spec"]["template"]["spec"]["containers"][1]
+    assert init == {"name": "init", "image": "busybox:1.35", "args": ["b"]}
+    containers = ("spec", "template", "spec", "containers")
+    assert job.spans[(*containers, 1, "image")] == (12, 12)  # defined in the anchor
+    assert job.spans[(*containers, 1, "args")] == (16, 16)  # the override, not the anchor's line 13
+    twice = load(
+        "merge.yaml", MERGED.replace("          name: init\n", "          name: init\n          name: x\n").encode()
+    )
+    assert [(p.line, p.message) for p in twice.problems] == [(16, "duplicate key 'name'")]
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
@@ -154,3 +190,14 @@ def test_comment_lines_count_yaml_line_breaks() -> None:
     assert comments_with_lines("a: 1\u2028# b\x85c: 2\r# d") == ((2, "# b"), (4, "# d"))
     with pytest.raises(yaml.YAMLError):
         comments_with_lines("a: 'open # x\n")
+
+
+def test_lines_are_counted_at_lf_only_as_git_counts_them() -> None:
+    """YAML breaks a line at a lone CR (and NEL, LS, PS); git, the platforms and fixes do not."""
+    text = SMALL_JOB_NEW_IMAGE.replace("  name: migrate\n", "  name: migrate # a\r# b\u2028# c\n")
+    (job,) = load("cr.yaml", text.encode()).manifests
+    assert (job.start_line, job.end_line) == (1, 12)
+    assert job.span_of(("spec", "template", "spec", "containers", 0, "image")) == (12, 12)
+    assert job.source == text
+    broken = load("cr.yaml", text.replace("restartPolicy: Never", "restartPolicy: Never\r  bad: [").encode())
+    assert [p.line for p in broken.problems] == [11]  # YAML says 13

@@ -6,8 +6,10 @@ hunks are kept: `jobguard.fixes` uses them to decide whether a fix can be a one-
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import enum
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,6 +17,7 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+_NOT_LF_BREAK = re.compile(r"\r(?!\n)|[\x85\u2028\u2029]")  # line breaks to YAML, not to git
 
 
 class Status(str, enum.Enum):
@@ -102,7 +105,32 @@ def parse(diff_text: str) -> list[FileChange]:
 def _strip(name: str | None) -> str | None:
     if name is None or name == "/dev/null":
         return None
+    name = unquote(name)
     return name[2:] if name.startswith(("a/", "b/")) else name
+
+
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote(name: str) -> str:
+    """A name as git prints it C-quoted (`"a/x \\"y\\"\\t.yaml"`: quotes, backslashes, control characters,
+    octal bytes) back to the real name; an unquoted name is returned as it is."""
+    if len(name) < 2 or not (name.startswith('"') and name.endswith('"')):
+        return name
+    out = bytearray()
+    body, i = name[1:-1], 0
+    while i < len(body):
+        char = body[i]
+        if char != "\\" or i + 1 == len(body):
+            out += char.encode("utf-8", "surrogateescape")
+            i += 1
+        elif body[i + 1] in "01234567":
+            out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        else:
+            out.append(_C_ESCAPES.get(body[i + 1], ord(body[i + 1])))
+            i += 2
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _hunk(h: object) -> Hunk:
@@ -134,6 +162,26 @@ def split_lines(text: str) -> list[str]:
     parts = text.split("\n")
     lines = [p + "\n" for p in parts[:-1]]
     return [*lines, parts[-1]] if parts[-1] else lines
+
+
+class LineNumbers:
+    """Line numbers as git counts them (at LF only) for a parser that also breaks lines elsewhere: YAML breaks at
+    a lone CR, NEL, LS and PS. In a text holding none, the parser's own 0-based line is right and is used."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = split_lines(text)
+        self.lf = [i for i, char in enumerate(text) if char == "\n"] if _NOT_LF_BREAK.search(text) else None
+
+    def start(self, index: int, line: int) -> int:
+        """The 1-based line of character `index` (the parser's 0-based `line` for it)."""
+        return line + 1 if self.lf is None else bisect.bisect_left(self.lf, index) + 1
+
+    def end(self, index: int, line: int, column: int) -> int:
+        """The last line of something ending before `index`: a parser that ends a block at column 0 of the next
+        line (libyaml) has not reached that line."""
+        if column > 0 or index == 0:
+            return self.start(index, line)
+        return line if self.lf is None else bisect.bisect_left(self.lf, index - 1) + 1
 
 
 def unified(path_old: str | None, path_new: str | None, old: str, new: str, *, git_header: bool = True) -> str:

@@ -21,6 +21,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jobguard import manifest_guards as guards
+from jobguard.diff import LineNumbers
 from jobguard.manifest_guards import Unusable
 
 try:  # libyaml is in every PyYAML wheel; the pure parser is the (slow but correct) fallback
@@ -124,7 +125,7 @@ def load(path: str, data: bytes, *, jobs_only: bool = False) -> ManifestFile:
         roots = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         return _syntax_error(path, text, exc)
-    lines = text.splitlines(keepends=True)
+    numbers = LineNumbers(text)
     manifests: list[Manifest] = []
     problems: list[Problem] = []
     looks_like_kubernetes = any(_is_object(root) for root in roots)
@@ -134,14 +135,15 @@ def load(path: str, data: bytes, *, jobs_only: bool = False) -> ManifestFile:
         if not isinstance(root, MappingNode):
             if looks_like_kubernetes:
                 kind = "a list" if isinstance(root, SequenceNode) else "a scalar"
-                problems.append(_problem(path, root, f"document {number + 1} is {kind}, not a Kubernetes object"))
+                message = f"document {number + 1} is {kind}, not a Kubernetes object"
+                problems.append(_problem(path, root, message, numbers))
             continue
         document = document_range(text, root)
         for index, obj in _objects(root, number):
             try:
-                manifest = _read_job(path, index, obj, lines, document)
+                manifest = _read_job(path, index, obj, document, numbers)
             except Unusable as exc:
-                problems.append(_problem(path, exc.node, exc.message))
+                problems.append(_problem(path, exc.node, exc.message, numbers))
                 continue
             if manifest is not None:
                 manifests.append(manifest)
@@ -214,7 +216,7 @@ def _syntax_error(path: str, text: str, exc: yaml.YAMLError) -> ManifestFile:
         reason = f"character U+{code:04X} is not allowed in YAML"
     else:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = (_start(LineNumbers(text), mark), mark.column + 1) if mark else (1, 1)
         parts = (getattr(exc, "context", None), getattr(exc, "problem", None))
         reason = " ".join(str(p) for p in parts if p) or str(exc)
     return ManifestFile(path, problems=(Problem(path, line, column, f"invalid YAML: {reason}"),))
@@ -224,8 +226,12 @@ def _refused(path: str, message: str) -> ManifestFile:
     return ManifestFile(path, problems=(Problem(path, 1, 1, message),))
 
 
-def _problem(path: str, node: Node, message: str) -> Problem:
-    return Problem(path, node.start_mark.line + 1, node.start_mark.column + 1, message)
+def _problem(path: str, node: Node, message: str, numbers: LineNumbers) -> Problem:
+    return Problem(path, _start(numbers, node.start_mark), node.start_mark.column + 1, message)
+
+
+def _start(numbers: LineNumbers, mark: Any) -> int:
+    return numbers.start(mark.index, mark.line)
 
 
 def _top_scalar(node: MappingNode, key: str) -> str | None:
@@ -253,14 +259,14 @@ def _objects(root: MappingNode, number: int) -> Iterator[tuple[ManifestIndex, Ma
 
 
 def _read_job(
-    path: str, index: ManifestIndex, node: MappingNode, lines: list[str], document: tuple[int, int]
+    path: str, index: ManifestIndex, node: MappingNode, document: tuple[int, int], numbers: LineNumbers
 ) -> Manifest | None:
     api_version, kind = _top_scalar(node, "apiVersion"), _top_scalar(node, "kind")
     if api_version is None or kind is None or (api_version.rpartition("/")[0], kind) not in JOB_KINDS:
         return None
     guards.check_size(node)
     spans: dict[Path, tuple[int, int]] = {}
-    value = _Converter(spans).convert(node, ())
+    value = _Converter(spans, numbers).convert(node, ())
     if not isinstance(value, dict):  # pragma: no cover - a MappingNode converts to a dict
         raise Unusable(node, "Job is not a mapping")
     metadata = value.get("metadata")
@@ -268,26 +274,27 @@ def _read_job(
         raise Unusable(node, f"Job in document {index} has no metadata mapping")
     if not _is_name(metadata.get("name")) and not _is_name(metadata.get("generateName")):
         raise Unusable(node, "Job has neither metadata.name nor metadata.generateName")
-    start, end = _span(node)
-    return Manifest(path, index, value, start, end, "".join(lines[start - 1 : end]), spans, document)
+    start, end = _span(node, numbers)
+    return Manifest(path, index, value, start, end, "".join(numbers.lines[start - 1 : end]), spans, document)
 
 
 def _is_name(value: object) -> bool:
     return isinstance(value, str) and bool(value)
 
 
-def _span(node: Node) -> tuple[int, int]:
-    """1-based inclusive lines; libyaml ends a block collection at column 0 of the next line."""
-    end = node.end_mark.line + (1 if node.end_mark.column > 0 else 0)
-    start = node.start_mark.line + 1
-    return start, max(start, end)
+def _span(node: Node, numbers: LineNumbers) -> tuple[int, int]:
+    """1-based inclusive lines."""
+    start = _start(numbers, node.start_mark)
+    end = node.end_mark
+    return start, max(start, numbers.end(end.index, end.line, end.column))
 
 
 class _Converter:
     """Nodes -> plain Python values as Kubernetes decodes them, recording each field's line span."""
 
-    def __init__(self, spans: dict[Path, tuple[int, int]]) -> None:
+    def __init__(self, spans: dict[Path, tuple[int, int]], numbers: LineNumbers) -> None:
         self.spans = spans
+        self.numbers = numbers
         self.constructor = yaml.constructor.SafeConstructor()
 
     def convert(self, node: Node, path: Path) -> Any:
@@ -299,29 +306,39 @@ class _Converter:
             items = []
             for i, child in enumerate(node.value):
                 item: Path = (*path, i)
-                self.spans[item] = _span(child)
+                self.spans[item] = _span(child, self.numbers)
                 items.append(self.convert(child, item))
             return items
         assert isinstance(node, ScalarNode)
         return self._scalar(node)
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
-        if any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
+        """Merge keys (YAML 1.1, accepted by Kubernetes) first, each later one winning, then the explicit keys,
+        which win over merged ones; only two explicit keys of one name are a duplicate."""
+        explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+        if explicit < len(node.value):
             try:
-                self.constructor.flatten_mapping(node)
+                self.constructor.flatten_mapping(node)  # merged pairs first, then the explicit ones in order
             except yaml.constructor.ConstructorError as exc:
                 raise Unusable(node, f"invalid merge key: {exc.problem}") from None
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
+        merged = len(node.value) - explicit
+        chosen: dict[Any, tuple[ScalarNode, Node]] = {}
+        seen: set[Any] = set()  # explicit keys
+        for number, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, ScalarNode):
                 raise Unusable(key_node, "a mapping key must be a scalar in a Kubernetes manifest")
             key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = str(key_node.value)
-            if key in result:
-                raise Unusable(key_node, f"duplicate key {key!r}")
+            if number >= merged:
+                if key in seen:
+                    raise Unusable(key_node, f"duplicate key {key!r}")
+                seen.add(key)
+            chosen[key] = (key_node, value_node)
+        result: dict[Any, Any] = {}
+        for key, (key_node, value_node) in chosen.items():
             child = (*path, key)
-            self.spans[child] = (key_node.start_mark.line + 1, _span(value_node)[1])
+            self.spans[child] = (_start(self.numbers, key_node.start_mark), _span(value_node, self.numbers)[1])
             result[key] = self.convert(value_node, child)
         return result
 

@@ -62,5 +62,6 @@ def detect(repo: Repo, rev: str | None) -> GitOpsTool | None:
 
 
 def _declares(repo: Repo, rev: str | None, pattern: str) -> bool:
-    out = repo.text("grep", "-l", "-I", "-E", "-e", pattern, *([rev] if rev else []), "--", *MANIFEST_PATHSPECS)
+    # --text, not -I: a pull request's `.gitattributes` (`binary`, `-diff`) must not hide a file from the search
+    out = repo.text("grep", "-l", "--text", "-E", "-e", pattern, *([rev] if rev else []), "--", *MANIFEST_PATHSPECS)
     return bool(out and out.strip())
