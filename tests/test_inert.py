@@ -8,6 +8,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jobguard.comments import fence
 from jobguard.findings import Finding, Location, Severity
 from jobguard.formats import as_text, as_workflow_commands
 from jobguard.inert import code_span, markdown_text, visible
@@ -78,3 +79,11 @@ def test_a_hostile_job_name_stays_inert_through_review(fake: FakeGitHub, tmp_pat
     stdout = pr.pr.stdout.getvalue()
     own = re.compile(r"^::(error|warning|notice) file=")
     assert [line for line in stdout.splitlines() if line.startswith("::") and not own.match(line)] == []
+
+
+@given(st.text(alphabet=st.sampled_from("`a\n~ ")))
+def test_a_value_cannot_close_a_fence_jobguard_writes(text: str) -> None:
+    block = fence(text, "suggestion")
+    ticks = block.split("suggestion", 1)[0]
+    inner = block[len(ticks) + len("suggestion\n") : -len(ticks)]
+    assert block.endswith("\n" + ticks) and not any(line.startswith(ticks) for line in inner.splitlines())
