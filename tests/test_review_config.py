@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jobguard import local, pipeline, review
-from jobguard.errors import UsageError
+from jobguard.errors import ConfigError, UsageError
 from jobguard.fixes.apply import apply_all
 from jobguard.pipeline import RunOptions
 from jobguard.platforms.local import LocalPlatform, Printer
@@ -49,12 +49,25 @@ def test_the_base_config_may_allow_the_head_config(make_repo: RepoFactory) -> No
     assert result.findings == () and result.exit_code == 0
 
 
-def test_an_explicit_config_file_wins(make_repo: RepoFactory, tmp_path: Path) -> None:
-    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yaml": OFF}, {"job.yaml": HEAD_JOB})
-    explicit = tmp_path / "strict.yaml"
-    explicit.write_text("fail-on: warning\n")
-    result = outcome(repo, explicit)
+def test_an_explicit_config_file_wins(make_repo: RepoFactory) -> None:
+    strict = "fail-on: warning\n"
+    repo = make_repo({"job.yaml": BASE_JOB, ".jobguard.yaml": OFF, "ci/strict.yaml": strict}, {"job.yaml": HEAD_JOB})
+    result = outcome(repo, Path("./ci/strict.yaml"))
     assert [f.rule for f in result.findings] == ["job-immutable-field"] and result.exit_code == 1
+    assert result.config.source == "ci/strict.yaml"
+
+
+def test_the_named_config_is_read_from_the_base_revision(make_repo: RepoFactory) -> None:
+    named = "ci/jobguard.yaml"
+    repo = make_repo({"job.yaml": BASE_JOB, named: "fail-on: error\n"}, {"job.yaml": HEAD_JOB, named: OFF})
+    result = outcome(repo, Path(named))  # the checkout (head) switches the rule off; the base does not
+    assert [f.rule for f in result.findings] == ["job-immutable-field"] and result.exit_code == 1
+
+
+def test_a_named_config_only_the_pull_request_adds_is_an_error(make_repo: RepoFactory) -> None:
+    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB, "mine.yaml": OFF})
+    with pytest.raises(ConfigError, match=r"mine\.yaml:1:1: not in the base revision"):
+        outcome(repo, Path("mine.yaml"))
 
 
 def test_combined_fixes_are_checked_again_before_a_push(make_repo: RepoFactory) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from jobguard.findings import Finding, Severity
 from jobguard.formats import counts
+from jobguard.inert import code_span
 
 SUMMARY_MARKER = "<!-- jobguard:summary -->"
 _FINGERPRINT_MARKER = "<!-- jobguard:fingerprint={} -->"
@@ -78,7 +79,7 @@ def summary_body(
     lines += ["", ", ".join(f"**{n}** {name}{'s' if n != 1 else ''}" for name, n in c.items() if n) + "."]
     lines += ["", "| | rule | where | finding |", "| --- | --- | --- | --- |"]
     for f in findings:
-        where = f"`{f.location.path}:{f.location.line}`"
+        where = code_span(f"{f.location.path}:{f.location.line}")
         shown = "inline" if f.fingerprint in inline else "here only"
         message = f.message.replace("|", "\\|").replace("\n", " ")
         lines.append(f"| {_SEVERITY_BADGE[f.severity]} | `{f.rule}` | {where} ({shown}) | {message} |")
@@ -87,7 +88,7 @@ def summary_body(
         lines += ["", "<details><summary>Fixes for findings that are not commented inline</summary>", ""]
         for f in outside:
             lines += [
-                f"`{f.location.path}:{f.location.line}` — {f.fixes[0].title}:",
+                f"{code_span(f'{f.location.path}:{f.location.line}')} — {f.fixes[0].title}:",
                 "",
                 fence(f.fixes[0].diff, "diff"),
                 "",

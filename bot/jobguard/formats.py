@@ -8,12 +8,14 @@ comment markdown is `jobguard.comments`'.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from jobguard import __version__
 from jobguard.findings import Finding, Fix, Severity
+from jobguard.inert import visible
 from jobguard.rules import RULES
 
 JSON_VERSION = 1
@@ -49,9 +51,10 @@ def as_text(
     for f in findings:
         if f.location.path != current:
             current = f.location.path
-            out.append(f"{_BOLD}{current}{_RESET}" if colour else current)
+            shown = visible(current, sys.maxsize)
+            out.append(f"{_BOLD}{shown}{_RESET}" if colour else shown)
         sev = f"{_COLOURS[f.severity]}{f.severity.value}{_RESET}" if colour else f.severity.value
-        out.append(f"{f.location.path}:{f.location.line}: {sev} {f.rule} {f.message}")
+        out.append(f"{shown}:{f.location.line}: {sev} {f.rule} {visible(f.message, sys.maxsize)}")
         if f.fixes:
             fix = f.fixes[0]
             out.append(f"  fix ({fix.strategy}): {fix.title}")

@@ -7,6 +7,7 @@ disagree; fixes applied together follow the one policy of `jobguard.fixes.apply`
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from jobguard import config as configuration
 from jobguard import scope
 from jobguard.controllers.tool import GitOpsTool, detect
 from jobguard.diff import FileChange
+from jobguard.errors import ConfigError
 from jobguard.findings import Finding
 from jobguard.fixes.apply import AppliedFixes, apply_all
 from jobguard.fixes.attach import attach
@@ -49,14 +51,31 @@ class Analysis:
 
 
 def load_config(source: ChangeSource, config_path: Path | None) -> configuration.Config:
-    """--config wins; else the first config file of the BASE revision (the head's only if that base config
-    allows it), else the defaults: a change cannot switch off its own check."""
+    """--config (read from the BASE revision too) wins; else the first config file of the BASE revision (the
+    head's only if that base config allows it), else the defaults: a change cannot switch off its own check."""
     if config_path is not None:
-        return configuration.load(config_path)
+        return _named_base_config(source, config_path)
     config = configuration.in_tree(lambda names: source.config_text(names, "base")) or configuration.DEFAULT
     if config.review.allow_head_config:
         config = configuration.in_tree(lambda names: source.config_text(names, "head")) or config
     return config
+
+
+def _named_base_config(source: ChangeSource, config_path: Path) -> configuration.Config:
+    """The file `--config` names, as the base revision has it: the pull request's checkout may have edited it."""
+    path = config_path
+    if path.is_absolute():
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            raise ConfigError(
+                f"{config_path}:1:1: review reads --config from the base revision: give a path inside the repository"
+            ) from None
+    name = posixpath.normpath(path.as_posix())
+    found = source.config_text((name,), "base")
+    if found is None:
+        raise ConfigError(f"{name}:1:1: not in the base revision (review reads --config from the base branch)")
+    return configuration.parse(found[1], found[0])
 
 
 def analyse(source: ChangeSource, config: configuration.Config, paths: Sequence[str] = ()) -> Analysis:

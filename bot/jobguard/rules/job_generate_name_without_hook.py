@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.fixes import strategies
+from jobguard.inert import code_span
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
 
@@ -41,7 +42,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     if not head.argo.is_normal:
         return  # a hook (or a typo'd hook, reported by job-hook-unknown-phase)
     message = (
-        f"Job `{head.ref.display()}` uses `metadata.generateName` but is not an Argo CD hook: `kubectl apply` "
+        f"Job {code_span(head.ref.display())} uses `metadata.generateName` but is not an Argo CD hook: `kubectl apply` "
         f'cannot create it ("cannot use generate name with apply"), so the sync fails. Argo CD supports '
         f"generateName only on hooks."
     )

@@ -33,6 +33,7 @@ from jobguard.controllers import argocd, helm
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.fixes import strategies
+from jobguard.inert import code_span
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.rules.base import Hit, RuleContext, hit
 
@@ -62,7 +63,7 @@ def _argocd(head: JobDoc, edited: bool) -> Iterator[Hit]:
         return  # the next sync creates it anew (spec argocd-hooks.md §4.1)
     policies = ", ".join(sorted(hook.explicit_delete_policies))
     message = (
-        f"Hook Job `{head.ref.display()}` has a fixed name and delete policy {policies} without "
+        f"Hook Job {code_span(head.ref.display())} has a fixed name and delete policy {policies} without "
         f"BeforeHookCreation: the previous run's Job stays in the cluster, so "
         + (
             "a failed run makes every later sync fail, and an edited template fails with `field is immutable`."
@@ -90,7 +91,7 @@ def _helm(head: JobDoc, edited: bool) -> Iterator[Hit]:
     else:
         left = "a successful run" if helm.HELM_HOOK_FAILED in hook.delete_policies else "every run"
     message = (
-        f"Helm hook Job `{head.ref.display()}` has a fixed name and `{helm.HELM_DELETE_POLICY}: "
+        f"Helm hook Job {code_span(head.ref.display())} has a fixed name and `{helm.HELM_DELETE_POLICY}: "
         f"{head.annotations.get(helm.HELM_DELETE_POLICY, '')}` without before-hook-creation: Helm creates hooks "
         f"instead of updating them, so after {left} the Job left in the cluster makes the next install or upgrade "
         f"fail with `already exists`."

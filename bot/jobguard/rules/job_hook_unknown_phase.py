@@ -28,6 +28,7 @@ from jobguard.controllers.annotations import csv_items
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.fixes import strategies
+from jobguard.inert import code_span
 from jobguard.jobs import JobChange
 from jobguard.rules.base import Hit, RuleContext, hit
 
@@ -46,14 +47,15 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     hook = head.argo
     if not hook.unknown_values:
         return
-    shown = ", ".join(f"`{v}`" if v else "an empty value" for v in hook.unknown_values)
+    shown = ", ".join(code_span(v) if v else "an empty value" for v in hook.unknown_values)
     if hook.is_ignored:
         effect = "no valid phase remains, so Argo CD never applies this Job and never reports it as OutOfSync"
     else:
         effect = f"Argo CD silently drops it and runs the Job only in {', '.join(sorted(hook.sync_phases)) or 'no'}"
         effect += " phase"
     message = (
-        f"Job `{head.ref.display()}`: `{argocd.ARGO_HOOK}` has {shown}, which Argo CD does not recognise (values "
+        f"Job {code_span(head.ref.display())}: `{argocd.ARGO_HOOK}` has {shown}, which Argo CD does not "
+        f"recognise (values "
         f"are case-sensitive: {VALID}); {effect}."
     )
     value = head.annotations.get(argocd.ARGO_HOOK, "")

@@ -39,6 +39,7 @@ from jobguard.controllers import flux
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.fixes import strategies
+from jobguard.inert import code_span
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.kube.immutability import Semantics, immutable_changes
 from jobguard.rules.base import EVERY_TOOL, Hit, RuleContext
@@ -61,12 +62,13 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     if all(c.replace_only for c in verdict.changes):
         return  # only Replace=true's own failure: that is job-replace-without-force's one message
     fields = tuple(dict.fromkeys(c.dotted for c in verdict.changes))
-    described = "; ".join(f"`{c.dotted}` {c.reason}" for c in verdict.changes[:5])
+    described = "; ".join(f"{code_span(c.dotted)} {c.reason}" for c in verdict.changes[:5])
     if len(verdict.changes) > 5:
         described += f"; and {len(verdict.changes) - 5} more"
     how = " with `Replace=true` (a PUT of the whole manifest, §6)" if semantics == "replace" else ""
     message = (
-        f"Job `{head.ref.display()}` already exists on the base branch and this change edits fields Kubernetes "
+        f"Job {code_span(head.ref.display())} already exists on the base branch and this change edits fields "
+        f"Kubernetes "
         f"does not allow to change: {described}. {tool.display} will fail the sync{how} with `field is immutable` "
         f"and the application will stay OutOfSync until the Job is deleted by hand."
     )

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jobguard.findings import Severity
+from jobguard.inert import code_span, quoted_answer
 from jobguard.jobs import JobChange
 from jobguard.kube.validate import refusals
 from jobguard.rules.base import EVERY_TOOL, Hit, RuleContext, hit
@@ -53,4 +54,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
             if refusal.decode
             else f'Job.batch "{name}" is invalid: {refusal.text}'
         )
-        yield hit(refusal.path, f"Job `{head.ref.display()}` would be refused by the API server: {answer}")
+        yield hit(
+            refusal.path,
+            f"Job {code_span(head.ref.display())} would be refused by the API server: {quoted_answer(answer)}",
+        )

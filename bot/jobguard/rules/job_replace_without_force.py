@@ -33,6 +33,7 @@ from jobguard.controllers import argocd
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import Severity
 from jobguard.fixes import strategies
+from jobguard.inert import code_span
 from jobguard.jobs import JobChange, JobDoc
 from jobguard.kube.immutability import immutable_changes
 from jobguard.kube.refusal import get
@@ -55,13 +56,14 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
         fields = () if change.base is None else _immutable_changes(change.base, head, ctx)
         if not fields:
             return  # the PUT carries a selector and labels the server accepts, and nothing immutable changes
-        reason = f" on {', '.join(f'`{f}`' for f in fields)}."
+        reason = f" on {', '.join(code_span(f) for f in fields)}."
     else:
         fields = ("spec.selector", "spec.template.metadata.labels")
         reason = " on `spec.selector` and `spec.template.metadata.labels`: the manifest lacks the generated ones."
     when = "on its next sync" if change.base is not None else "on its second sync (the first one creates it)"
     message = (
-        f"Job `{head.ref.display()}` has `{argocd.ARGO_SYNC_OPTIONS}: Replace=true` without `Force=true`: {when} "
+        f"Job {code_span(head.ref.display())} has `{argocd.ARGO_SYNC_OPTIONS}: Replace=true` without "
+        f"`Force=true`: {when} "
         f"Argo CD replaces the Job with a PUT, which the API server rejects as `field is immutable`{reason}"
         " `Replace=true` does not help Jobs; `Force=true,Replace=true` deletes and re-creates them."
     )

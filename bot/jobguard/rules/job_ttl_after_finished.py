@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.fixes import strategies
+from jobguard.inert import code_span
 from jobguard.jobs import JobChange
 from jobguard.rules.base import EVERY_TOOL, Hit, RuleContext, hit
 
@@ -58,7 +59,8 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     else:
         effect = "Flux's drift correction then"
     message = (
-        f"Job `{head.ref.display()}` sets `spec.ttlSecondsAfterFinished`: Kubernetes deletes it after it finishes; "
+        f"Job {code_span(head.ref.display())} sets `spec.ttlSecondsAfterFinished`: Kubernetes deletes it "
+        f"after it finishes; "
         f"{effect} creates it again, so it runs again and again. Make it a hook or remove the TTL."
     )
     yield hit(("spec", "ttlSecondsAfterFinished"), message, intents)
