@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from jobguard.comments import fence
 from jobguard.findings import Finding, Location, Severity
 from jobguard.formats import as_text, as_workflow_commands
-from jobguard.inert import code_span, markdown_text, visible
+from jobguard.inert import code_span, visible
 from tests.fakes.github import FakeGitHub, fake_github, github_contract
 from tests.test_github_platform import NUMBER, open_pr
 from tests.test_github_review import BASE, BILLING, HEAD, Scenario, fake
@@ -30,12 +30,6 @@ def test_a_code_span_is_one_line_and_its_fence_outlasts_every_backtick_run(value
     inside = span[len(fence.group()) : len(span) - len(fence.group())]
     assert all(len(run) < len(fence.group()) for run in re.findall(r"`+", inside))
     assert not inside.startswith("`") and not inside.endswith("`")
-
-
-@given(st.text())
-def test_prose_has_no_live_markup(value: str) -> None:
-    text = markdown_text(value)
-    assert "\n" not in text and not re.search(r"(?<!\\)[@<`\[#]", text)
 
 
 def test_ordinary_values_render_as_before() -> None:

@@ -13,7 +13,6 @@ MAX_SHOWN = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 _LIVE = re.compile(r"[`@<>]|://|\]\(|#\d|[\x00-\x1f\x7f\u0085\u2028\u2029]")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|@~:])")
 
 
 def visible(value: str, limit: int = MAX_SHOWN) -> str:
@@ -29,11 +28,6 @@ def code_span(value: str, limit: int = MAX_SHOWN) -> str:
     ticks = "`" * (longest + 1)
     pad = " " if shown.startswith("`") or shown.endswith("`") or not shown.strip() else ""
     return f"{ticks}{pad}{shown}{pad}{ticks}"
-
-
-def markdown_text(value: str) -> str:
-    """`value` as inert Markdown prose: every character Markdown, mentions or HTML could act on is escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", visible(value))
 
 
 def quoted_answer(text: str) -> str:
