@@ -177,6 +177,17 @@ def test_kubernetes_version_changes_the_verdict(tmp_path: Path, capsys: pytest.C
         (["check", "--kubernetes-version", "banana"], "jobguard: error: --kubernetes-version: "),
         (["check", "--base", "no-such-rev"], "jobguard: error: --base no-such-rev: not a git revision of "),
         (["frobnicate"], "jobguard: error: jobguard: argument COMMAND: invalid choice: 'frobnicate'"),
+        (["check", "--bogus"], "jobguard: error: jobguard: unrecognized arguments: --bogus\n"),
+        (["check", "--base"], "jobguard: error: jobguard check: argument --base: expected one argument\n"),
+        (["check", "--output", "missing/report.txt"], "jobguard: error: --output missing/report.txt: "),
+        (["check", "--output", "."], "jobguard: error: --output .: "),
+        (["check", "--config", "missing.yaml"], "jobguard: error: missing.yaml:1:1: cannot read the configuration"),
+        (["check", "--config", "."], "jobguard: error: .:1:1: cannot read the configuration: Is a directory\n"),
+        (["check", "--base", "a" * 300], f"jobguard: error: --base {'a' * 300}: not a git revision of "),
+        (["check", "--head", "b" * 300], f"jobguard: error: --head {'b' * 300}: not a git revision of "),
+        (["check", "p" * 300], f"jobguard: error: {'p' * 300}: matches no file on either side of the change\n"),
+        (["check", "--all", "p" * 300], f"jobguard: error: {'p' * 300}: no such file or directory\n"),
+        (["fix", "p" * 300], f"jobguard: error: {'p' * 300}: matches no file on either side of the change\n"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
@@ -319,37 +330,6 @@ def test_a_path_matching_nothing_on_either_side_is_a_usage_error(
     code, _, err = run(capsys, "check", "--base", str(repo / "nowhere"), "--head", str(repo))
     assert code == 2
     assert err == f"jobguard: error: --base {repo / 'nowhere'}: not a git revision of {repo} nor a file or directory\n"
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["check", "--bogus"], "jobguard: error: jobguard: unrecognized arguments: --bogus\n"),
-        (["check", "--base"], "jobguard: error: jobguard check: argument --base: expected one argument\n"),
-        (["check", "--output", "missing/report.txt"], "jobguard: error: --output missing/report.txt: "),
-        (["check", "--output", "."], "jobguard: error: --output .: "),
-        (["check", "--config", "missing.yaml"], "jobguard: error: missing.yaml:1:1: cannot read the configuration"),
-        (["check", "--config", "."], "jobguard: error: .:1:1: cannot read the configuration: Is a directory\n"),
-        (["check", "--base", "a" * 300], f"jobguard: error: --base {'a' * 300}: not a git revision of "),
-        (["check", "--head", "b" * 300], f"jobguard: error: --head {'b' * 300}: not a git revision of "),
-        (["check", "p" * 300], f"jobguard: error: {'p' * 300}: matches no file on either side of the change\n"),
-        (["check", "--all", "p" * 300], f"jobguard: error: {'p' * 300}: no such file or directory\n"),
-        (["fix", "p" * 300], f"jobguard: error: {'p' * 300}: matches no file on either side of the change\n"),
-    ],
-)
-def test_obvious_usage_errors_exit_2_never_3(
-    make_repo: RepoFactory,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    args: list[str],
-    message: str,
-) -> None:
-    repo = make_repo({"job.yaml": BASE_JOB}, {"job.yaml": HEAD_JOB})
-    monkeypatch.chdir(repo)
-    code, out, err = run(capsys, *args)
-    assert (code, out) == (2, "")
-    assert err.startswith(message), err
-    assert err.count("\n") == 1
 
 
 def test_a_closed_stdout_pipe_exits_2_with_one_line() -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from jobguard.rules import RULES
-from tests.conftest import git, write_tree
+from tests.conftest import RepoFactory
 from tests.fakes.github import FakeGitHub, fake_github, github_contract
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
 from tests.test_action import evaluated_args
@@ -115,7 +115,7 @@ def test_image_follows_the_container_action_rules(image: str, container: str) ->
     assert (version.returncode, version.stdout) == (0, f"jobguard {VERSION}\n"), version.stderr
 
 
-def test_image_runs_every_local_command(container: str, tmp_path: Path) -> None:
+def test_image_runs_every_local_command(container: str, tmp_path: Path, make_repo: RepoFactory) -> None:
     """demo, rules, init, check and fix inside the image, on a repository with one immutable-field edit."""
     demo = buildah_run(container, ["jobguard", "demo"])
     assert demo.returncode == 0, demo.stderr
@@ -124,15 +124,7 @@ def test_image_runs_every_local_command(container: str, tmp_path: Path) -> None:
     assert demo.stdout == golden.read_text(encoding="utf-8")
     rules = buildah_run(container, ["jobguard", "rules"])
     assert rules.returncode == 0 and [line.split()[0] for line in rules.stdout.splitlines()] == [r.id for r in RULES]
-    repo = tmp_path / "workspace"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    write_tree(repo, {"apps/job.yaml": SMALL_JOB})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    git(repo, "checkout", "-q", "-b", "change")
-    write_tree(repo, {"apps/job.yaml": SMALL_JOB_NEW_IMAGE})
-    git(repo, "commit", "-q", "-am", "change")
+    repo = make_repo({"apps/job.yaml": SMALL_JOB}, {"apps/job.yaml": SMALL_JOB_NEW_IMAGE})
     inside = {repo: "/github/workspace"}
     init = buildah_run(container, ["jobguard", "init"], volumes=inside)
     assert (init.returncode, init.stdout) == (0, "jobguard: wrote /github/workspace/.jobguard.yaml\n"), init.stderr

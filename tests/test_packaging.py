@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from jobguard.rules import RULES
-from tests.conftest import GIT_ENV, git, write_tree
+from tests.conftest import GIT_ENV, RepoFactory, git
 from tests.samples import SMALL_JOB, SMALL_JOB_NEW_IMAGE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,16 +164,8 @@ def test_demo_rules_and_init(installed: Installed, tmp_path: Path) -> None:
     assert "config.schema.json" in (tmp_path / ".jobguard.yaml").read_text(encoding="utf-8").splitlines()[0]
 
 
-def test_check_and_fix_a_repository(installed: Installed, tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    write_tree(repo, {"apps/job.yaml": SMALL_JOB})
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    git(repo, "checkout", "-q", "-b", "change")
-    write_tree(repo, {"apps/job.yaml": SMALL_JOB_NEW_IMAGE})
-    git(repo, "commit", "-q", "-am", "change")
+def test_check_and_fix_a_repository(installed: Installed, tmp_path: Path, make_repo: RepoFactory) -> None:
+    repo = make_repo({"apps/job.yaml": SMALL_JOB}, {"apps/job.yaml": SMALL_JOB_NEW_IMAGE})
     jobguard = installed.bin / "jobguard"
     check = run([jobguard, "check"], repo, installed.env)
     assert check.returncode == 1, check.stderr
