@@ -13,14 +13,8 @@ import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import yaml
-
-try:  # libyaml is in every PyYAML wheel; the pure parser is the fallback
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-from jobguard.manifest_guards import Unusable, check_size, refusal
+from jobguard import config_yaml
+from jobguard.manifest_guards import refusal
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 """The file names kustomize looks for in a folder, in its order."""
@@ -61,18 +55,15 @@ def _listed_patches(folder: str, read: Read) -> frozenset[str]:
 
 
 def _parsed(data: bytes) -> Any:
-    """The kustomization as plain values, or None when it is not one jobguard can read (then nothing is a patch)."""
+    """The kustomization as plain values (kustomize reads YAML 1.2, as the config reader does, with the same alias
+    guard), or None when jobguard cannot read it: then nothing in its folder counts as a patch."""
     if refusal(data) is not None:
         return None
     try:
-        text = data.decode("utf-8-sig")
-        root = yaml.compose(text, Loader=_Loader)
-        if root is None:
-            return None
-        check_size(root)  # an alias bomb in the kustomization must not stall the review
-        return yaml.load(text, Loader=_Loader)
-    except (UnicodeDecodeError, yaml.YAMLError, Unusable, RecursionError):
+        read = config_yaml.read(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
         return None
+    return None if isinstance(read, config_yaml.Problem) else read[0]
 
 
 def _patch_entries(kustomization: Any) -> Iterator[str]:
