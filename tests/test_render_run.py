@@ -240,3 +240,42 @@ def test_a_missing_tool_skips_the_root_with_how_to_fix_it(tmp_path: Path) -> Non
     done = render(Root(RootKind.HELM, "charts/chart-job", "c"), MappingSnapshot(files), files, settings, "head")
     assert done.skipped == "helm not found: set render.helm or put helm on PATH"
     assert done.documents == () and done.error is None
+
+
+GENERATOR_TREE = {
+    "app/kustomization.yaml": "resources: [job.yaml]\nconfigMapGenerator:\n- name: scripts\n  files: [run.sh]\n",
+    "app/run.sh": "#!/bin/sh\necho migrate\n",
+    "app/job.yaml": KUSTOMIZE_TREE["apps/base/job.yaml"].replace(
+        "      restartPolicy: Never\n",
+        "      restartPolicy: Never\n      volumes:\n      - name: s\n        configMap:\n          name: scripts\n",
+    ),
+}
+
+
+def test_a_generator_script_edit_changes_the_generated_name_in_the_jobs_pod_template() -> None:
+    base = snapshot_of(dict(GENERATOR_TREE))
+    head = MappingSnapshot.overlay(base, {"app/run.sh": b"#!/bin/sh\necho migrate --all\n"})
+    root = _kustomize("app")
+    renders = render_all(
+        [RenderRequest(root, s, frozenset(GENERATOR_TREE), side) for s, side in ((base, "base"), (head, "head"))],
+        SETTINGS,
+    )
+    volumes = [jobs(r)["migrate"][1]["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] for r in renders]
+    assert volumes[0].startswith("scripts-") and volumes[1].startswith("scripts-") and volumes[0] != volumes[1]
+    generated = [(kind, source) for kind, _, source, _ in objects(renders[1]) if kind == "ConfigMap"]
+    assert generated == [("ConfigMap", "app/kustomization.yaml")]
+
+
+def test_flux_post_build_substitution_applies_to_the_rendered_objects() -> None:
+    tree = {
+        "app/kustomization.yaml": "resources: [job.yaml]\n",
+        "app/job.yaml": KUSTOMIZE_TREE["apps/base/job.yaml"].replace("busybox:1.36", "busybox:${TAG:=1.0}-${ENV}"),
+    }
+    snapshot = snapshot_of(dict(tree))
+    with_vars = render(_kustomize("app", substitute=(("ENV", "prod"),)), snapshot, tree, SETTINGS, "head")
+    image = jobs(with_vars)["migrate"][1]["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "busybox:1.0-prod"
+    untouched = render(_kustomize("app"), snapshot, tree, SETTINGS, "head")
+    assert "busybox:${TAG:=1.0}-${ENV}" in untouched.documents[0].text  # no postBuild: no substitution at all
+    broken = render(_kustomize("app", substitute=(("bad-name", "x"),)), snapshot, tree, SETTINGS, "head")
+    assert broken.error is not None and broken.error.startswith("postBuild variable substitution failed: 'bad-name'")
