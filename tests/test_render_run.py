@@ -210,7 +210,7 @@ def test_a_chart_renders_like_argo_cd_with_values_parameters_and_the_template_of
         helm=HelmSource(
             value_files=("envs/prod.yaml",),
             values="image:\n  repository: mirror.example.com/migrate\n",
-            parameters=(("backoffLimit", "7"),),
+            parameters=(("backoffLimit", "7"), ("image.tag", "2.1.0,rc")),
             namespace="db",
         ),
     )
@@ -220,7 +220,8 @@ def test_a_chart_renders_like_argo_cd_with_values_parameters_and_the_template_of
     assert source == "charts/chart-job/templates/job.yaml"
     assert job["spec"]["backoffLimit"] == 7  # --set after the value files
     container = job["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "mirror.example.com/migrate:2.1.0"  # inline values after the value file
+    assert container["image"] == "mirror.example.com/migrate:2.1.0,rc"  # inline values after the value file; a comma
+    # in a parameter is escaped as Argo CD does, so it stays in the value
     assert container["args"][-1] == "v1.29.0"  # --kube-version
     assert job["spec"]["template"]["metadata"]["labels"]["helm.sh/chart"] == "chart-job-1.4.0"
     assert done.documents[0].text.startswith("# Source: chart-job/")

@@ -10,7 +10,7 @@ import pytest
 
 from jobguard.errors import ConfigError
 from jobguard.gitrepo import Repo
-from jobguard.render import envsubst, output, overrides, sandbox, scan, tools
+from jobguard.render import envsubst, helm, output, overrides, sandbox, scan, tools
 from jobguard.render.model import KustomizeSource, RenderedDoc, RenderSettings
 from jobguard.render.snapshots import GitSnapshot, MappingSnapshot
 from tests.conftest import RepoFactory, git
@@ -348,3 +348,10 @@ def test_helm_is_taken_from_the_venv_before_path_and_kubectl_from_the_wheel(
 )
 def test_a_tool_failure_is_one_short_line_without_the_workspace(stderr: bytes, expected: str | None) -> None:
     assert sandbox.error_line(stderr, (Path("/tmp/ws/repo"), Path("/tmp/ws"))) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"), [("a,b", "a\\,b"), ("a\\,b", "a\\,b"), ("{a,b}", "{a,b}"), ("plain", "plain"), (",", "\\,")]
+)
+def test_helm_parameters_escape_commas_like_argo_cd(value: str, escaped: str) -> None:
+    assert helm.escape_commas(value) == escaped
