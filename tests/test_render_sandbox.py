@@ -297,3 +297,22 @@ def test_a_failure_is_one_line_without_the_temporary_directory() -> None:
     assert done.error is not None
     assert "\n" not in done.error and "jobguard-render-" not in done.error and "/tmp" not in done.error
     assert done.error.startswith("error:") and "app/missing.yaml" in done.error
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "entry"),
+    [
+        ("patches:\n- path: https://example.com/p.yaml\n", "patches", "https://example.com/p.yaml"),
+        (
+            "configMapGenerator:\n- name: c\n  files: [k=https://example.com/a.sh]\n",
+            "configMapGenerator",
+            "https://example.com/a.sh",
+        ),
+        ("crds: [https://example.com/crd.json]\n", "crds", "https://example.com/crd.json"),
+        ("openapi:\n  path: https://example.com/schema.json\n", "openapi", "https://example.com/schema.json"),
+    ],
+)
+def test_a_file_given_by_url_skips_the_root(line: str, field: str, entry: str, tool_runs: list[list[str]]) -> None:
+    done = _render({"app/kustomization.yaml": f"resources: [job.yaml]\n{line}", "app/job.yaml": JOB})
+    assert done.skipped == f"{field} entry {entry!r} in app/kustomization.yaml is remote (no network while rendering)"
+    assert tool_runs == []

@@ -10,7 +10,7 @@ import pytest
 
 from jobguard.errors import ConfigError
 from jobguard.gitrepo import Repo
-from jobguard.render import envsubst, helm, output, overrides, sandbox, scan, tools
+from jobguard.render import envsubst, helm, kustomization, output, overrides, postbuild, sandbox, scan, tools
 from jobguard.render.model import KustomizeSource, RenderedDoc, RenderSettings
 from jobguard.render.snapshots import GitSnapshot, MappingSnapshot
 from tests.conftest import RepoFactory, git
@@ -263,12 +263,12 @@ def test_substitution_skips_objects_that_opt_out_and_checks_names() -> None:
             None,
         ),
     )
-    done = envsubst.substitute_docs(docs, (("ENV", "prod\n"),))
+    done = postbuild.substitute_docs(docs, (("ENV", "prod\n"),))
     assert [doc.text.splitlines()[2] for doc in done] == ["  name: a-prod", "  name: b-${ENV}", "  name: c-${ENV}"]
     assert done[0].source == "a.yaml"
-    assert envsubst.substitute_docs(docs, ()) == docs
+    assert postbuild.substitute_docs(docs, ()) == docs
     with pytest.raises(envsubst.SubstitutionError, match="'bad-name' var name is invalid"):
-        envsubst.substitute_docs(docs, (("bad-name", "x"),))
+        postbuild.substitute_docs(docs, (("bad-name", "x"),))
 
 
 JOB = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n"
@@ -287,7 +287,7 @@ JOB = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\n"
     ],
 )
 def test_remote_entries_are_told_apart_from_local_paths(entry: str, remote: bool) -> None:
-    assert scan.is_remote(entry) is remote
+    assert kustomization.is_remote(entry) is remote
 
 
 def test_the_scan_follows_local_bases_once_and_notes_vendored_helm_charts() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from jobguard.render import output, sandbox, scan, tools
+from jobguard.render import kustomization, output, sandbox, tools
 from jobguard.render.model import HelmSource, RenderSettings, Root
 from jobguard.render.workspace import Inputs, Workspace
 
@@ -23,7 +23,7 @@ def build(
     chart_file = posixpath.join(root.path, "Chart.yaml") if root.path else "Chart.yaml"
     if chart_file not in files:
         return output.Result(error=f"no Chart.yaml in {root.path or '.'}")
-    missing = unvendored(scan.load(files[chart_file]), root.path, inputs.paths)
+    missing = unvendored(kustomization.load(files[chart_file]), root.path, inputs.paths)
     if missing is not None:
         return output.Result(skipped=missing)
     source = root.helm or HelmSource()

@@ -7,7 +7,8 @@ Helm. A Flux `postBuild.substitute` is applied to the output afterwards, as kust
 
 from __future__ import annotations
 
-from jobguard.render import envsubst, output, overrides, sandbox, scan, tools
+from jobguard.render import kustomization, output, overrides, postbuild, sandbox, scan, tools
+from jobguard.render.envsubst import SubstitutionError
 from jobguard.render.model import RenderSettings, Root
 from jobguard.render.workspace import Inputs, Workspace
 
@@ -35,8 +36,8 @@ def build(
         return output.Result(error=outcome.error)
     docs = output.kustomize_docs(outcome.stdout.decode("utf-8", "replace"), root.path)
     try:
-        docs = envsubst.substitute_docs(docs, root.kustomize.substitute if root.kustomize else ())
-    except envsubst.SubstitutionError as exc:
+        docs = postbuild.substitute_docs(docs, root.kustomize.substitute if root.kustomize else ())
+    except SubstitutionError as exc:
         return output.Result(error=f"postBuild variable substitution failed: {exc}")
     return output.Result(documents=docs)
 
@@ -49,11 +50,11 @@ def _refusal(
         return output.Result(skipped=verdict.skipped, error=verdict.refused)
     if verdict.helm and not tools.usable(found.helm):
         return output.Result(skipped=f"its helmCharts need Helm; {tools.HELM_MISSING}")
-    kustomization = scan.kustomization_file(files, root.path)
-    if kustomization is None:
+    path = kustomization.kustomization_file(files, root.path)
+    if path is None:
         return output.Result(error=f"no kustomization.yaml in {root.path or '.'}")
     try:
-        overrides.rewrite(workspace.path(kustomization), scan.load(files[kustomization]), root.kustomize)
+        overrides.rewrite(workspace.path(path), kustomization.load(files[path]), root.kustomize)
     except overrides.OverrideError as exc:
         return output.Result(error=str(exc))
     return None
