@@ -26,6 +26,8 @@ from jobguard.render.workspace import Workspace
 
 MAX_ERROR_CHARS = 300
 STDERR_KEEP = 64 * 1024
+CREATED = ("HOME", "TMPDIR", "KUSTOMIZE_PLUGIN_HOME")
+"""Folders that must exist before the tool starts: a home, a temp dir, and the (empty) plugin home."""
 _CLOSED_PORT: socket.socket | None = None
 
 
@@ -63,8 +65,8 @@ def environment(tool: Path, scratch: Path) -> dict[str, str]:
         "TMPDIR": "tmp",
     }
     env = {name: str(scratch / folder) for name, folder in folders.items()}
-    for path in env.values():
-        Path(path).mkdir(parents=True, exist_ok=True)
+    for name in CREATED:  # the others are created by the tool if it ever needs them (making them costs per render)
+        Path(env[name]).mkdir(parents=True, exist_ok=True)
     proxy = f"http://127.0.0.1:{closed_port()}"
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         env[name] = env[name.lower()] = proxy
