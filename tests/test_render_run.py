@@ -280,3 +280,20 @@ def test_flux_post_build_substitution_applies_to_the_rendered_objects() -> None:
     assert "busybox:${TAG:=1.0}-${ENV}" in untouched.documents[0].text  # no postBuild: no substitution at all
     broken = render(_kustomize("app", substitute=(("bad-name", "x"),)), snapshot, tree, SETTINGS, "head")
     assert broken.error is not None and broken.error.startswith("postBuild variable substitution failed: 'bad-name'")
+
+
+def test_a_root_at_the_top_of_the_repository_renders_with_top_level_origins() -> None:
+    tree = {
+        "kustomization.yaml": "resources: [apps/base]\n",
+        **{k: v for k, v in KUSTOMIZE_TREE.items() if "base" in k},
+    }
+    done = render(_kustomize(""), snapshot_of(dict(tree)), tree, SETTINGS, "head")
+    assert done.error is None and jobs(done)["migrate"][0] == "apps/base/job.yaml"
+
+
+@needs_helm
+def test_a_chart_at_the_top_of_the_repository_renders() -> None:
+    files = chart_files("").items()
+    tree = {path.lstrip("/"): data for path, data in files}
+    done = render(Root(RootKind.HELM, "", "top", defined_by="app.yaml"), MappingSnapshot(tree), tree, SETTINGS, "head")
+    assert done.error is None and jobs(done)["top-chart-job-migrate"][0] == "templates/job.yaml"

@@ -3,6 +3,7 @@ unbounded time or output, or see jobguard's environment."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import threading
@@ -316,3 +317,16 @@ def test_a_file_given_by_url_skips_the_root(line: str, field: str, entry: str, t
     done = _render({"app/kustomization.yaml": f"resources: [job.yaml]\n{line}", "app/job.yaml": JOB})
     assert done.skipped == f"{field} entry {entry!r} in app/kustomization.yaml is remote (no network while rendering)"
     assert tool_runs == []
+
+
+def test_the_copy_holds_regular_files_that_cannot_be_executed(tmp_path: Path) -> None:
+    script = tmp_path / "tree/app/run.sh"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\necho hi\n", encoding="utf-8")
+    script.chmod(0o755)
+    inputs = collect(DirSnapshot(tmp_path / "tree"), ["app/run.sh"], 10**6)
+    with materialize(inputs) as workspace:
+        copied = workspace.repo / "app/run.sh"
+        assert copied.read_bytes() == b"#!/bin/sh\necho hi\n" and not os.access(copied, os.X_OK)
+        top = workspace.top
+    assert not top.exists()  # removed afterwards
