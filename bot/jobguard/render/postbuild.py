@@ -1,6 +1,6 @@
 """Flux's `postBuild.substitute` applied to a kustomize render the way kustomize-controller applies it
 (fluxcd/pkg `kustomize.SubstituteVariables`): object by object, only when there are variables, never to an object
-labelled or annotated `kustomize.toolkit.fluxcd.io/substitute: disabled`; names must match
+labelled or annotated to opt out (controllers/flux.py knows the key); names must match
 `^[_a-zA-Z][_a-zA-Z0-9]*$` and newlines are taken out of values. The expansion itself is `envsubst.py`.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
+from jobguard.controllers.flux import substitution_disabled
 from jobguard.render.envsubst import SubstitutionError, substitute
 from jobguard.render.model import RenderedDoc
 
-DISABLE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
 NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
 
 
@@ -43,8 +43,10 @@ def _disabled(text: str) -> bool:
     metadata = obj.get("metadata") if isinstance(obj, dict) else None
     if not isinstance(metadata, dict):
         return False
-    marks = (metadata.get("labels"), metadata.get("annotations"))
-    return any(isinstance(m, dict) and m.get(DISABLE_KEY) == "disabled" for m in marks)
+    annotations, labels = (
+        m if isinstance(m, dict) else None for m in (metadata.get("annotations"), metadata.get("labels"))
+    )
+    return substitution_disabled(annotations, labels)
 
 
 def _substituted(doc: RenderedDoc, variables: Mapping[str, str]) -> RenderedDoc:
