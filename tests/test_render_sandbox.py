@@ -330,3 +330,19 @@ def test_the_copy_holds_regular_files_that_cannot_be_executed(tmp_path: Path) ->
         assert copied.read_bytes() == b"#!/bin/sh\necho hi\n" and not os.access(copied, os.X_OK)
         top = workspace.top
     assert not top.exists()  # removed afterwards
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("resources: [job.yaml]\nresources: [other.yaml]\n", "app/kustomization.yaml:2:1: duplicate key 'resources'"),
+        ("- job.yaml\n", "app/kustomization.yaml: not a kustomization (a mapping)"),
+        ("resources: [job.yaml\n", "app/kustomization.yaml:2:1:"),
+    ],
+)
+def test_a_root_kustomization_the_rewrite_would_change_is_refused(
+    text: str, error: str, tool_runs: list[list[str]]
+) -> None:
+    done = _render({"app/kustomization.yaml": text, "app/job.yaml": JOB})
+    assert done.error is not None and done.error.startswith(error)
+    assert tool_runs == []

@@ -41,6 +41,26 @@ def load(data: bytes) -> Any:
     return None if isinstance(read, config_yaml.Problem) else read[0]
 
 
+def read_root(data: bytes, path: str) -> dict[str, Any] | str:
+    """The root kustomization's values to rewrite with overrides, or the one-line reason it cannot be: a file with
+    duplicate keys or foreign tags would lose them in the rewrite, so it is refused as kustomize refuses it."""
+    problem = refusal(data)
+    if problem is not None:
+        return f"{path}: {problem}"
+    try:
+        read = config_yaml.read(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        return f"{path}: not UTF-8 text"
+    if isinstance(read, config_yaml.Problem):
+        return read.format(path)
+    values, doc = read
+    if doc.problems:
+        return doc.problems[0].format(path)
+    if not isinstance(values, dict):
+        return f"{path}: not a kustomization (a mapping)"
+    return values
+
+
 def documents(text: str) -> Iterator[Any]:
     """Every document of a pull request's YAML, each checked against alias bombs before it is built."""
     if refusal(text.encode("utf-8", "replace")) is not None:

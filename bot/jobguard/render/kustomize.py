@@ -53,8 +53,11 @@ def _refusal(
     path = kustomization.kustomization_file(files, root.path)
     if path is None:
         return output.Result(error=f"no kustomization.yaml in {root.path or '.'}")
+    values = kustomization.read_root(files[path], path)
+    if isinstance(values, str):
+        return output.Result(error=values)
     try:
-        overrides.rewrite(workspace.path(path), kustomization.load(files[path]), root.kustomize)
+        overrides.rewrite(workspace.path(path), values, root.kustomize)
     except overrides.OverrideError as exc:
         return output.Result(error=str(exc))
     return None
