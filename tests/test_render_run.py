@@ -297,3 +297,18 @@ def test_a_chart_at_the_top_of_the_repository_renders() -> None:
     tree = {path.lstrip("/"): data for path, data in files}
     done = render(Root(RootKind.HELM, "", "top", defined_by="app.yaml"), MappingSnapshot(tree), tree, SETTINGS, "head")
     assert done.error is None and jobs(done)["top-chart-job-migrate"][0] == "templates/job.yaml"
+
+
+@needs_helm
+def test_a_chart_version_bump_changes_the_chart_label_in_the_jobs_pod_template() -> None:
+    base = MappingSnapshot(chart_files())
+    bumped = base.read("charts/chart-job/Chart.yaml") or b""
+    head = MappingSnapshot.overlay(base, {"charts/chart-job/Chart.yaml": bumped.replace(b"1.4.0", b"1.5.0")})
+    root = Root(RootKind.HELM, "charts/chart-job", "migrations", defined_by="apps/migrations.yaml")
+    sides = [RenderRequest(root, s, frozenset(base.paths()), side) for s, side in ((base, "base"), (head, "head"))]
+    labels = [
+        jobs(r)["migrations-chart-job-migrate"][1]["spec"]["template"]["metadata"]["labels"]
+        for r in render_all(sides, SETTINGS)
+    ]
+    assert [label["helm.sh/chart"] for label in labels] == ["chart-job-1.4.0", "chart-job-1.5.0"]
+    assert render_all([], SETTINGS) == []
