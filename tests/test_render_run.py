@@ -312,3 +312,26 @@ def test_a_chart_version_bump_changes_the_chart_label_in_the_jobs_pod_template()
     ]
     assert [label["helm.sh/chart"] for label in labels] == ["chart-job-1.4.0", "chart-job-1.5.0"]
     assert render_all([], SETTINGS) == []
+
+
+def test_a_flux_kustomization_on_plain_manifests_renders_as_kustomize_controller_generates_it() -> None:
+    tree = {
+        "clusters/prod/apps/job.yaml": KUSTOMIZE_TREE["apps/base/job.yaml"].replace("busybox:1.36", "busybox:${TAG}"),
+        "clusters/prod/apps/notes.txt": "not a manifest\n",
+        "clusters/prod/infra/kustomization.yaml": "resources: [cm.yaml]\n",
+        "clusters/prod/infra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
+        "clusters/prod/infra/ignored/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n",
+    }
+    root = _kustomize("clusters/prod", namespace="prod", substitute=(("TAG", "1.37"),))
+    done = render(root, snapshot_of(dict(tree)), tree, SETTINGS, "head")
+    assert done.error is None, done.error
+    found = {(kind, name, source) for kind, name, source, _ in objects(done)}
+    assert found == {
+        ("Job", "migrate", "clusters/prod/apps/job.yaml"),
+        ("ConfigMap", "settings", "clusters/prod/infra/cm.yaml"),
+    }
+    job = jobs(done)["migrate"][1]
+    assert job["metadata"]["namespace"] == "prod"
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.37"
+    layout = render(_kustomize("clusters/prod"), snapshot_of(dict(tree)), tree, SETTINGS, "head")
+    assert layout.error == "no kustomization.yaml in clusters/prod"  # found by layout alone: not a root

@@ -41,6 +41,20 @@ def load(data: bytes) -> Any:
     return None if isinstance(read, config_yaml.Problem) else read[0]
 
 
+def generated(files: Mapping[str, bytes], folder: str) -> dict[str, Any]:
+    """The kustomization kustomize-controller writes for a folder without one (fluxcd/pkg `generateKustomization`):
+    every `.yaml`/`.yml` file below it, except that a subfolder with its own kustomization is one resource."""
+    prefix = f"{folder}/" if folder else ""
+    below = sorted(path[len(prefix) :] for path in files if path.startswith(prefix))
+    bases = sorted({posixpath.dirname(p) for p in below if posixpath.basename(p) in KUSTOMIZATION_NAMES} - {""})
+    resources = [f"./{base}" for base in bases if not any(base.startswith(f"{other}/") for other in bases)]
+    for path in below:
+        inside = any(path.startswith(f"{base}/") for base in bases)
+        if not inside and path.endswith((".yaml", ".yml")):
+            resources.append(f"./{path}")
+    return {"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources}
+
+
 def read_root(data: bytes, path: str) -> dict[str, Any] | str:
     """The root kustomization's values to rewrite with overrides, or the one-line reason it cannot be: a file with
     duplicate keys or foreign tags would lose them in the rewrite, so it is refused as kustomize refuses it."""

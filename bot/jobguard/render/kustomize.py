@@ -2,10 +2,15 @@
 
 Argo CD's and Flux's build, offline and without plugins: `--load-restrictor=LoadRestrictionsRootOnly`, never
 `--enable-alpha-plugins`, `--enable-exec` or `--network`; `helmCharts` only with a vendored chart and the pinned
-Helm. A Flux `postBuild.substitute` is applied to the output afterwards, as kustomize-controller does.
+Helm. A Flux `postBuild.substitute` is applied to the output afterwards, as kustomize-controller does, and a root
+with overrides but no kustomization (a Flux Kustomization on a folder of plain manifests) gets the kustomization
+kustomize-controller generates. Unlike kustomize-controller (LoadRestrictionsNone), files outside a kustomization's
+folder are refused: a root that needs them fails to render rather than reading across the tree.
 """
 
 from __future__ import annotations
+
+import posixpath
 
 from jobguard.render import kustomization, output, overrides, postbuild, sandbox, scan, tools
 from jobguard.render.envsubst import SubstitutionError
@@ -51,9 +56,13 @@ def _refusal(
     if verdict.helm and not tools.usable(found.helm):
         return output.Result(skipped=f"its helmCharts need Helm; {tools.HELM_MISSING}")
     path = kustomization.kustomization_file(files, root.path)
-    if path is None:
+    if path is None and root.kustomize is None:
         return output.Result(error=f"no kustomization.yaml in {root.path or '.'}")
-    values = kustomization.read_root(files[path], path)
+    if path is None:  # a Flux Kustomization on plain manifests: kustomize-controller generates one
+        path = posixpath.join(root.path, "kustomization.yaml") if root.path else "kustomization.yaml"
+        values: dict[str, object] | str = kustomization.generated(files, root.path)
+    else:
+        values = kustomization.read_root(files[path], path)
     if isinstance(values, str):
         return output.Result(error=values)
     try:

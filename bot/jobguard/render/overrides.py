@@ -124,4 +124,5 @@ def _patch(text: str) -> Any:
 def rewrite(path: Path, loaded: dict[str, Any], source: KustomizeSource | None) -> None:
     """Write the overridden copy of the root kustomization at `path` (in the workspace)."""
     text = yaml.safe_dump(apply(loaded, source), sort_keys=False, allow_unicode=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
