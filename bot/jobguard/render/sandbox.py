@@ -16,6 +16,7 @@ import selectors
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ STDERR_KEEP = 64 * 1024
 CREATED = ("HOME", "TMPDIR", "KUSTOMIZE_PLUGIN_HOME")
 """Folders that must exist before the tool starts: a home, a temp dir, and the (empty) plugin home."""
 _CLOSED_PORT: socket.socket | None = None
+_PORT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,11 @@ class Outcome:
 def closed_port() -> int:
     """A local port that refuses connections: bound by this process (so nobody else takes it), never listening."""
     global _CLOSED_PORT  # noqa: PLW0603 - one socket per process, kept open for the process's lifetime
-    if _CLOSED_PORT is None:
-        _CLOSED_PORT = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        _CLOSED_PORT.bind(("127.0.0.1", 0))
-    port: int = _CLOSED_PORT.getsockname()[1]
+    with _PORT_LOCK:  # renders start from several threads
+        if _CLOSED_PORT is None:
+            _CLOSED_PORT = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            _CLOSED_PORT.bind(("127.0.0.1", 0))
+        port: int = _CLOSED_PORT.getsockname()[1]
     return port
 
 
