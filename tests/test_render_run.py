@@ -335,3 +335,21 @@ def test_a_flux_kustomization_on_plain_manifests_renders_as_kustomize_controller
     assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.37"
     layout = render(_kustomize("clusters/prod"), snapshot_of(dict(tree)), tree, SETTINGS, "head")
     assert layout.error == "no kustomization.yaml in clusters/prod"  # found by layout alone: not a root
+
+
+def test_a_surprise_in_one_render_is_that_roots_error_and_the_others_still_render(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = run.kustomize.build
+
+    def fragile(root: Root, *args: object) -> object:
+        if root.path == "apps/base":
+            raise RecursionError("maximum recursion depth exceeded\nwhile parsing")
+        return real(root, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run.kustomize, "build", fragile)
+    snapshot = snapshot_of(dict(KUSTOMIZE_TREE))
+    roots = [_kustomize("apps/base"), _kustomize("apps/prod")]
+    renders = render_all([RenderRequest(r, snapshot, frozenset(KUSTOMIZE_TREE), "head") for r in roots], SETTINGS)
+    assert renders[0].error == "render failed unexpectedly: RecursionError: maximum recursion depth exceeded"
+    assert renders[1].error is None and "migrate" in jobs(renders[1])
