@@ -11,7 +11,7 @@ fixture chart, as base and head with identical inputs (so each renders once), an
 and the per-root overhead: (sum of Render.seconds of one side − bare sum) / roots. That overhead is what jobguard
 adds around the tool: reading the snapshot, hashing, the scan, copying the files, the sandbox and the splitting.
 
-Usage: python benchmarks/bench_render.py [--repeat 3] [--workers 0]
+Usage: python benchmarks/bench_render_overhead.py [--repeat 3] [--workers 0]
 """
 
 from __future__ import annotations
