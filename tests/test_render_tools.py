@@ -355,3 +355,25 @@ def test_a_tool_failure_is_one_short_line_without_the_workspace(stderr: bytes, e
 )
 def test_helm_parameters_escape_commas_like_argo_cd(value: str, escaped: str) -> None:
     assert helm.escape_commas(value) == escaped
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [
+        ({}, None),
+        (
+            {"c/requirements.yaml": b"dependencies:\n- name: redis\n  repository: https://charts.example.com\n"},
+            "'redis'",
+        ),
+        ({"c/Chart.yaml": b"name: c\ndependencies:\n- name: db\n"}, "'db' (no repository)"),
+        ({"c/Chart.yaml": b"name: c\ndependencies:\n- name: db\n", "c/charts/db-1.2.3.tgz": b"\x1f\x8b"}, None),
+        ({"c/Chart.yaml": b"name: c\ndependencies:\n- name: db\n", "c/charts/db/Chart.yaml": b"name: db\n"}, None),
+        ({"c/Chart.yaml": b"name: c\ndependencies:\n- name: db\n", "c/charts/dbx/Chart.yaml": b"name: dbx\n"}, "'db'"),
+    ],
+)
+def test_chart_dependencies_must_be_vendored_in_chart_yaml_or_requirements_yaml(
+    extra: dict[str, bytes], reason: str | None
+) -> None:
+    files = {"c/Chart.yaml": b"apiVersion: v1\nname: c\nversion: 1.0.0\n", **extra}
+    missing = helm.unvendored(files, "c")
+    assert missing == reason if reason is None else (missing is not None and reason in missing)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from jobguard.render import kustomization, output, sandbox, tools
 from jobguard.render.model import HelmSource, RenderSettings, Root
@@ -23,7 +25,7 @@ def build(
     chart_file = posixpath.join(root.path, "Chart.yaml") if root.path else "Chart.yaml"
     if chart_file not in files:
         return output.Result(error=f"no Chart.yaml in {root.path or '.'}")
-    missing = unvendored(kustomization.load(files[chart_file]), root.path, inputs.paths)
+    missing = unvendored(files, root.path)
     if missing is not None:
         return output.Result(skipped=missing)
     source = root.helm or HelmSource()
@@ -72,13 +74,12 @@ def release_name(root: Root) -> str:
     return posixpath.basename(root.path) or "release"
 
 
-def unvendored(chart: object, path: str, files: frozenset[str]) -> str | None:
-    """Why the chart cannot render offline (a dependency missing from `charts/`), or None."""
-    dependencies = chart.get("dependencies") if isinstance(chart, dict) else None
+def unvendored(files: Mapping[str, bytes], path: str) -> str | None:
+    """Why the chart cannot render offline (a dependency missing from `charts/`), or None. Dependencies are listed
+    in Chart.yaml (apiVersion v2) or requirements.yaml (v1 charts); like `helm template`, only the chart's own are
+    checked, not those of its subcharts."""
     charts = posixpath.join(path, "charts") if path else "charts"
-    for dependency in dependencies if isinstance(dependencies, list) else ():
-        if not isinstance(dependency, dict) or not isinstance(dependency.get("name"), str):
-            continue
+    for dependency in _dependencies(files, path):
         name = dependency["name"]
         packed = re.compile(re.escape(f"{charts}/{name}-") + r"[^/]*\.tgz")
         if f"{charts}/{name}/Chart.yaml" in files or any(packed.fullmatch(f) for f in files):
@@ -86,3 +87,13 @@ def unvendored(chart: object, path: str, files: frozenset[str]) -> str | None:
         where = dependency.get("repository") or "no repository"
         return f"chart dependency {name!r} ({where}) is not vendored under {charts}/ (no network while rendering)"
     return None
+
+
+def _dependencies(files: Mapping[str, bytes], path: str) -> Iterator[dict[str, Any]]:
+    for name in ("Chart.yaml", "requirements.yaml"):
+        data = files.get(posixpath.join(path, name) if path else name)
+        values = kustomization.load(data) if data is not None else None
+        listed = values.get("dependencies") if isinstance(values, dict) else None
+        for dependency in listed if isinstance(listed, list) else ():
+            if isinstance(dependency, dict) and isinstance(dependency.get("name"), str):
+                yield dependency
