@@ -353,3 +353,19 @@ def test_a_surprise_in_one_render_is_that_roots_error_and_the_others_still_rende
     renders = render_all([RenderRequest(r, snapshot, frozenset(KUSTOMIZE_TREE), "head") for r in roots], SETTINGS)
     assert renders[0].error == "render failed unexpectedly: RecursionError: maximum recursion depth exceeded"
     assert renders[1].error is None and "migrate" in jobs(renders[1])
+
+
+def test_a_job_a_component_adds_keeps_the_components_file_as_its_origin() -> None:
+    job = KUSTOMIZE_TREE["apps/base/job.yaml"]
+    tree = {
+        "app/kustomization.yaml": "resources: [job.yaml]\ncomponents: [../comp]\n",
+        "app/job.yaml": job,
+        "comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+        "resources: [job.yaml]\n",
+        "comp/job.yaml": job.replace("name: migrate", "name: cleanup"),
+    }
+    done = render(_kustomize("app"), snapshot_of(dict(tree)), tree, SETTINGS, "head")
+    assert {name: source for name, (source, _) in jobs(done).items()} == {
+        "migrate": "app/job.yaml",
+        "cleanup": "comp/job.yaml",
+    }
