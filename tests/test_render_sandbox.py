@@ -270,7 +270,7 @@ def test_a_chart_dependency_that_is_not_vendored_skips_the_root(tool_runs: list[
 
 
 @needs_helm
-def test_vendored_helm_charts_of_a_kustomization_render_with_the_pinned_helm() -> None:
+def test_vendored_helm_charts_of_a_kustomization_render_with_the_pinned_helm(tool_runs: list[list[str]]) -> None:
     files: dict[str, str | bytes] = {
         "app/kustomization.yaml": "helmCharts:\n- name: chart-job\n  releaseName: rel\n",
         **chart_files("app/charts/chart-job"),
@@ -280,6 +280,10 @@ def test_vendored_helm_charts_of_a_kustomization_render_with_the_pinned_helm() -
     source, job = jobs(done)["rel-chart-job-migrate"]
     assert job["spec"]["template"]["metadata"]["labels"]["helm.sh/chart"] == "chart-job-1.4.0"
     assert source == "app/kustomization.yaml"  # kustomize names the kustomization that inflated the chart
+    (argv,) = tool_runs
+    assert argv[1:2] == ["kustomize"] and "--load-restrictor=LoadRestrictionsRootOnly" in argv
+    assert {"--enable-helm", f"--helm-command={tools.locate(SETTINGS).helm}", "--helm-kube-version=1.31"} <= set(argv)
+    assert not any(a.startswith(("--enable-alpha-plugins", "--enable-exec", "--network", "--mount")) for a in argv)
 
 
 def test_helm_charts_that_are_not_vendored_or_without_helm_are_skipped(tmp_path: Path) -> None:
