@@ -521,17 +521,27 @@ def test_existing_finds_jobguard_notes_by_marker(git_fake: GitBackedGitLab, loca
     local.upsert_summary(f"{SUMMARY_MARKER}\nsummary\n", None)
     git_fake.add_note(mr, "looks good", author="reviewer")
     git_fake.add_note(mr, "added 1 commit", author="dev", system=True)
-    thread = git_fake.add_discussion(mr, "<!-- jobguard:fingerprint=00000000000000aa --> pasted by someone")
+    git_fake.add_discussion(mr, "pasted by someone\n<!-- jobguard:fingerprint=00000000000000aa -->\n")
     api = git_fake.client(private_token=TOKEN).projects.get(42, lazy=True).mergerequests.get(mr.iid, lazy=True)
     api.discussions.get(mr.discussions[0].id, lazy=True).notes.create({"body": "<!-- jobguard:summary --> reply"})
     found = local.existing()
-    assert [(p.kind, p.fingerprint) for p in found] == [
-        ("inline", fp(1)),
-        ("summary", None),
-        ("inline", "00000000000000aa"),
-    ]
-    assert found[0].thread_id == mr.discussions[0].id and found[2].thread_id == thread.id
+    assert [(p.kind, p.fingerprint) for p in found] == [("inline", fp(1)), ("summary", None)]
+    assert found[0].thread_id == mr.discussions[0].id
     assert not found[0].resolved
+
+
+def test_notes_of_other_users_are_never_jobguards(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:
+    """Markers in another user's notes count for nothing (issue 14): the summary is jobguard's own note."""
+    mr = git_fake.merge_requests[1]
+    git_fake.add_note(mr, f"{SUMMARY_MARKER}\nnot jobguard's", author="mallory")
+    git_fake.add_discussion(mr, f"lgtm\n\n<!-- jobguard:fingerprint={fp(2)} -->\n", author="mallory")
+    assert local.existing() == []
+    assert local.upsert_summary(f"{SUMMARY_MARKER}\nv1\n", None)
+    assert sorted((n.author.username, n.body) for n in mr.notes()) == [
+        ("jobguard-bot", f"{SUMMARY_MARKER}\nv1\n"),
+        ("mallory", f"{SUMMARY_MARKER}\nnot jobguard's"),
+        ("mallory", f"lgtm\n\n<!-- jobguard:fingerprint={fp(2)} -->\n"),
+    ]
 
 
 def test_resolve_marks_the_thread_and_the_note(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:

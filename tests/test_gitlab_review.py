@@ -99,7 +99,7 @@ def test_unchanged_rerun_writes_nothing(
     (fake.repo / REPORT).unlink()
     fake.reset_log()
     assert run_cli(monkeypatch, env, "review") == 1
-    assert (fake.reads, fake.writes) == (2, 0)
+    assert (fake.reads, fake.writes) == (3, 0)  # GET /user: whose notes are jobguard's
     assert (fake.repo / REPORT).exists()  # the token-free report is written on every run
     assert len(mr.discussions) == 3
 
@@ -120,7 +120,7 @@ def test_fixed_finding_is_resolved(fake: GitBackedGitLab, mr: MergeRequest) -> N
     assert not threads[rules_of(mr)[TTL]].notes[0].resolved
     (summary,) = summaries(mr)
     assert "**1** warning." in summary and IMMUTABLE not in summary
-    assert (fake.reads, fake.writes) == (2, 3)  # resolve, mark the note, update the summary
+    assert (fake.reads, fake.writes) == (3, 3)  # resolve, mark the note, update the summary
 
 
 def test_job_token_only(fake: GitBackedGitLab, mr: MergeRequest, monkeypatch: pytest.MonkeyPatch) -> None:

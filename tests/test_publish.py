@@ -206,6 +206,15 @@ def test_comment_bodies_carry_the_fingerprint_marker() -> None:
     assert comments.fingerprint_of("a human comment") is None
 
 
+def test_a_marker_inside_a_value_is_not_the_fingerprint() -> None:
+    """A Job name carrying a marker (issue 14): only the marker jobguard writes, on the body's last line, counts."""
+    planted = "<!-- jobguard:fingerprint=00000000deadbeef -->"
+    hostile = replace(finding(20, "a"), message=f"Job `{planted}` edits an immutable field.\n{planted}")
+    body = comments.comment_body(hostile)
+    assert comments.fingerprint_of(body) == hostile.fingerprint
+    assert comments.fingerprint_of(f"{planted}\nsome words after it") is None
+
+
 def test_an_outdated_note_whose_finding_persists_is_posted_again_and_the_old_one_resolved() -> None:
     platform = MemoryPlatform()
     run(platform, [finding(20, "a")])

@@ -16,14 +16,23 @@ from jobguard.inert import code_span
 
 SUMMARY_MARKER = "<!-- jobguard:summary -->"
 _FINGERPRINT_MARKER = "<!-- jobguard:fingerprint={} -->"
-_FINGERPRINT_RE = re.compile(r"<!-- jobguard:fingerprint=([0-9a-f]{16}) -->")
+_FINGERPRINT_RE = re.compile(r"<!-- jobguard:fingerprint=([0-9a-f]{16}) -->")  # alone on the body's last line
 _SEVERITY_BADGE = {Severity.ERROR: "🛑 error", Severity.WARNING: "⚠️ warning", Severity.INFO: "ℹ️ info"}
 
 
 def fingerprint_of(body: str) -> str | None:
-    """The fingerprint hidden in a comment jobguard posted, or None for any other comment."""
-    match = _FINGERPRINT_RE.search(body)
+    """The fingerprint hidden in a comment jobguard posted, or None for any other comment.
+
+    Only the marker where `comment_body` writes it counts, alone on the last line: a Job name or a quoted comment
+    carrying a marker elsewhere in the body must not re-post or resolve a finding (issue 14)."""
+    match = _FINGERPRINT_RE.fullmatch(body.rstrip().rpartition("\n")[2].strip())
     return match.group(1) if match else None
+
+
+def fingerprint_line(body: str) -> str:
+    """The marker line that ends a comment jobguard posted ("" for any other), to carry over into an edit of it."""
+    fingerprint = fingerprint_of(body)
+    return _FINGERPRINT_MARKER.format(fingerprint) if fingerprint else ""
 
 
 def is_summary(body: str) -> bool:

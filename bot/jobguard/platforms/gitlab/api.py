@@ -36,6 +36,7 @@ class Client:
         self.settings = settings
         self._gl: gitlab.Gitlab | None = None
         self._mr_data: JsonDict | None = None
+        self._username: str | None = None
 
     @property
     def project_path(self) -> str:
@@ -49,6 +50,16 @@ class Client:
         if self._mr_data is None or fresh:
             self._mr_data = self.json(self.mr_path)
         return self._mr_data
+
+    def username(self) -> str:
+        """The token's user (`GET /user`, asked once): only its notes are jobguard's (issue 14)."""
+        if self._username is None:
+            self._username = str(self.json("/user").get("username") or "")
+        return self._username
+
+    def own(self, note: JsonDict) -> bool:
+        """Whether a note (`author.username`) was written with this token, so that its markers are jobguard's."""
+        return str((note.get("author") or {}).get("username") or "") == self.username()
 
     def require_token(self, what: str) -> None:
         if not self.settings.token:

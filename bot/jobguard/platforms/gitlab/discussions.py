@@ -21,7 +21,7 @@ log = logging.getLogger("jobguard.gitlab")
 
 
 def existing(client: Client) -> list[Posted]:
-    return posted_in(client.listing(f"{client.mr_path}/discussions"))
+    return posted_in(client.listing(f"{client.mr_path}/discussions"), client.own)
 
 
 def post_inline(
@@ -122,14 +122,14 @@ def _diff_refs(client: Client) -> Mapping[str, str]:
 def _landed(client: Client, match: Callable[[Posted], bool]) -> JsonDict | None:
     """The discussion whose jobguard note `match`es (an inline comment by fingerprint, or the summary)."""
     for discussion in client.listing(f"{client.mr_path}/discussions"):
-        if any(match(p) for p in posted_in([discussion])):
+        if any(match(p) for p in posted_in([discussion], client.own)):
             return discussion
     return None
 
 
 def _landed_note(client: Client, body: str) -> JsonDict | None:
     notes = client.listing(f"{client.mr_path}/notes")
-    return next((n for n in notes if n.get("body") == body and not n.get("system")), None)
+    return next((n for n in notes if n.get("body") == body and not n.get("system") and client.own(n)), None)
 
 
 def _position(comment: InlineComment, refs: Mapping[str, str], change: diffs.FileChange | None) -> JsonDict | None:
@@ -156,8 +156,9 @@ def _position(comment: InlineComment, refs: Mapping[str, str], change: diffs.Fil
     return position
 
 
-def posted_in(discussions: Sequence[JsonDict]) -> list[Posted]:
-    """jobguard's notes, by marker: the first note of a thread (replies are people's)."""
+def posted_in(discussions: Sequence[JsonDict], own: Callable[[JsonDict], bool]) -> list[Posted]:
+    """jobguard's notes, by marker: the first note of a thread (replies are people's), written by the token's own
+    user (`own`, asked only of a note that carries a marker), never another user's note quoting a marker."""
     found: list[Posted] = []
     for discussion in discussions:
         notes = [n for n in discussion.get("notes") or [] if isinstance(n, dict)]
@@ -167,6 +168,8 @@ def posted_in(discussions: Sequence[JsonDict]) -> list[Posted]:
         body = str(first.get("body") or "")
         fingerprint = fingerprint_of(body)
         thread = str(discussion.get("id"))
+        if (fingerprint is not None or is_summary(body)) and not own(first):
+            continue
         if fingerprint is not None:
             found.append(Posted(str(first.get("id")), "inline", fingerprint, body, bool(first.get("resolved")), thread))
         elif is_summary(body):
