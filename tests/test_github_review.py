@@ -23,6 +23,7 @@ from jobguard.review import ReviewOutcome, ReviewSettings, run_fix_command, run_
 from tests.fakes.github import FakeGitHub, api_data_path, fake_github, github_contract
 from tests.test_action import OUTPUTS, evaluated_args
 from tests.test_github_platform import FAST, NUMBER, PR, REPO, TOKEN, diff_source, git, open_pr
+from tests.test_gitlab_platform import record_waits
 
 __all__ = ["fake_github", "github_contract"]
 
@@ -245,6 +246,26 @@ def test_secondary_rate_limit_with_retry_after(fake: FakeGitHub, tmp_path: Path)
     assert outcome.report.summary_written and len(pr.summaries()) == 1
     blocked, accepted = fake.calls("POST", r"/issues/\d+/comments$")
     assert (blocked.status, accepted.status) == (403, 201) and accepted.at - blocked.at >= 0.9
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_retry_after_past_the_cap_fails_the_call_not_the_findings(
+    fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    """`Retry-After: 100000` (issue 14): nothing waits past `max_rate_limit_wait`; the review fails, and every
+    finding still reaches the annotations and the job summary."""
+    waits = record_waits(monkeypatch)
+    pr = Scenario(fake, tmp_path)
+    if status == 403:
+        fake.fail_next_secondary_rate_limit("POST", r"/pulls/\d+/reviews$", retry_after=100_000)
+    else:
+        fake.fail_next("POST", r"/pulls/\d+/reviews$", 429, headers={"Retry-After": "100000"})
+    outcome = pr.run()
+    assert max(waits, default=0) <= FAST.max_rate_limit_wait
+    assert outcome.exit_code == 1 and outcome.report.channel == "fallback" and not fake.reviews
+    assert "rate limit" in outcome.report.notes[0]
+    step_summary = pr.pr.summary_text()
+    assert all(f"{f.location.path}:{f.location.line}" in step_summary for f in outcome.findings)
 
 
 def test_an_outage_on_the_notes_listing_falls_back_to_annotations(fake: FakeGitHub, tmp_path: Path) -> None:

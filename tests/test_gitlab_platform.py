@@ -8,6 +8,7 @@ tests/test_gitlab_review.py.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import os
@@ -480,6 +481,21 @@ def test_429_waits_for_retry_after(git_fake: GitBackedGitLab, local: GitLabPlatf
     assert local.post_inline([comment(23, fp(1))]).posted == (fp(1),)
     assert no_sleep == [7] and time.monotonic() - started < 2
     assert [r.status for r in git_fake.requests if r.method == "POST"] == [429, 201]
+
+
+def test_retry_after_as_a_date_is_waited_and_a_long_one_fails(
+    git_fake: GitBackedGitLab, local: GitLabPlatform, no_sleep: list[float]
+) -> None:
+    """Retry-After may be an HTTP date (python-gitlab's int() would crash on it); past MAX_RETRY_WAIT the call fails
+    with one line instead of sleeping (issue 14)."""
+    soon = email.utils.formatdate(time.time() + 8, usegmt=True)
+    git_fake.fail_next("POST", r"/discussions$", 429, headers={"Retry-After": soon})
+    assert local.post_inline([comment(23, fp(1))]).posted == (fp(1),)
+    assert len(no_sleep) == 1 and 5 <= no_sleep[0] <= 9
+    git_fake.fail_next("POST", r"/discussions$", 429, headers={"RateLimit-Reset": str(int(time.time()) + 86_400)})
+    result = local.post_inline([comment(21, fp(2))])
+    assert result.rejected == (fp(2),) and "past the 300 s cap" in (result.error or "")
+    assert len(no_sleep) == 1
 
 
 def test_outage_is_one_line_and_keeps_the_rest(
