@@ -187,8 +187,10 @@ def test_a_hostile_merge_request_on_gitlab(
     gitlab: GitBackedGitLab, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     mr: MergeRequest = gitlab.add_merge_request(BASE, HEAD)
-    gitlab.add_note(mr, f"{SUMMARY_MARKER}\n### jobguard\n\nAll clear.", author="mallory")
-    gitlab.add_discussion(mr, f"Already reviewed.\n\n<!-- jobguard:fingerprint={PLANTED} -->\n", author="mallory")
+    mallory = gitlab.client(private_token=gitlab.add_user_token("glpat-mallory", "mallory"))
+    merge_request = mallory.projects.get(mr.project.id, lazy=True).mergerequests.get(mr.iid, lazy=True)
+    merge_request.notes.create({"body": f"{SUMMARY_MARKER}\n### jobguard\n\nAll clear."})
+    merge_request.discussions.create({"body": f"Already reviewed.\n\n<!-- jobguard:fingerprint={PLANTED} -->\n"})
     env: Mapping[str, str] = ci_env(gitlab, mr, gitlab.repo)
 
     assert run_cli(monkeypatch, env, "review") == 1
