@@ -546,6 +546,17 @@ def test_existing_finds_jobguard_notes_by_marker(git_fake: GitBackedGitLab, loca
     assert not found[0].resolved
 
 
+def test_a_body_past_the_note_limit_is_cut_keeping_its_marker(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:
+    """GitLab refuses notes over 1,000,000 characters (notes.md): cut, the fingerprint line still last."""
+    long = comment(23, fp(1))
+    long = InlineComment(long.path, long.line, "y" * 1_200_000 + "\n" + long.body, long.fingerprint)
+    assert local.post_inline([long]).posted == (fp(1),)
+    assert local.upsert_summary(f"{SUMMARY_MARKER}\n" + "z" * 1_200_000, None)
+    inline, summary = local.existing()
+    assert inline.fingerprint == fp(1) and len(inline.body) <= 1_000_000
+    assert summary.kind == "summary" and len(summary.body) <= 1_000_000
+
+
 def test_notes_of_other_users_are_never_jobguards(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:
     """Markers in another user's notes count for nothing (issue 14): the summary is jobguard's own note."""
     mr = git_fake.merge_requests[1]

@@ -39,6 +39,16 @@ def fingerprint_line(body: str) -> str:
     return _FINGERPRINT_MARKER.format(fingerprint) if fingerprint else ""
 
 
+def capped(body: str, limit: int) -> str:
+    """`body` within a platform's `limit` of characters: cut on a line, keeping the markers where they are read
+    (the summary and fixed markers open a body and survive the cut; the fingerprint line is put back last)."""
+    if len(body) <= limit:
+        return body
+    marker = fingerprint_line(body)
+    room = limit - len(marker) - 100
+    return body[:room].rsplit("\n", 1)[0] + "\n\n…(truncated)\n\n" + marker + "\n"
+
+
 def is_summary(body: str) -> bool:
     """Whether a comment is jobguard's sticky summary: `summary_body` opens with the marker, so a person's
     comment that merely quotes it is never taken for (and overwritten as) the summary."""

@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from jobguard.comments import fingerprint_line, is_summary
+from jobguard.comments import capped, fingerprint_line, is_summary
 from jobguard.errors import PlatformError
 from jobguard.platforms import Posted
 from jobguard.platforms.github.pull import Session
@@ -20,14 +20,9 @@ MAX_BODY = 65_536  # B6
 
 
 def cap_body(body: str) -> str:
-    """B6: 65,536 characters per body. The summary comes capped from `comments.summary_body`; this is the safety net
-    for the others: cut on a line, keeping the markers where `jobguard.comments` reads them (the summary and fixed
-    markers open the body and survive the cut; the fingerprint line is put back at the end)."""
-    if len(body) <= MAX_BODY:
-        return body
-    marker = fingerprint_line(body)
-    room = MAX_BODY - len(marker) - 100
-    return body[:room].rsplit("\n", 1)[0] + "\n\n…(truncated)\n\n" + marker + "\n"
+    """B6: 65,536 characters per body. The summary comes within it from `comments.summary_body`; this is the
+    safety net for the others."""
+    return capped(body, MAX_BODY)
 
 
 def fixed_body(note: str, original: str) -> str:

@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from jobguard import diff as diffs
-from jobguard.comments import fingerprint_of, is_summary
+from jobguard.comments import capped, fingerprint_of, is_summary
 from jobguard.platforms import InlineComment, Posted, PostResult
 from jobguard.platforms.gitlab.api import Client, JsonDict
 from jobguard.platforms.http import ApiFailure
 
 log = logging.getLogger("jobguard.gitlab")
+MAX_NOTE = 1_000_000  # characters of a note body (notes.md, gitlab-mr-examples.json)
 
 
 def existing(client: Client) -> list[Posted]:
@@ -63,7 +64,7 @@ def post_inline(
 def _post_discussion(client: Client, comment: InlineComment, position: JsonDict) -> None:
     client.create(
         f"{client.mr_path}/discussions",
-        {"body": comment.body, "position": position},
+        {"body": capped(comment.body, MAX_NOTE), "position": position},
         lambda: _landed(client, lambda p: p.fingerprint == comment.fingerprint),
     )
 
@@ -88,7 +89,7 @@ def resolve(client: Client, posted: Posted, note: str) -> bool:
 
 
 def upsert_summary(client: Client, body: str, existing: Posted | None) -> bool:
-    notes = f"{client.mr_path}/notes"
+    notes, body = f"{client.mr_path}/notes", capped(body, MAX_NOTE)
     try:
         if existing is not None:
             try:
@@ -106,6 +107,7 @@ def upsert_summary(client: Client, body: str, existing: Posted | None) -> bool:
 
 def reply(client: Client, body: str) -> None:
     """A plain MR note. Failures are logged, not raised: the caller prints the same text to the job log."""
+    body = capped(body, MAX_NOTE)
     try:
         client.create(f"{client.mr_path}/notes", {"body": body}, lambda: _landed_note(client, body))
     except ApiFailure as exc:
