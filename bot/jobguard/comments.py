@@ -2,7 +2,9 @@
 
 Every value from a manifest reaches a comment inside a code fence (longer than any backtick run in it) or escaped for
 a table cell. Where a comment sits, and which fence info a one-click suggestion gets, is each platform adapter's
-call (`ReviewChannel.suggestion`); what goes where is `jobguard.publish`'s.
+call (`ReviewChannel.suggestion`); what goes where is `jobguard.publish`'s. Markers count only where jobguard writes
+them (first or last line), and only in comments of the bot's own user (the adapters check the author); long values
+are shortened so that a comment stays within its platform's limit with every row whole (issue 14).
 """
 
 from __future__ import annotations
