@@ -470,6 +470,18 @@ def test_bad_credentials_and_installation_token_user(fake_github: FakeGitHub) ->
         assert client(pat_fake).get_user().login == "alice"
 
 
+def test_another_users_token_writes_as_that_user(fake_github: FakeGitHub, pr: PullRequest) -> None:
+    """Comments carry `user.login` as GitHub reports it; a test can write as someone else (issue 14)."""
+    mallory = client(fake_github, token=fake_github.add_user_token("ghp_mallory", "mallory"))
+    assert mallory.get_user().login == "mallory"
+    mallory.get_repo("octo/demo").get_pull(1).create_issue_comment("from mallory")
+    pr.create_issue_comment("from the bot")
+    assert [(c.user.login, c.body) for c in pr.get_issue_comments()] == [
+        ("mallory", "from mallory"),
+        ("github-actions[bot]", "from the bot"),
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ GraphQL
 
 THREADS = """

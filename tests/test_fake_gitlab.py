@@ -617,3 +617,16 @@ def test_request_log_and_counters(fake: FakeGitLab, seeded: MergeRequest) -> Non
     with pytest.raises(gitlab.exceptions.GitlabGetError) as info:
         project.mergerequests.get(99)
     assert info.value.error_message == "404 Merge Request Not Found"
+
+
+def test_another_users_token_writes_as_that_user(fake: FakeGitLab, seeded: MergeRequest) -> None:
+    """Notes carry `author.username` as GitLab reports it; a test can write as someone else (issue 14)."""
+    mallory = fake.client(private_token=fake.add_user_token("glpat-mallory", "mallory"))
+    assert mallory.http_get("/user")["username"] == "mallory"  # type: ignore[index]
+    mallory.projects.get(seeded.project.id, lazy=True).mergerequests.get(seeded.iid, lazy=True).notes.create(
+        {"body": "from mallory"}
+    )
+    bot = fake.client().projects.get(seeded.project.id, lazy=True).mergerequests.get(seeded.iid, lazy=True)
+    bot.notes.create({"body": "from the bot"})
+    notes = [(n.author["username"], n.body) for n in bot.notes.list(get_all=True, sort="asc") if not n.system]
+    assert notes == [("mallory", "from mallory"), ("jobguard-bot", "from the bot")]

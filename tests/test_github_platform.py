@@ -32,6 +32,7 @@ from jobguard.platforms.github import (
     GitHubPlatform,
     from_env,
 )
+from jobguard.platforms.github.api import Api
 from tests.fakes.github import ApiError, FakeGitHub, api_data_path, fake_github, github_contract
 from tests.samples import annotated_and_bumped, migrate_job
 
@@ -546,10 +547,51 @@ def test_existing_finds_markers_threads_and_the_summary(fake: FakeGitHub, tmp_pa
     assert found[None].kind == "summary" and found[None].body.startswith(SUMMARY_MARKER)
     assert [r.operation for r in fake.requests] == [
         "pulls/list-review-comments",
+        "users/get-authenticated",  # whose comments are jobguard's: refused for GITHUB_TOKEN (github-actions[bot])
         "graphql/query",
         "issues/list-comments",
     ]
-    assert (fake.reads, fake.writes) == (3, 0)
+    assert (fake.reads, fake.writes) == (4, 0)
+
+
+def test_only_the_bots_own_comments_count(fake: FakeGitHub, tmp_path: Path) -> None:
+    """Markers in another user's comments are not jobguard's (issue 14): its summary is never written into them,
+    and their fingerprints neither hide a finding nor get resolved."""
+    platform = open_pr(fake, tmp_path, local=True).platform()
+    platform.changes()
+    mallory = Api(fake.add_user_token("ghp_mallory", "mallory"), fake.url, FAST)
+    review_comment = {"commit_id": platform.pull.head_sha, "path": JOB, "line": 23, "side": "RIGHT"}
+    planted = f"looks fine\n\n<!-- jobguard:fingerprint={FP[2]} -->\n"
+    mallory.request("x", "POST", f"/repos/{REPO}/pulls/{NUMBER}/comments", body={**review_comment, "body": planted})
+    mallory.request("x", "POST", f"/repos/{REPO}/issues/{NUMBER}/comments", body={"body": f"{SUMMARY_MARKER}\nhi"})
+    assert platform.existing() == []
+    assert platform.upsert_summary(f"{SUMMARY_MARKER}\nv1\n", None)
+    assert sorted((c.user, c.body) for c in fake.issue_comments.values()) == [
+        ("github-actions[bot]", f"{SUMMARY_MARKER}\nv1\n"),
+        ("mallory", f"{SUMMARY_MARKER}\nhi"),
+    ]
+    platform.post_inline([comment(23, FP[0])])
+    assert [p.fingerprint for p in platform.existing() if p.kind == "inline"] == [FP[0]]
+
+
+def test_a_personal_token_trusts_its_own_user(fake: FakeGitHub, tmp_path: Path) -> None:
+    """With a PAT the bot is `GET /user`'s login; github-actions[bot] is then just another user."""
+    fake.token_kind, fake.viewer = "user", "jobguard-dev"
+    platform = open_pr(fake, tmp_path).platform()
+    actions = Api(fake.add_user_token("ghs_actions", "github-actions[bot]"), fake.url, FAST)
+    actions.request("x", "POST", f"/repos/{REPO}/issues/{NUMBER}/comments", body={"body": f"{SUMMARY_MARKER}\nold"})
+    assert platform.existing() == []
+    assert platform.upsert_summary(f"{SUMMARY_MARKER}\nnew\n", None)
+    assert [p.body for p in platform.existing()] == [f"{SUMMARY_MARKER}\nnew\n"]
+
+
+def test_a_fixed_marker_inside_a_value_does_not_resolve(fake: FakeGitHub, tmp_path: Path) -> None:
+    platform = open_pr(fake, tmp_path, local=True).platform()
+    platform.changes()
+    body = f"**jobguard** Job `{FIXED_MARKER}`\n\n<!-- jobguard:fingerprint={FP[0]} -->\n"
+    platform.post_inline([InlineComment(JOB, 23, body, FP[0])])
+    (posted,) = platform.existing()
+    assert not posted.resolved
 
 
 def test_existing_on_a_fresh_pull_request_skips_graphql(fake: FakeGitHub, tmp_path: Path) -> None:
@@ -579,9 +621,9 @@ def test_resolve_through_graphql_then_by_editing(fake: FakeGitHub, tmp_path: Pat
     platform = open_pr(fake, tmp_path, local=True).platform()
     platform.changes()
     suggestion = comment(23, FP[0])
-    suggestion = InlineComment(
-        JOB, 23, suggestion.body + "```suggestion\n          image: x\n```\n", FP[0], suggestion=True
-    )
+    marker = suggestion.body.rstrip().rpartition("\n")[2]
+    body = suggestion.body.replace(marker, "```suggestion\n          image: x\n```\n\n" + marker)
+    suggestion = InlineComment(JOB, 23, body, FP[0], suggestion=True)
     platform.post_inline([suggestion, comment(7, FP[1])])
     first, second = sorted(platform.existing(), key=lambda p: p.fingerprint or "")
     assert platform.resolve(first, "Fixed in a later commit.")
@@ -607,9 +649,9 @@ def test_summary_is_one_comment_edited_in_place(fake: FakeGitHub, tmp_path: Path
     fake.issue_comments.clear()  # someone deleted it: recreate
     assert platform.upsert_summary(f"{SUMMARY_MARKER}\nv3\n", summary)
     assert [c.body for c in fake.issue_comments.values()] == [f"{SUMMARY_MARKER}\nv3\n"]
-    assert platform.upsert_summary("x" * 70_000 + f"\n{SUMMARY_MARKER}", None)  # B6: capped, marker kept
+    assert platform.upsert_summary(f"{SUMMARY_MARKER}\n" + "x" * 70_000, None)  # B6: capped, marker kept
     longest = max(fake.issue_comments.values(), key=lambda c: len(c.body)).body
-    assert len(longest) <= 65_536 and longest.rstrip().endswith(SUMMARY_MARKER)
+    assert len(longest) <= 65_536 and longest.startswith(SUMMARY_MARKER)
 
 
 def test_summary_post_with_a_lost_answer_is_not_duplicated(
@@ -825,4 +867,5 @@ def test_every_call_is_counted_by_kind(fake: FakeGitHub, tmp_path: Path) -> None
         "pulls/list-review-comments": 1,
         "graphql/query": 1,  # the review threads
         "issues/list-comments": 1,
+        "users/get-authenticated": 1,  # once a comment carries a marker: is it jobguard's own?
     }

@@ -23,6 +23,7 @@ from jobguard.review import ReviewOutcome, ReviewSettings, run_fix_command, run_
 from tests.fakes.github import FakeGitHub, api_data_path, fake_github, github_contract
 from tests.test_action import OUTPUTS, evaluated_args
 from tests.test_github_platform import FAST, NUMBER, PR, REPO, TOKEN, diff_source, git, open_pr
+from tests.test_gitlab_platform import record_waits
 
 __all__ = ["fake_github", "github_contract"]
 
@@ -155,9 +156,10 @@ def test_first_run_then_unchanged_rerun(fake: FakeGitHub, tmp_path: Path) -> Non
 
     again = pr.run()
     assert again.exit_code == 1 and set(again.report.already_posted) == set(rules.values())
-    assert pr.calls == (3, 0)  # an unchanged re-run writes nothing
+    assert pr.calls == (4, 0)  # an unchanged re-run writes nothing (one read: whose comments are jobguard's)
     assert [r.operation for r in fake.requests] == [
         "pulls/list-review-comments",
+        "users/get-authenticated",  # 403 for GITHUB_TOKEN: its comments are github-actions[bot]'s
         "graphql/query",
         "issues/list-comments",
     ]
@@ -174,7 +176,7 @@ def test_fixed_finding_is_resolved_and_new_one_is_posted(fake: FakeGitHub, tmp_p
     assert fake.threads[fixed.id].resolved
     (summary,) = pr.summaries()
     assert "2 errors" in summary.replace("**", "") and UNKNOWN_PHASE not in summary
-    assert pr.calls == (3, 2)  # resolve the thread, edit the summary
+    assert pr.calls == (4, 2)  # resolve the thread, edit the summary
     pr.push({**HOOK_FIXED, BILLING: WITH_TTL[BILLING]})
     third = pr.run()
     assert TTL in by_rule(third) and third.report.inline_posted == [by_rule(third)[TTL]]
@@ -206,7 +208,7 @@ def test_without_a_checkout_the_api_gives_the_change(fake: FakeGitHub, tmp_path:
     # 4 config names looked up at the base, the file list, the merge base, base + head of 2 changed manifests
     assert pr.calls == (12, 2) and len(fake.calls("GET", "/contents/")) == 8
     pr.run()
-    assert pr.calls == (13, 0)
+    assert pr.calls == (14, 0)
 
 
 def test_fork_pull_request_reports_without_writing(fake: FakeGitHub, tmp_path: Path) -> None:
@@ -244,6 +246,26 @@ def test_secondary_rate_limit_with_retry_after(fake: FakeGitHub, tmp_path: Path)
     assert outcome.report.summary_written and len(pr.summaries()) == 1
     blocked, accepted = fake.calls("POST", r"/issues/\d+/comments$")
     assert (blocked.status, accepted.status) == (403, 201) and accepted.at - blocked.at >= 0.9
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_a_retry_after_past_the_cap_fails_the_call_not_the_findings(
+    fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    """`Retry-After: 100000` (issue 14): nothing waits past `max_rate_limit_wait`; the review fails, and every
+    finding still reaches the annotations and the job summary."""
+    waits = record_waits(monkeypatch)
+    pr = Scenario(fake, tmp_path)
+    if status == 403:
+        fake.fail_next_secondary_rate_limit("POST", r"/pulls/\d+/reviews$", retry_after=100_000)
+    else:
+        fake.fail_next("POST", r"/pulls/\d+/reviews$", 429, headers={"Retry-After": "100000"})
+    outcome = pr.run()
+    assert max(waits, default=0) <= FAST.max_rate_limit_wait
+    assert outcome.exit_code == 1 and outcome.report.channel == "fallback" and not fake.reviews
+    assert "rate limit" in outcome.report.notes[0]
+    step_summary = pr.pr.summary_text()
+    assert all(f"{f.location.path}:{f.location.line}" in step_summary for f in outcome.findings)
 
 
 def test_an_outage_on_the_notes_listing_falls_back_to_annotations(fake: FakeGitHub, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ tests/test_gitlab_review.py.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import os
@@ -482,6 +483,21 @@ def test_429_waits_for_retry_after(git_fake: GitBackedGitLab, local: GitLabPlatf
     assert [r.status for r in git_fake.requests if r.method == "POST"] == [429, 201]
 
 
+def test_retry_after_as_a_date_is_waited_and_a_long_one_fails(
+    git_fake: GitBackedGitLab, local: GitLabPlatform, no_sleep: list[float]
+) -> None:
+    """Retry-After may be an HTTP date (python-gitlab's int() would crash on it); past MAX_RETRY_WAIT the call fails
+    with one line instead of sleeping (issue 14)."""
+    soon = email.utils.formatdate(time.time() + 8, usegmt=True)
+    git_fake.fail_next("POST", r"/discussions$", 429, headers={"Retry-After": soon})
+    assert local.post_inline([comment(23, fp(1))]).posted == (fp(1),)
+    assert len(no_sleep) == 1 and 5 <= no_sleep[0] <= 9
+    git_fake.fail_next("POST", r"/discussions$", 429, headers={"RateLimit-Reset": str(int(time.time()) + 86_400)})
+    result = local.post_inline([comment(21, fp(2))])
+    assert result.rejected == (fp(2),) and "past the 300 s cap" in (result.error or "")
+    assert len(no_sleep) == 1
+
+
 def test_outage_is_one_line_and_keeps_the_rest(
     git_fake: GitBackedGitLab, local: GitLabPlatform, no_sleep: list[float]
 ) -> None:
@@ -521,17 +537,38 @@ def test_existing_finds_jobguard_notes_by_marker(git_fake: GitBackedGitLab, loca
     local.upsert_summary(f"{SUMMARY_MARKER}\nsummary\n", None)
     git_fake.add_note(mr, "looks good", author="reviewer")
     git_fake.add_note(mr, "added 1 commit", author="dev", system=True)
-    thread = git_fake.add_discussion(mr, "<!-- jobguard:fingerprint=00000000000000aa --> pasted by someone")
+    git_fake.add_discussion(mr, "pasted by someone\n<!-- jobguard:fingerprint=00000000000000aa -->\n")
     api = git_fake.client(private_token=TOKEN).projects.get(42, lazy=True).mergerequests.get(mr.iid, lazy=True)
     api.discussions.get(mr.discussions[0].id, lazy=True).notes.create({"body": "<!-- jobguard:summary --> reply"})
     found = local.existing()
-    assert [(p.kind, p.fingerprint) for p in found] == [
-        ("inline", fp(1)),
-        ("summary", None),
-        ("inline", "00000000000000aa"),
-    ]
-    assert found[0].thread_id == mr.discussions[0].id and found[2].thread_id == thread.id
+    assert [(p.kind, p.fingerprint) for p in found] == [("inline", fp(1)), ("summary", None)]
+    assert found[0].thread_id == mr.discussions[0].id
     assert not found[0].resolved
+
+
+def test_a_body_past_the_note_limit_is_cut_keeping_its_marker(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:
+    """GitLab refuses notes over 1,000,000 characters (notes.md): cut, the fingerprint line still last."""
+    long = comment(23, fp(1))
+    long = InlineComment(long.path, long.line, "y" * 1_200_000 + "\n" + long.body, long.fingerprint)
+    assert local.post_inline([long]).posted == (fp(1),)
+    assert local.upsert_summary(f"{SUMMARY_MARKER}\n" + "z" * 1_200_000, None)
+    inline, summary = local.existing()
+    assert inline.fingerprint == fp(1) and len(inline.body) <= 1_000_000
+    assert summary.kind == "summary" and len(summary.body) <= 1_000_000
+
+
+def test_notes_of_other_users_are_never_jobguards(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:
+    """Markers in another user's notes count for nothing (issue 14): the summary is jobguard's own note."""
+    mr = git_fake.merge_requests[1]
+    git_fake.add_note(mr, f"{SUMMARY_MARKER}\nnot jobguard's", author="mallory")
+    git_fake.add_discussion(mr, f"lgtm\n\n<!-- jobguard:fingerprint={fp(2)} -->\n", author="mallory")
+    assert local.existing() == []
+    assert local.upsert_summary(f"{SUMMARY_MARKER}\nv1\n", None)
+    assert sorted((n.author.username, n.body) for n in mr.notes()) == [
+        ("jobguard-bot", f"{SUMMARY_MARKER}\nv1\n"),
+        ("mallory", f"{SUMMARY_MARKER}\nnot jobguard's"),
+        ("mallory", f"lgtm\n\n<!-- jobguard:fingerprint={fp(2)} -->\n"),
+    ]
 
 
 def test_resolve_marks_the_thread_and_the_note(git_fake: GitBackedGitLab, local: GitLabPlatform) -> None:

@@ -18,6 +18,7 @@ import pytest
 from jobguard.cli import main
 from jobguard.comments import SUMMARY_MARKER, fingerprint_of
 from jobguard.platforms.gitlab import from_env
+from jobguard.platforms.http import MAX_RETRY_WAIT
 from jobguard.review import run_fix_command, run_review
 from tests.fakes.gitlab import MergeRequest, parse_suggestions
 from tests.test_gitlab_platform import (
@@ -99,7 +100,7 @@ def test_unchanged_rerun_writes_nothing(
     (fake.repo / REPORT).unlink()
     fake.reset_log()
     assert run_cli(monkeypatch, env, "review") == 1
-    assert (fake.reads, fake.writes) == (2, 0)
+    assert (fake.reads, fake.writes) == (3, 0)  # GET /user: whose notes are jobguard's
     assert (fake.repo / REPORT).exists()  # the token-free report is written on every run
     assert len(mr.discussions) == 3
 
@@ -120,7 +121,7 @@ def test_fixed_finding_is_resolved(fake: GitBackedGitLab, mr: MergeRequest) -> N
     assert not threads[rules_of(mr)[TTL]].notes[0].resolved
     (summary,) = summaries(mr)
     assert "**1** warning." in summary and IMMUTABLE not in summary
-    assert (fake.reads, fake.writes) == (2, 3)  # resolve, mark the note, update the summary
+    assert (fake.reads, fake.writes) == (3, 3)  # resolve, mark the note, update the summary
 
 
 def test_job_token_only(fake: GitBackedGitLab, mr: MergeRequest, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,6 +150,18 @@ def test_429_is_waited_out(
     assert run_cli(monkeypatch, ci_env(fake, mr, fake.repo), "review") == 1
     assert no_sleep == [30, 30] and time.monotonic() - started < 5
     assert set(rules_of(mr)) == {IMMUTABLE, TTL}
+
+
+def test_a_retry_after_past_the_cap_fails_the_call_not_the_findings(
+    fake: GitBackedGitLab, mr: MergeRequest, monkeypatch: pytest.MonkeyPatch, no_sleep: list[float]
+) -> None:
+    """`Retry-After: 100000` (issue 14): nothing waits past the cap; that call fails, and every finding still
+    reaches the Code Quality report and the job log."""
+    fake.fail_next("POST", r"/discussions$", 429, headers={"Retry-After": "100000"})
+    assert run_cli(monkeypatch, ci_env(fake, mr, fake.repo), "review") == 1
+    assert max(no_sleep, default=0) <= MAX_RETRY_WAIT
+    assert {r["check_name"] for r in json.loads((fake.repo / REPORT).read_text())} == {IMMUTABLE, TTL}
+    assert not rules_of(mr)
 
 
 def test_merged_results_pipeline(fake: GitBackedGitLab, mr: MergeRequest, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,12 +11,8 @@ from jobguard.comments import fence
 from jobguard.findings import Finding, Location, Severity
 from jobguard.formats import as_text, as_workflow_commands
 from jobguard.inert import code_span, visible
-from tests.fakes.github import FakeGitHub, fake_github, github_contract
-from tests.test_github_platform import NUMBER, open_pr
-from tests.test_github_review import BASE, BILLING, HEAD, Scenario, fake
 
-__all__ = ["fake", "fake_github", "github_contract"]
-
+# A name that tries every trick at once; tests/test_hostile_pr.py reviews it end to end on both platforms.
 HOSTILE = "billing\\n```suggestion\\nrm -rf\\n```\\n@octocat <img src=x>\\n::stop-commands::x"
 
 
@@ -50,29 +45,6 @@ def test_text_and_workflow_commands_cannot_start_a_command() -> None:
     )
     for out in (as_text([finding]), as_workflow_commands([finding])):
         assert not [line for line in out.splitlines() if line.startswith("::") and "jobguard" not in line]
-
-
-def test_a_hostile_job_name_stays_inert_through_review(fake: FakeGitHub, tmp_path: Path) -> None:
-    name = "billing-db-migrate"
-    hostile = {**HEAD, BILLING: HEAD[BILLING].replace(f"name: {name}", f'name: "{HOSTILE}"', 1)}
-    base = {**BASE, BILLING: BASE[BILLING].replace(f"name: {name}", f'name: "{HOSTILE}"', 1)}
-    pr = Scenario.__new__(Scenario)
-    pr.fake, pr.local, pr.platform = fake, True, None
-    pr.pr = open_pr(fake, tmp_path, base, hostile, local=True)
-    outcome = pr.run()
-    assert any("@octocat" in f.message for f in outcome.findings)
-    bodies = [c.body for c in fake.comments_of(NUMBER)] + [c.body for c in fake.issue_comments.values()]
-    assert bodies
-    for body in bodies:
-        assert "rm -rf\n" not in body
-        blocks = re.sub(r"^(`{3,})[^\n]*\n.*?^\1$", "", body, flags=re.M | re.S)  # jobguard's own fences
-        prose = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", blocks)  # what is left outside code spans
-        assert "@octocat" not in prose and "<img" not in prose and "rm -rf" not in prose
-        suggestions = re.findall(r"^(`{3,})suggestion\n(.*?)^\1$", body, flags=re.M | re.S)
-        assert all("rm -rf" not in text and "@octocat" not in text for _, text in suggestions)
-    stdout = pr.pr.stdout.getvalue()
-    own = re.compile(r"^::(error|warning|notice) file=")
-    assert [line for line in stdout.splitlines() if line.startswith("::") and not own.match(line)] == []
 
 
 @given(st.text(alphabet=st.sampled_from("`a\n~ ")))

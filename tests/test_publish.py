@@ -206,6 +206,15 @@ def test_comment_bodies_carry_the_fingerprint_marker() -> None:
     assert comments.fingerprint_of("a human comment") is None
 
 
+def test_a_marker_inside_a_value_is_not_the_fingerprint() -> None:
+    """A Job name carrying a marker (issue 14): only the marker jobguard writes, on the body's last line, counts."""
+    planted = "<!-- jobguard:fingerprint=00000000deadbeef -->"
+    hostile = replace(finding(20, "a"), message=f"Job `{planted}` edits an immutable field.\n{planted}")
+    body = comments.comment_body(hostile)
+    assert comments.fingerprint_of(body) == hostile.fingerprint
+    assert comments.fingerprint_of(f"{planted}\nsome words after it") is None
+
+
 def test_an_outdated_note_whose_finding_persists_is_posted_again_and_the_old_one_resolved() -> None:
     platform = MemoryPlatform()
     run(platform, [finding(20, "a")])
@@ -224,3 +233,60 @@ def test_an_outdated_note_a_person_resolved_is_left_alone() -> None:
     platform.writes.clear()
     run(platform, [finding(20, "a")])
     assert platform.writes == []
+
+
+def many(count: int, message: str = "") -> list[Finding]:
+    """`count` findings on distinct lines outside the diff (summary-only), each with a fix."""
+    fix = Fix("rename", "Rename the Job", "A new Job runs.", TextEdit(3, 3, "x\n"), "--- a/job.yaml\n+x\n")
+    return [
+        replace(finding(1000 + i, f"job-{i}", fix), message=message or f"Job `job-{i}` edits an immutable field.")
+        for i in range(count)
+    ]
+
+
+def reachable(platform: MemoryPlatform, found: Finding) -> bool:
+    """The finding's row (its place and message) is in a comment jobguard wrote or in the log it printed."""
+    row = f"`{found.location.path}:{found.location.line}`"
+    shown = [str(body) for kind, body in platform.writes if kind == "summary"]
+    shown += [summary + annotations for _outputs, summary, annotations in platform.reports]
+    return any(row in text and found.message[:40] in text for text in shown)
+
+
+def test_every_one_of_401_findings_is_in_the_summary_or_the_log() -> None:
+    """Issue 14: a summary past the comment size limit left 270 findings in no comment and not in the job log the
+    truncation note promised. The comment holds what fits; the log (really written) holds every finding."""
+    platform = MemoryPlatform()
+    findings = many(401, "Job `{}` edits the immutable field `spec.template` of a Job Argo CD will not replace.")
+    run(platform, findings)
+    (summary,) = [str(body) for kind, body in platform.writes if kind == "summary"]
+    assert len(summary) <= 60_000 and "more finding" in summary and "job log" in summary
+    assert all(reachable(platform, f) for f in findings)
+
+
+def test_a_70000_character_value_is_shortened_not_the_summary_emptied() -> None:
+    name = "x" * 70_000
+    long_fix = Fix("rename", "Rename the Job", "A new Job runs.", TextEdit(3, 3, name), f"--- a/job.yaml\n+{name}\n")
+    findings = [replace(finding(5, "a", long_fix), message=f"Job `{name}` edits an immutable field."), finding(6, "b")]
+    platform = MemoryPlatform()
+    run(platform, findings)
+    (summary,) = [str(body) for kind, body in platform.writes if kind == "summary"]
+    assert len(summary) < 10_000 and "`job.yaml:6`" in summary and "`job.yaml:5`" in summary
+    assert "xxxxxxxxxx…" in summary  # the value, shortened
+
+
+def test_an_inline_comment_shortens_long_values_and_keeps_its_marker_last() -> None:
+    name = "x" * 70_000
+    long_fix = Fix("rename", "Rename the Job", "A new Job runs.", TextEdit(20, 20, name), f"--- a/job.yaml\n+{name}\n")
+    hostile = replace(finding(20, "a", long_fix), message=f"Job `{name}` edits an immutable field.")
+    body = comments.comment_body(hostile)
+    assert len(body) < 10_000 and comments.fingerprint_of(body) == hostile.fingerprint
+
+
+def test_a_suggestion_too_long_for_a_comment_is_a_plain_comment() -> None:
+    """A one-click block cut by the size limit would apply a truncated line: such a fix is shown, not suggested."""
+    name = "x" * 70_000
+    long_fix = Fix("rename", "Rename the Job", "A new Job runs.", TextEdit(20, 20, f"{name}\n"), f"+{name}\n")
+    platform = MemoryPlatform()
+    run(platform, [finding(20, "a", long_fix)])
+    (comment,) = platform.writes[0][1]  # type: ignore[misc]
+    assert not comment.suggestion and "```suggestion" not in comment.body and len(comment.body) < 65_536

@@ -64,6 +64,18 @@ def test_one_suggestion_per_edit_its_twin_is_a_plain_comment() -> None:
     ]
 
 
+def test_comments_already_posted_count_toward_the_cap() -> None:
+    """More findings than the cap: a re-run must not post the next batch of comments each time (issue 14)."""
+    candidates = [Candidate(finding(str(n)), on_diff=True) for n in range(4)]
+    posted = (note("0"), note("1"))
+    assert routes(plan(*candidates, existing=posted, max_inline_comments=2)) == [
+        Route.POSTED,
+        Route.POSTED,
+        Route.SUMMARY,
+        Route.SUMMARY,
+    ]
+
+
 def test_the_cap_sends_the_rest_to_the_summary() -> None:
     edits = [TextEdit(n, n, "x\n") for n in range(1, 5)]
     result = plan(*(suggestible(str(n), e) for n, e in enumerate(edits)), max_inline_comments=2)

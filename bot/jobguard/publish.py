@@ -35,6 +35,7 @@ from jobguard.routing import (
 __all__ = ["PublishReport", "PublishRun", "PublishSettings", "publish", "suggestion_text"]
 
 HeadText = Callable[[str], str | None]
+MAX_SUGGESTION = 16_000  # characters of a one-click block: with the rest, a comment stays under 65,536 (B6)
 
 
 @dataclass
@@ -93,7 +94,8 @@ def _fallback(channel: ReviewChannel, run: PublishRun, report: PublishReport, no
     """Every finding through the token-free channels (annotations, job summary, report files)."""
     report.channel = "fallback"
     report.notes.append(note)
-    channel.report(run.outputs, summary_body(run.findings, inline=set()), as_workflow_commands(run.findings))
+    full = summary_body(run.findings, inline=set(), limit=None)  # the report channels have their own limits
+    channel.report(run.outputs, full, as_workflow_commands(run.findings))
     return report
 
 
@@ -143,7 +145,9 @@ def _summarise(channel: ReviewChannel, run: PublishRun, plan: Plan, report: Publ
         if not report.summary_written:
             report.notes.append("the summary comment could not be written; see the job summary")
     unseen = report.moved_to_summary and not report.summary_written
-    channel.report(run.outputs, summary, as_workflow_commands(run.findings) if unseen else "")
+    full = summary_body(run.findings, inline=inline, fixed=len(report.resolved), fix_hint=channel.fix_hint, limit=None)
+    overflow = full != summary  # the comment holds what fits; the log, as its last line promises, holds every finding
+    channel.report(run.outputs, full, as_workflow_commands(run.findings) if unseen or overflow else "")
 
 
 def _changed(existing: Posted | None, body: str) -> bool:
@@ -169,7 +173,7 @@ def _candidate(channel: ReviewChannel, finding: Finding, change: FileChange | No
     if suggestion is None or text is None:
         return Candidate(finding, on_diff=on_diff)
     replacement = suggestion_text(text, finding.fixes[0].edit, suggestion.first, suggestion.last)
-    if replacement is None:
+    if replacement is None or len(replacement) > MAX_SUGGESTION:  # cut by a size limit, it would apply a cut line
         return Candidate(finding, on_diff=on_diff)
     return Candidate(finding, suggestion, fence(replacement, suggestion.info), on_diff)
 

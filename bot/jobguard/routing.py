@@ -105,10 +105,11 @@ def route(routing: Routing) -> Plan:
 
 def _placed(candidates: Sequence[Candidate], posted: Collection[str], cap: int) -> tuple[Routed, ...]:
     """Each candidate's route, in order: up to `cap` inline, one suggestion per edit (applying one would make a twin
-    outdated), the rest to the summary."""
+    outdated), the rest to the summary. Notes already on the change count toward the cap, so a re-run with more
+    findings than the cap does not post the next batch each time."""
     routed: list[Routed] = []
     suggested: set[tuple[str, TextEdit]] = set()
-    inline = 0
+    inline = sum(1 for c in candidates if c.finding.fingerprint in posted)
     for candidate in candidates:
         chosen = _choice(candidate, posted, suggested)
         if chosen is Route.SUGGESTION:

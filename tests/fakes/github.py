@@ -963,6 +963,7 @@ class FakeGitHub:
         self.token = token
         self.token_kind = token_kind
         self.viewer = ACTIONS_BOT if token_kind == "installation" else token_user
+        self.user_tokens: dict[str, str] = {}  # token -> login of another user (a PAT), see `add_user_token`
         self.api_prefix = api_prefix.rstrip("/")
         self.read_only = False
         self.requests: list[RequestRecord] = []
@@ -1226,6 +1227,14 @@ class FakeGitHub:
 
     def file_text(self, sha: str, path: str) -> str | None:
         return self._files_at(sha).get(path)
+
+    def add_user_token(self, token: str, login: str) -> str:
+        """Accept `token` as a PAT of `login`, so a test can post through the real API as another user (an
+        attacker's comment carrying jobguard's markers). Returns the token."""
+        with self._lock:
+            self._user(login)
+            self.user_tokens[token] = login
+        return token
 
     def comments_of(self, pr: FakePull | int) -> list[FakeReviewComment]:
         number = pr.number if isinstance(pr, FakePull) else pr
@@ -1524,13 +1533,20 @@ class FakeGitHub:
                 {"x-accepted-github-permissions": _WRITE_PERMISSION[prefix]},
             )
         handler: Callable[[Ctx], Reply] = getattr(self, match.handler)
-        return handler(Ctx(request, match.params, payload, self.viewer))
+        return handler(Ctx(request, match.params, payload, self._caller(request)))
+
+    def _caller(self, request: Request) -> str:
+        """The login a request acts as: another user's PAT (`add_user_token`), else the fake's own token."""
+        token = request.headers.get("Authorization", "").partition(" ")[2]
+        return self.user_tokens.get(token, self.viewer)
 
     def _check_auth(self, request: Request, operation: str) -> None:
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         if not token or scheme.lower() not in ("token", "bearer"):
             raise ApiError(401, {"message": "Requires authentication", "documentation_url": _DOCS, "status": "401"})
+        if token in self.user_tokens:
+            return  # another user's PAT: it may read /user and write wherever the fake lets anyone
         if self.token is not None and token != self.token:
             raise ApiError(401, {"message": "Bad credentials", "documentation_url": _DOCS, "status": "401"})
         if operation == "users/get-authenticated" and self.token_kind == "installation":
@@ -1738,6 +1754,7 @@ class FakeGitHub:
                 "disk_usage": 0,
                 "collaborators": 0,
                 "two_factor_authentication": True,
+                "user_view_type": "private",  # the discriminator of the contract's oneOf (private-user)
             }
         )
         return Reply(200, user)

@@ -628,6 +628,7 @@ class FakeGitLab:
         testing.md §4 and demands the current diff_refs.
         """
         self.tokens: dict[str, str] = dict(tokens) if tokens is not None else {"test-token": "api"}
+        self.user_tokens: dict[str, User] = {}  # another user's personal access tokens (`add_user_token`)
         self.job_token = job_token
         self.job_token_denied_status = job_token_denied_status
         self.accept_old_versions = accept_old_versions
@@ -773,6 +774,13 @@ class FakeGitLab:
                 return self._create_discussion(mr, user, body, pos, None)
             except ApiError as exc:
                 raise ValueError(f"invalid seed discussion: {exc.payload}") from exc
+
+    def add_user_token(self, token: str, username: str) -> str:
+        """Accept `token` as a personal access token (scope api) of `username`, so a test can write through the real
+        API as another user (notes carrying jobguard's markers). Returns the token."""
+        with self._lock:
+            self.user_tokens[token] = self._user(username)
+        return token
 
     def add_note(self, mr: MergeRequest, body: str, *, author: str = "reviewer", system: bool = False) -> Note:
         """Seed a plain MR note (individual discussion), optionally a system note."""
@@ -1091,6 +1099,8 @@ class FakeGitLab:
         if kind in ("private", "bearer"):
             bearer = headers.get("authorization", "")
             token = bearer[7:].strip() if kind == "bearer" else headers.get("private-token") or query["private_token"]
+            if token in self.user_tokens:
+                return self.user_tokens[token]  # another user's PAT with scope api: writes as that user
             scope = self.tokens.get(token)
             if scope is None:
                 raise unauthorized

@@ -12,6 +12,7 @@ from jobguard.errors import PlatformError
 T = TypeVar("T")
 MASK = "[masked]"
 MAX_FAILURE_TEXT = 300  # characters of an API failure kept for the log
+MAX_RETRY_WAIT = 300.0  # seconds: a server asking for a longer wait fails that call instead (issue 14)
 
 log = logging.getLogger("jobguard.platforms")
 

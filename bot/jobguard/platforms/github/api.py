@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jobguard import __version__
-from jobguard.platforms.http import ApiFailure, send, status_line
+from jobguard.platforms.http import MAX_RETRY_WAIT, ApiFailure, send, status_line
 
 if TYPE_CHECKING:
     from github.Requester import Requester
@@ -30,7 +30,7 @@ class ClientSettings:
     retries: int = 5  # GithubRetry total (5xx on reads/edits, 403/429 rate limits)
     backoff_factor: float = 1.0  # urllib3 exponential backoff between 5xx retries
     secondary_rate_wait: float = 60.0  # B12: no Retry-After -> wait at least 60 s
-    max_rate_limit_wait: float = 300.0  # past this, fail with a clear line instead of sleeping
+    max_rate_limit_wait: float = MAX_RETRY_WAIT  # past this (reset or Retry-After), the call fails instead of sleeping
     seconds_between_requests: float = 0.25
     seconds_between_writes: float = 1.0  # B12: >= 1 s between writes
     post_attempts: int = 3  # POSTs whose outcome was unknown (5xx, timeout): re-list, then re-post
@@ -38,7 +38,8 @@ class ClientSettings:
 
 def _retry_type() -> type[Any]:
     """GithubRetry, except that a POST answered 5xx (or not at all) is handed back instead of re-sent (B13)."""
-    from github import GithubRetry
+    from github import GithubException, GithubRetry
+    from urllib3.exceptions import InvalidHeader
 
     class JobguardRetry(GithubRetry):
         def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
@@ -53,6 +54,8 @@ def _retry_type() -> type[Any]:
             error = kwargs.get("error", args[1] if len(args) > 1 else None)
             if error is not None and (method or "").upper() == "POST" and self._is_read_error(error):
                 raise error  # sent, answer lost: never re-sent blindly
+            if response is not None:
+                self._refuse_long_wait(response)
             new = super().increment(method, url, *args, **kwargs)
             if response is not None and response.status == 429 and "Retry-After" not in response.headers:
                 wait = float(self.secondary_rate_wait)
@@ -60,6 +63,21 @@ def _retry_type() -> type[Any]:
                     wait = min(wait, float(self.max_rate_limit_wait))
                 new.get_backoff_time = lambda: wait  # type: ignore[method-assign]
             return new
+
+        def _refuse_long_wait(self, response: Any) -> None:
+            """urllib3 sleeps whatever Retry-After says (up to 6 hours) before GithubRetry's `max_rate_limit_wait`
+            is ever asked: past the cap the call fails now, and the adapter's fallbacks carry the findings."""
+            header = response.headers.get("Retry-After")
+            cap = self.max_rate_limit_wait
+            if header is None or cap is None:
+                return
+            try:
+                wait = float(self.parse_retry_after(header))
+            except InvalidHeader:  # neither seconds nor an HTTP date: not obeyed either
+                wait = float("inf")
+            if wait > cap:
+                message = f"rate limited: GitHub asks to retry after {header.strip()[:40]} s, past the {cap:g} s cap"
+                raise GithubException(response.status, {"message": message}, dict(response.headers))
 
     return JobguardRetry
 

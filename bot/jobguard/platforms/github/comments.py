@@ -9,7 +9,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from jobguard.comments import fingerprint_of, is_summary
+from jobguard.comments import capped, fingerprint_line, is_summary
 from jobguard.errors import PlatformError
 from jobguard.platforms import Posted
 from jobguard.platforms.github.pull import Session
@@ -20,25 +20,36 @@ MAX_BODY = 65_536  # B6
 
 
 def cap_body(body: str) -> str:
-    """B6: 65,536 characters per body. The summary comes capped from `comments.summary_body`; this is the safety net
-    for the others: cut on a line, keeping the hidden marker lines (as `jobguard.comments` reads them) at the end."""
-    if len(body) <= MAX_BODY:
-        return body
-    markers = "\n".join(
-        line.strip()
-        for line in body.splitlines()
-        if len(line) < 200 and (fingerprint_of(line) or is_summary(line) or FIXED_MARKER in line)
+    """B6: 65,536 characters per body. The summary comes within it from `comments.summary_body`; this is the
+    safety net for the others."""
+    return capped(body, MAX_BODY)
+
+
+def fixed_body(note: str, original: str) -> str:
+    """The edit that marks a comment fixed when its thread cannot be resolved: the note, the fixed marker on the
+    third line (where `is_fixed` reads it), the original collapsed, and the fingerprint line kept last."""
+    marker = fingerprint_line(original)
+    tail = f"\n{marker}\n" if marker else ""
+    return (
+        f"✅ **{note}** jobguard no longer finds this problem.\n\n{FIXED_MARKER}\n\n"
+        f"<details><summary>Original comment</summary>\n\n{original}\n</details>\n{tail}"
     )
-    room = MAX_BODY - len(markers) - 100
-    return body[:room].rsplit("\n", 1)[0] + "\n\n…(truncated)\n\n" + markers + "\n"
+
+
+def is_fixed(body: str) -> bool:
+    """Whether jobguard marked this comment fixed (`fixed_body`): the marker on its own third line, never anywhere
+    in the body, where a Job name could carry it."""
+    lines = body.split("\n", 3)
+    return body.startswith("✅ **") and len(lines) > 2 and lines[2] == FIXED_MARKER
 
 
 def issue_comment(session: Session, match: Callable[[str], bool]) -> Posted | None:
-    """The first issue comment whose body `match`es (the summary, or a reply whose answer was lost)."""
+    """The first issue comment of jobguard's own whose body `match`es (the summary, or a reply whose answer was lost);
+    another user's comment is never taken for it, whatever it says (issue 14)."""
     url = f"{session.repo_url}/issues/{session.number}/comments"
     for item in session.api.pages("issues/list-comments", url):
         body = str(item.get("body") or "")
-        if match(body):
+        if match(body) and session.own(item):
             return Posted(str(item["id"]), "summary", None, body)
     return None
 

@@ -17,6 +17,7 @@ from jobguard.platforms.http import ApiFailure
 SUPPORTED_EVENTS = ("pull_request", "pull_request_target", "issue_comment")
 AUTHORISED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 FIX_COMMAND = "/jobguard fix"
+ACTIONS_BOT = "github-actions[bot]"  # who Actions' GITHUB_TOKEN (an installation token) writes as
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Session:
     known: PullInfo | None = None  # from the payload; fetched on first use otherwise
     read_only: str = ""  # why the token cannot write, once known
     notes: list[str] = field(default_factory=list)
+    _login: str | None = None
 
     @property
     def repo_url(self) -> str:
@@ -74,6 +76,24 @@ class Session:
             _headers, data = self.api.request("pulls/get", "GET", f"{self.repo_url}/pulls/{self.number}")
             self.known = PullInfo.from_json(data)
         return self.known
+
+    def own(self, item: Mapping[str, Any]) -> bool:
+        """Whether a comment (REST `user.login`) is this token's, so that its markers are jobguard's (issue 14)."""
+        return str((item.get("user") or {}).get("login") or "") == self.login()
+
+    def login(self) -> str:
+        """The token's user, asked once: `GET /user` for a personal token; an installation token (Actions'
+        GITHUB_TOKEN) is refused there (users/get-authenticated is not enabled for GitHub Apps) and writes as
+        github-actions[bot]."""
+        if self._login is None:
+            try:
+                _headers, data = self.api.request("users/get-authenticated", "GET", "/user")
+                self._login = str(data["login"])
+            except ApiFailure as failure:
+                if not failure.forbidden:
+                    raise
+                self._login = ACTIONS_BOT
+        return self._login
 
     def became_read_only(self, failure: ApiFailure) -> str:
         """B11: a 403 on a write means the token cannot write here; stop trying for the rest of the run."""

@@ -125,7 +125,9 @@ def _landed_fingerprints(session: Session) -> set[str]:
         items = list(session.api.pages("pulls/list-review-comments", url))
     except ApiFailure:
         return set()
-    return {fp for item in items if (fp := fingerprint_of(str(item.get("body") or ""))) is not None}
+    return {
+        fp for item in items if (fp := fingerprint_of(str(item.get("body") or ""))) is not None and session.own(item)
+    }
 
 
 def _delete_pending_reviews(session: Session) -> None:

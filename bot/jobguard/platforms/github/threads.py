@@ -1,8 +1,8 @@
 """jobguard's earlier notes on a pull request, and resolving those whose finding went away (B8, B9).
 
-Review comments are found by their fingerprint marker (thread roots only); whether their thread is resolved comes
-from one paginated GraphQL reviewThreads query, sent only when there are any. Resolving prefers the thread; failing
-that, the comment is edited to say it is fixed.
+Review comments are found by their fingerprint marker (thread roots the token's own user wrote, B7); whether their
+thread is resolved comes from one paginated GraphQL reviewThreads query, sent only when there are any. Resolving
+prefers the thread; failing that, the comment is edited to say it is fixed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import replace
 from jobguard.comments import fingerprint_of, is_summary
 from jobguard.errors import PlatformError
 from jobguard.platforms import Posted
-from jobguard.platforms.github.comments import FIXED_MARKER, cap_body, issue_comment
+from jobguard.platforms.github.comments import cap_body, fixed_body, is_fixed, issue_comment
 from jobguard.platforms.github.pull import Session
 from jobguard.platforms.http import ApiFailure
 
@@ -45,10 +45,10 @@ def existing(session: Session) -> Sequence[Posted]:
         for item in session.api.pages("pulls/list-review-comments", url):
             body = str(item.get("body") or "")
             fingerprint = fingerprint_of(body)
-            if fingerprint is None or item.get("in_reply_to_id"):
+            if fingerprint is None or item.get("in_reply_to_id") or not session.own(item):
                 continue
             outdated = item.get("line") is None and item.get("subject_type", "line") == "line"  # B8
-            resolved = FIXED_MARKER in body
+            resolved = is_fixed(body)
             found.append(Posted(str(item["id"]), "inline", fingerprint, body, resolved, outdated=outdated))
         threads = _threads(session) if found else {}
         found = [
@@ -90,11 +90,7 @@ def resolve(session: Session, posted: Posted, note: str) -> bool:
         return False
     if posted.thread_id and _resolve_thread(session, posted.thread_id):
         return True
-    body = (
-        f"✅ **{note}** jobguard no longer finds this problem.\n\n{FIXED_MARKER}\n\n"
-        f"<details><summary>Original comment</summary>\n\n"
-        f"{_SUGGESTION_FENCE.sub(lambda m: m.group(1) + 'yaml', posted.body)}\n</details>\n"
-    )
+    body = fixed_body(note, _SUGGESTION_FENCE.sub(lambda m: m.group(1) + "yaml", posted.body))
     try:
         url = f"{session.repo_url}/pulls/comments/{posted.id}"
         session.api.request("pulls/update-review-comment", "PATCH", url, body={"body": cap_body(body)})

@@ -1,20 +1,24 @@
 """The GitLab HTTP client: python-gitlab, imported lazily, with one-line masked failures and careful POSTs.
 
-python-gitlab retries 429 (honouring Retry-After) and 5xx; POSTs are not retried blindly: after a transient failure
-`create` re-lists what landed first (`jobguard.platforms.http.send`, C10), so a retry never posts twice. The token
-never appears in a message: python-gitlab sends it as a header, and every `ApiFailure` masks it.
+python-gitlab retries 429 (honouring Retry-After up to `MAX_RETRY_WAIT`; past it the call fails) and 5xx; POSTs are
+not retried blindly: after a transient failure `create` re-lists what landed first (`jobguard.platforms.http.send`,
+C10), so a retry never posts twice. The token never appears in a message: python-gitlab sends it as a header, and
+every `ApiFailure` masks it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import email.utils
+import math
+import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from jobguard import __version__
 from jobguard.errors import PlatformError
 from jobguard.platforms.gitlab.settings import Settings
-from jobguard.platforms.http import ApiFailure, send, status_line
+from jobguard.platforms.http import MAX_RETRY_WAIT, ApiFailure, send, status_line
 
 if TYPE_CHECKING:
     import gitlab
@@ -36,6 +40,7 @@ class Client:
         self.settings = settings
         self._gl: gitlab.Gitlab | None = None
         self._mr_data: JsonDict | None = None
+        self._username: str | None = None
 
     @property
     def project_path(self) -> str:
@@ -49,6 +54,16 @@ class Client:
         if self._mr_data is None or fresh:
             self._mr_data = self.json(self.mr_path)
         return self._mr_data
+
+    def username(self) -> str:
+        """The token's user (`GET /user`, asked once): only its notes are jobguard's (issue 14)."""
+        if self._username is None:
+            self._username = str(self.json("/user").get("username") or "")
+        return self._username
+
+    def own(self, note: JsonDict) -> bool:
+        """Whether a note (`author.username`) was written with this token, so that its markers are jobguard's."""
+        return str((note.get("author") or {}).get("username") or "") == self.username()
 
     def require_token(self, what: str) -> None:
         if not self.settings.token:
@@ -67,6 +82,7 @@ class Client:
                 timeout=API_TIMEOUT,
                 retry_transient_errors=True,  # 5xx and timeouts; 429 is always retried with Retry-After (C10)
                 user_agent=f"jobguard/{__version__}",
+                backend=_capped_backend(),
             )
         return self._gl
 
@@ -118,6 +134,47 @@ class Client:
                 message = message.decode("utf-8", "replace")
             return ApiFailure(exc.response_code, status_line(exc.response_code, str(message)), self.settings.secrets)
         return ApiFailure(None, f"{type(exc).__name__}: no answer from {self.settings.url}", self.settings.secrets)
+
+
+def _capped_backend() -> type[Any]:
+    """python-gitlab's requests backend, except that an answer asking to wait past `MAX_RETRY_WAIT` fails at once:
+    python-gitlab sleeps whatever Retry-After or RateLimit-Reset says (gitlab/utils.py `Retry`), and reads
+    Retry-After with int(), so an HTTP date is turned into seconds here first."""
+    from gitlab._backends import DefaultBackend
+    from gitlab.exceptions import GitlabHttpError
+
+    class CappedBackend(DefaultBackend):
+        def http_request(self, *args: Any, **kwargs: Any) -> Any:
+            result = super().http_request(*args, **kwargs)
+            if result.status_code != 429 and result.status_code < 500:
+                return result
+            wait = requested_wait(result.headers, time.time())
+            if wait is not None and wait > MAX_RETRY_WAIT:
+                message = f"rate limited: GitLab asks to wait {wait:.0f} s, past the {MAX_RETRY_WAIT:g} s cap"
+                raise GitlabHttpError(message, result.status_code)
+            if wait is not None and "Retry-After" in result.headers:
+                result.headers["Retry-After"] = str(math.ceil(wait))
+            return result
+
+    return CappedBackend
+
+
+def requested_wait(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds an answer asks for before a retry: Retry-After (seconds or an HTTP date), else RateLimit-Reset (epoch
+    seconds, GitLab's rate-limit headers); None when it names no wait, infinity when the header is unreadable."""
+    retry_after = headers.get("Retry-After")
+    if retry_after is not None:
+        text = retry_after.strip()
+        if text.isdigit():
+            return float(text)
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(text).timestamp() - now)
+        except (TypeError, ValueError):
+            return math.inf
+    reset = headers.get("RateLimit-Reset")
+    if reset is None:
+        return None
+    return max(0.0, float(reset) - now) if reset.strip().isdigit() else math.inf
 
 
 def _endpoint(path: str) -> str:

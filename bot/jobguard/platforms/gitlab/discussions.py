@@ -12,16 +12,17 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from jobguard import diff as diffs
-from jobguard.comments import fingerprint_of, is_summary
+from jobguard.comments import capped, fingerprint_of, is_summary
 from jobguard.platforms import InlineComment, Posted, PostResult
 from jobguard.platforms.gitlab.api import Client, JsonDict
 from jobguard.platforms.http import ApiFailure
 
 log = logging.getLogger("jobguard.gitlab")
+MAX_NOTE = 1_000_000  # characters of a note body (notes.md, gitlab-mr-examples.json)
 
 
 def existing(client: Client) -> list[Posted]:
-    return posted_in(client.listing(f"{client.mr_path}/discussions"))
+    return posted_in(client.listing(f"{client.mr_path}/discussions"), client.own)
 
 
 def post_inline(
@@ -63,7 +64,7 @@ def post_inline(
 def _post_discussion(client: Client, comment: InlineComment, position: JsonDict) -> None:
     client.create(
         f"{client.mr_path}/discussions",
-        {"body": comment.body, "position": position},
+        {"body": capped(comment.body, MAX_NOTE), "position": position},
         lambda: _landed(client, lambda p: p.fingerprint == comment.fingerprint),
     )
 
@@ -88,7 +89,7 @@ def resolve(client: Client, posted: Posted, note: str) -> bool:
 
 
 def upsert_summary(client: Client, body: str, existing: Posted | None) -> bool:
-    notes = f"{client.mr_path}/notes"
+    notes, body = f"{client.mr_path}/notes", capped(body, MAX_NOTE)
     try:
         if existing is not None:
             try:
@@ -106,6 +107,7 @@ def upsert_summary(client: Client, body: str, existing: Posted | None) -> bool:
 
 def reply(client: Client, body: str) -> None:
     """A plain MR note. Failures are logged, not raised: the caller prints the same text to the job log."""
+    body = capped(body, MAX_NOTE)
     try:
         client.create(f"{client.mr_path}/notes", {"body": body}, lambda: _landed_note(client, body))
     except ApiFailure as exc:
@@ -122,14 +124,14 @@ def _diff_refs(client: Client) -> Mapping[str, str]:
 def _landed(client: Client, match: Callable[[Posted], bool]) -> JsonDict | None:
     """The discussion whose jobguard note `match`es (an inline comment by fingerprint, or the summary)."""
     for discussion in client.listing(f"{client.mr_path}/discussions"):
-        if any(match(p) for p in posted_in([discussion])):
+        if any(match(p) for p in posted_in([discussion], client.own)):
             return discussion
     return None
 
 
 def _landed_note(client: Client, body: str) -> JsonDict | None:
     notes = client.listing(f"{client.mr_path}/notes")
-    return next((n for n in notes if n.get("body") == body and not n.get("system")), None)
+    return next((n for n in notes if n.get("body") == body and not n.get("system") and client.own(n)), None)
 
 
 def _position(comment: InlineComment, refs: Mapping[str, str], change: diffs.FileChange | None) -> JsonDict | None:
@@ -156,8 +158,9 @@ def _position(comment: InlineComment, refs: Mapping[str, str], change: diffs.Fil
     return position
 
 
-def posted_in(discussions: Sequence[JsonDict]) -> list[Posted]:
-    """jobguard's notes, by marker: the first note of a thread (replies are people's)."""
+def posted_in(discussions: Sequence[JsonDict], own: Callable[[JsonDict], bool]) -> list[Posted]:
+    """jobguard's notes, by marker: the first note of a thread (replies are people's), written by the token's own
+    user (`own`, asked only of a note that carries a marker), never another user's note quoting a marker."""
     found: list[Posted] = []
     for discussion in discussions:
         notes = [n for n in discussion.get("notes") or [] if isinstance(n, dict)]
@@ -167,6 +170,8 @@ def posted_in(discussions: Sequence[JsonDict]) -> list[Posted]:
         body = str(first.get("body") or "")
         fingerprint = fingerprint_of(body)
         thread = str(discussion.get("id"))
+        if (fingerprint is not None or is_summary(body)) and not own(first):
+            continue
         if fingerprint is not None:
             found.append(Posted(str(first.get("id")), "inline", fingerprint, body, bool(first.get("resolved")), thread))
         elif is_summary(body):
