@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from jobguard.render.appsets import _glob, sanitize
+from jobguard.render.appsets import go_match, sanitize
 from jobguard.render.model import HelmSource, KustomizeSource, Root, RootKind
 from jobguard.render.roots import declared_roots, discover
 from tests.render_files import Files, corpus_set, needs_kustomize_corpus
@@ -190,6 +190,20 @@ def test_argocd_source_files_merge_over_the_source_the_app_specific_one_last() -
     assert root.kustomize == KustomizeSource(images=("app=app:3.0",), name_suffix="-g")
 
 
+def test_an_application_in_another_namespace_reads_its_namespaced_override_file() -> None:
+    manifest = app("spec:\n  source: {path: overlay, kustomize: {images: [app=app:1.0]}}\n", name="web")
+    files = {
+        "overlay/kustomization.yaml": "resources: []\n",
+        "overlay/.argocd-source-web.yaml": "kustomize: {images: [app=app:2.0]}\n",
+        "overlay/.argocd-source-argocd_web.yaml": "kustomize: {images: [app=app:3.0]}\n",
+    }
+    (root,) = declared_roots(Files({"apps/web.yaml": manifest, **files}))  # metadata.namespace: argocd
+    assert root.kustomize == KustomizeSource(images=("app=app:3.0",))
+    no_namespace = manifest.replace("  namespace: argocd\n", "")
+    (root,) = declared_roots(Files({"apps/web.yaml": no_namespace, **files}))
+    assert root.kustomize == KustomizeSource(images=("app=app:2.0",))
+
+
 def test_argocd_source_files_cannot_move_the_source_and_a_broken_one_is_skipped() -> None:
     root = _overlay_app(
         {
@@ -288,11 +302,24 @@ def test_generators_a_revision_cannot_answer_make_no_roots(generator: str) -> No
 
 
 def test_go_path_match_semantics() -> None:
-    assert _glob("apps/*").fullmatch("apps/web")
-    assert not _glob("apps/*").fullmatch("apps/web/prod")
-    assert _glob("apps/[^x]?b").fullmatch("apps/wab")
-    assert not _glob("apps/[^w]*").fullmatch("apps/web")
+    assert go_match("apps/*", "apps/web")
+    assert not go_match("apps/*", "apps/web/prod")
+    assert go_match("apps/[^x]?b", "apps/wab")
+    assert not go_match("apps/[^w]*", "apps/web")
+    assert go_match("apps/\\*", "apps/*") and not go_match("apps/\\*", "apps/web")
     assert sanitize("My_App.V1-") == "my-app.v1"
+
+
+def test_a_hostile_glob_does_not_backtrack() -> None:
+    """`*a*a...*b` against a long run of `a`s is exponential for a backtracking regex; fnmatch's is linear."""
+    hostile = "*a" * 30 + "*b"
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: x}\nspec:\n"
+        f"  generators:\n    - git: {{repoURL: x, directories: [{{path: '{hostile}'}}]}}\n"
+        "  template:\n    metadata: {name: '{{path.basename}}'}\n    spec:\n      source: {path: '{{path}}'}\n"
+    )
+    files = {f"{'a' * 200}{n}/kustomization.yaml": "resources: []\n" for n in range(20)}
+    assert declared_roots(Files({"appset.yaml": appset, **files})) == []
 
 
 def test_a_flux_kustomization() -> None:

@@ -151,6 +151,8 @@ def test_application_overrides_and_components_are_read() -> None:
         "overlay/.argocd-source.yaml": "kustomize: {}\n",
         "overlay/.argocd-source-web.yaml": "kustomize: {}\n",
         "overlay/.argocd-source-other.yaml": "kustomize: {}\n",
+        "overlay/.argocd-source-team_web.yaml": "kustomize: {}\n",
+        "overlay/nested/.argocd-source.yaml": "kustomize: {}\n",
         "component/kustomization.yaml": "kind: Component\nresources: [job.yaml]\n",
         "component/job.yaml": "kind: Job\n",
     }
@@ -162,6 +164,7 @@ def test_application_overrides_and_components_are_read() -> None:
         "overlay/kustomization.yaml",
         "overlay/.argocd-source.yaml",
         "overlay/.argocd-source-web.yaml",
+        "overlay/.argocd-source-team_web.yaml",
         "component/kustomization.yaml",
         "component/job.yaml",
     }

@@ -41,7 +41,9 @@ def application_roots(app: Mapping[str, Any], defined_by: str, snapshot: Snapsho
         sources = [spec["source"]]
     refs = {s["ref"]: s for s in sources if isinstance(s.get("ref"), str)}
     tree = Tree.of(snapshot)
-    context = _App(name, defined_by, _sync_options(spec), plain.text(plain.get(spec, "destination", "namespace")), refs)
+    destination = plain.text(plain.get(spec, "destination", "namespace"))
+    context = _App(name, defined_by, _sync_options(spec), destination, refs)
+    context.app_namespace = plain.text(plain.get(app, "metadata", "namespace"))
     return [root for source in sources if (root := context.root(source, tree, snapshot)) is not None]
 
 
@@ -52,13 +54,23 @@ class _App:
         self, name: str, defined_by: str, sync: tuple[str, ...], namespace: str | None, refs: dict[str, Any]
     ) -> None:
         self.name, self.defined_by, self.sync, self.namespace, self.refs = name, defined_by, sync, namespace, refs
+        self.app_namespace: str | None = None
+
+    def instance(self, path: str, tree: Tree) -> str:
+        """Argo CD's instance name: `<namespace>_<name>` for an Application outside the controller's namespace
+        (apps in any namespace), else `<name>`. The controller's namespace is unknown offline, so the namespaced
+        form is taken when its `.argocd-source-<namespace>_<name>.yaml` exists."""
+        namespaced = f"{self.app_namespace}_{self.name}"
+        if self.app_namespace and tree.is_file(override_files(path, namespaced)[1]):
+            return namespaced
+        return self.name
 
     def root(self, source: dict[str, Any], tree: Tree, snapshot: Snapshot) -> Root | None:
         raw = source.get("path")
         path = join("", raw) if isinstance(raw, str) and not source.get("chart") else None
         if path is None or not tree.is_dir(path):
             return None
-        source = with_overrides(source, path, self.name, snapshot)
+        source = with_overrides(source, path, self.instance(path, tree), snapshot)
         kind = source_kind(source, path, tree)
         if kind is None:
             return None
@@ -125,6 +137,17 @@ def kustomize_source(kustomize: Mapping[str, Any]) -> KustomizeSource:
 def override_files(path: str, app_name: str) -> tuple[str, str]:
     """The two files Argo CD merges over a source, in its order (the app-specific one last, so it wins)."""
     return posixpath.join(path, ".argocd-source.yaml"), posixpath.join(path, f".argocd-source-{app_name}.yaml")
+
+
+def present_override_files(path: str, app_name: str, tree: Tree) -> list[str]:
+    """The override files in `path` an Application called `app_name` may read (the namespaced form too)."""
+
+    def wanted(name: str) -> bool:
+        if name in (".argocd-source.yaml", f".argocd-source-{app_name}.yaml"):
+            return True
+        return name.startswith(".argocd-source-") and name.endswith(f"_{app_name}.yaml")
+
+    return [f for f in tree.under(path) if posixpath.dirname(f) == path and wanted(posixpath.basename(f))]
 
 
 def with_overrides(source: dict[str, Any], path: str, app_name: str, snapshot: Snapshot) -> dict[str, Any]:
