@@ -409,3 +409,16 @@ def test_a_flux_helm_release_with_a_chart_in_this_repository() -> None:
 def test_flux_objects_whose_source_is_not_here(doc: str) -> None:
     files = {**CHART, "flux.yaml": doc, "overlay/kustomization.yaml": "resources: []\n"}
     assert declared_roots(Files(files)) == []
+
+
+def test_an_application_set_generates_at_most_a_thousand_applications() -> None:
+    """A list of thousands of elements (or a glob over a huge tree) must not turn one file into endless renders."""
+    elements = "".join(f"      - {{n: '{n}'}}\n" for n in range(1500))
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: x}\nspec:\n"
+        f"  generators:\n  - list:\n      elements:\n{elements}"
+        "  template:\n    metadata: {name: 'app-{{n}}'}\n    spec:\n      source: {path: overlay}\n"
+    )
+    roots = declared_roots(Files({"appset.yaml": appset, "overlay/kustomization.yaml": "resources: []\n"}))
+    assert len(roots) == 1000
+    assert roots[-1].name == "app-999"

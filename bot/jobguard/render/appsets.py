@@ -88,7 +88,7 @@ def directory_params(generator: Mapping[str, Any], go: bool, tree: Tree) -> list
     exclude = [d["path"] for d in items if isinstance(d.get("path"), str) and d.get("exclude") is True]
     prefix = plain.text(generator.get("pathParamPrefix"))
     found = []
-    for path in tree.directories():
+    for path in tree.directories:
         if any(go_match(g, path) for g in include) and not any(go_match(g, path) for g in exclude):
             found.append(_path_params(path, go, prefix))
     return found
