@@ -162,3 +162,27 @@ def test_hostile_kustomizations_and_applications_never_crash_discovery(case: str
         }
     )
     assert [r.path for r in discover(snapshot)] == ["good"]  # the unreadable ones are skipped, not fatal
+
+
+def test_discovery_reads_each_yaml_file_once_and_nothing_absent_or_binary() -> None:
+    """The cost of discovery: one read per YAML file (kustomizations: the layout's parse), no read of a file that
+    is not there (Argo CD override files, charts' requirements.yaml), none of scripts or archives."""
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n"
+        "  source:\n    path: overlay\n"
+    )
+    files = {
+        "apps/web.yaml": app,
+        "overlay/kustomization.yaml": KUSTOMIZATION + "resources: [../base]\n",
+        "base/kustomization.yaml": KUSTOMIZATION + "resources: [job.yaml]\n",
+        "base/job.yaml": JOB,
+        "base/run.sh": "#!/bin/sh\n",
+        "charts/x/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+        "charts/x-1.0.0.tgz": b"\x1f\x8b",
+        **{f"docs/{n}.yaml": "kind: ConfigMap\n" for n in range(50)},
+    }
+    snapshot = Files(files)
+    discover(snapshot)
+    assert set(snapshot.reads) <= {p for p in files if p.endswith((".yaml", ".yml")) or "ustomization" in p}
+    assert max(snapshot.reads.count(p) for p in snapshot.reads) == 1
+    assert snapshot.listings == 1

@@ -28,6 +28,7 @@ from jobguard.render.tree import Tree, join
 
 _DECLARING = (b"argoproj.io", b"toolkit.fluxcd.io")
 _YAML = (".yaml", ".yml", ".json")
+_NEVER_DECLARING = frozenset({*KUSTOMIZATION_NAMES, "Chart.yaml"})  # the layout reads these: one read each
 _INCLUDING = ("resources", "bases", "components", "generators", "transformers", "validators")
 
 
@@ -42,7 +43,7 @@ def declared_roots(snapshot: Snapshot) -> list[Root]:
     tree = Tree.of(snapshot)
     found: list[Root] = []
     for path in tree.paths:
-        if not path.endswith(_YAML) or posixpath.basename(path) in KUSTOMIZATION_NAMES:
+        if not path.endswith(_YAML) or posixpath.basename(path) in _NEVER_DECLARING:
             continue
         data = snapshot.read(path)
         if data is None or not any(marker in data for marker in _DECLARING):

@@ -13,6 +13,7 @@ import yaml
 
 from jobguard import config_yaml, manifest_guards
 from jobguard.render.model import Snapshot
+from jobguard.render.tree import Tree
 
 try:  # libyaml is in every PyYAML wheel, and it refuses nesting deeper than 1,000 levels by itself
     from yaml import CSafeLoader as _Loader
@@ -36,6 +37,8 @@ def text_of(data: bytes | None) -> str | None:
 def one(snapshot: Snapshot, path: str) -> dict[str, Any] | None:
     """A one-document YAML file that must be a mapping (kustomization, Chart.yaml, `.argocd-source.yaml`), read as
     kustomize and Argo CD read it (YAML 1.2 plain values, config_yaml's alias guard); None when unreadable."""
+    if not Tree.of(snapshot).is_file(path):  # no read for a file that is not there (a git lookup that fails)
+        return None
     body = text_of(snapshot.read(path))
     if body is None or too_deep(body):
         return None
