@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from jobguard.render import yamlfiles as plain
 from jobguard.render.apps import present_override_files
 from jobguard.render.closure import Closure
-from jobguard.render.model import Root, RootInputs, RootKind, Snapshot
+from jobguard.render.model import KustomizeSource, Root, RootInputs, RootKind, Snapshot
 from jobguard.render.tree import Tree, join
 
 _MAX_REASONS = 3
@@ -35,10 +35,14 @@ def inputs_of(root: Root, snapshot: Snapshot) -> RootInputs:
     if root.kind is RootKind.KUSTOMIZE:
         closure = Closure(tree, snapshot)
         closure.visit(root.path)
-        for component in root.kustomize.components if root.kustomize else ():
+        options = root.kustomize or KustomizeSource()
+        for component in options.components:
             target = join(root.path, component)
             if target is not None:
                 closure.visit(target)
+        for patch in options.patches:  # an Application's patch may name a file of its path instead of inline text
+            for entry in plain.documents(patch.encode()):
+                closure.file(root.path, plain.get(entry, "path"))
         files.update(closure.files)
         remote.extend(closure.remote)
     else:
