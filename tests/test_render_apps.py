@@ -126,6 +126,12 @@ def test_helm_defaults_the_release_to_the_application_and_drops_missing_files_wh
     assert root.helm == HelmSource(("charts/batch/values-prod.yaml",), release_name="batch")
 
 
+def test_helm_namespace_wins_over_the_destination() -> None:
+    manifest = app("spec:\n  destination: {namespace: a}\n  source: {path: charts/batch, helm: {namespace: b}}\n")
+    (root,) = declared_roots(Files({**CHART, "apps/batch.yaml": manifest}))
+    assert root.helm is not None and root.helm.namespace == "b"
+
+
 def test_multiple_sources_with_a_values_ref() -> None:
     manifest = app(
         """\

@@ -9,6 +9,10 @@ returned for it, and the raw files are still checked as files.
 Argo CD merges `.argocd-source.yaml` and then `.argocd-source-<app>.yaml` from the source path over the source
 (written back by Argo CD Image Updater) as JSON merge patches, and keeps `chart`, `path`, `repoURL` and
 `targetRevision` from the Application (reposerver/repository/repository.go, mergeSourceParameters); so does this.
+
+Not read (the render differs from Argo CD's when they are set): `helm.fileParameters`, `helm.apiVersions`,
+`helm.kubeVersion`, `helm.skipCrds`/`skipTests`, `kustomize.replicas`, `kustomize.forceCommonLabels`/
+`forceCommonAnnotations`, `kustomize.labelWithoutSelector`, plugin and directory sources.
 """
 
 from __future__ import annotations
@@ -92,7 +96,8 @@ class _App:
             if isinstance(p, dict) and isinstance(p.get("name"), str)
         )
         release = plain.text(helm.get("releaseName")) or self.name
-        return HelmSource(tuple(files), inline or None, parameters, release, self.namespace)
+        namespace = plain.text(helm.get("namespace")) or self.namespace  # `helm.namespace` wins over the destination
+        return HelmSource(tuple(files), inline or None, parameters, release, namespace)
 
     def value_file(self, entry: object, path: str) -> str | None:
         """A value file as a repository path: `$ref/x` from the root of the `ref:` source, else from the chart."""
