@@ -86,6 +86,8 @@ def test_charts_inside_charts_library_charts_and_charts_kustomize_owns_are_not_r
             "both/kustomization.yaml": KUSTOMIZATION,
             "inflate/kustomization.yaml": KUSTOMIZATION + "helmCharts:\n- name: vendored\n  releaseName: v\n",
             "inflate/charts/vendored/Chart.yaml": "apiVersion: v2\nname: vendored\nversion: 2.0.0\n",
+            "pinned/kustomization.yaml": KUSTOMIZATION + "helmCharts:\n- {name: db, version: 1.2.3}\n",
+            "pinned/charts/db-1.2.3/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.2.3\n",
         }
     )
     roots = discover(snapshot)
@@ -93,6 +95,7 @@ def test_charts_inside_charts_library_charts_and_charts_kustomize_owns_are_not_r
         (RootKind.KUSTOMIZE, "both"),
         (RootKind.HELM, "charts/app"),
         (RootKind.KUSTOMIZE, "inflate"),
+        (RootKind.KUSTOMIZE, "pinned"),
     ]
 
 

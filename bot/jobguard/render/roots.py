@@ -76,8 +76,8 @@ def layout_roots(snapshot: Snapshot) -> list[Root]:
         for folder, doc in kustomizations.items()
         if folder not in included and doc.get("kind") != "Component"
     ]
-    taken = set(kustomizations) | vendored
-    roots.extend(Root(RootKind.HELM, c, c or ".") for c in _top_charts(tree, snapshot) if c not in taken)
+    charts = [c for c in _top_charts(tree, snapshot) if c not in kustomizations and not _under(c, vendored)]
+    roots.extend(Root(RootKind.HELM, c, c or ".") for c in charts)
     return sorted(roots, key=lambda r: (r.path, r.kind.value))
 
 
@@ -101,12 +101,17 @@ def _included(folder: str, doc: dict[str, Any], tree: Tree) -> Iterator[str]:
 
 
 def _vendored_charts(folder: str, doc: dict[str, Any]) -> Iterator[str]:
-    home = plain.text(plain.get(doc, "helmGlobals", "chartHome")) or "charts"
-    for chart in plain.as_list(doc.get("helmCharts")):
-        name = plain.text(plain.get(chart, "name"))
-        target = join(folder, posixpath.join(home, name)) if name else None
-        if target is not None:
-            yield target
+    """The chart home of a kustomization that inflates charts: everything under it is kustomize's input (a chart
+    pulled with a version sits in `<home>/<name>-<version>/<name>`)."""
+    if not plain.as_list(doc.get("helmCharts")):
+        return
+    home = join(folder, plain.text(plain.get(doc, "helmGlobals", "chartHome")) or "charts")
+    if home:
+        yield home
+
+
+def _under(path: str, folders: set[str]) -> bool:
+    return any(path == f or path.startswith(f"{f}/") for f in folders)
 
 
 def _top_charts(tree: Tree, snapshot: Snapshot) -> list[str]:
