@@ -428,3 +428,22 @@ def test_an_application_set_generates_at_most_a_thousand_applications() -> None:
     roots = declared_roots(Files({"appset.yaml": appset, "overlay/kustomization.yaml": "resources: []\n"}))
     assert len(roots) == 1000
     assert roots[-1].name == "app-999"
+
+
+@pytest.mark.parametrize("kind", ["Application", "ApplicationSet"])
+def test_deeply_nested_values_are_refused_not_a_crash(kind: str) -> None:
+    """Helm values 400 levels deep pass libyaml and the alias guard, but dumping them again would recurse past
+    Python's limit: a file nested past yamlfiles.MAX_DEPTH is unreadable, like any broken file."""
+    deep = "{a: " * 400 + "1" + "}" * 400
+    source = f"source: {{path: charts/batch, helm: {{valuesObject: {deep}}}}}"
+    spec = (
+        f"spec: {{{source}}}"
+        if kind == "Application"
+        else (
+            "spec: {generators: [{list: {elements: [{n: x}]}}], "
+            f"template: {{metadata: {{name: '{{{{n}}}}'}}, spec: {{{source}}}}}}}"
+        )
+    )
+    doc = f"apiVersion: argoproj.io/v1alpha1\nkind: {kind}\nmetadata: {{name: deep}}\n{spec}\n"
+    roots = discover(Files({**CHART, "apps/deep.yaml": doc}))
+    assert [(r.path, r.defined_by) for r in roots] == [("charts/batch", None)]  # the layout root only

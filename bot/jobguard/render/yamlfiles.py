@@ -71,7 +71,7 @@ def too_deep(body: str) -> bool:
 def documents(data: bytes | None) -> list[Any]:
     """Every document of a multi-document file (Applications, Flux objects), or [] when any part is unreadable."""
     body = text_of(data)
-    if body is None:
+    if body is None or too_deep(body):  # what is read here is dumped and walked again, recursively
         return []
     try:
         roots = list(yaml.compose_all(body, Loader=_Loader))
