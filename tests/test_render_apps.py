@@ -447,3 +447,12 @@ def test_deeply_nested_values_are_refused_not_a_crash(kind: str) -> None:
     doc = f"apiVersion: argoproj.io/v1alpha1\nkind: {kind}\nmetadata: {{name: deep}}\n{spec}\n"
     roots = discover(Files({**CHART, "apps/deep.yaml": doc}))
     assert [(r.path, r.defined_by) for r in roots] == [("charts/batch", None)]  # the layout root only
+
+
+@pytest.mark.parametrize(("source", "kind"), [("{}", RootKind.KUSTOMIZE), ("{helm: {}}", RootKind.HELM)])
+def test_a_directory_with_a_chart_and_a_kustomization_renders_as_argo_cd_chooses(source: str, kind: RootKind) -> None:
+    """Argo CD's discovery makes such a directory a Kustomize app unless the source says `helm:` explicitly."""
+    manifest = app(f"spec:\n  source: {{path: charts/batch, {source[1:-1]}}}\n".replace(", }", "}"))
+    files = {**CHART, "charts/batch/kustomization.yaml": "resources: []\n", "apps/a.yaml": manifest}
+    (root,) = declared_roots(Files(files))
+    assert root.kind is kind

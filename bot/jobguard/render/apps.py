@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from jobguard.controllers.argocd import ARGO_API_GROUP
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
 from jobguard.render import yamlfiles as plain
 from jobguard.render.model import HelmSource, KustomizeSource, Root, RootKind, Snapshot
@@ -31,7 +32,7 @@ _PROTECTED = ("chart", "path", "repoURL", "targetRevision")
 
 
 def is_application(doc: object) -> bool:
-    return plain.is_kind(doc, "argoproj.io/", "Application")
+    return plain.is_kind(doc, ARGO_API_GROUP, "Application")
 
 
 def application_roots(app: Mapping[str, Any], defined_by: str, snapshot: Snapshot) -> list[Root]:
@@ -116,9 +117,9 @@ def source_kind(source: Mapping[str, Any], path: str, tree: Tree) -> RootKind | 
     over a `Chart.yaml` (Argo CD's discovery walks the directory and the later match, `kustomization.yaml`, wins)."""
     has_kustomization = any(tree.is_file(posixpath.join(path, n)) for n in KUSTOMIZATION_NAMES)
     has_chart = tree.is_file(posixpath.join(path, "Chart.yaml"))
-    if "helm" in source and has_chart:
+    if isinstance(source.get("helm"), dict) and has_chart:
         return RootKind.HELM
-    if "kustomize" in source and has_kustomization:
+    if isinstance(source.get("kustomize"), dict) and has_kustomization:
         return RootKind.KUSTOMIZE
     if has_kustomization:
         return RootKind.KUSTOMIZE

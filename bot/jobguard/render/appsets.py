@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from jobguard.controllers.argocd import ARGO_API_GROUP
 from jobguard.render import yamlfiles as plain
 from jobguard.render.apps import application_roots
 from jobguard.render.model import Root, Snapshot
@@ -31,7 +32,7 @@ _MAX_APPS = 1000  # generated Applications per ApplicationSet: a glob over a hug
 
 
 def is_application_set(doc: object) -> bool:
-    return plain.is_kind(doc, "argoproj.io/", "ApplicationSet")
+    return plain.is_kind(doc, ARGO_API_GROUP, "ApplicationSet")
 
 
 def application_set_roots(appset: Mapping[str, Any], defined_by: str, snapshot: Snapshot) -> list[Root]:

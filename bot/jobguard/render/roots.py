@@ -18,6 +18,8 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from jobguard.controllers.argocd import ARGO_API_GROUP
+from jobguard.controllers.flux import HELM_RELEASE_PREFIX, KUSTOMIZE_PREFIX
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
 from jobguard.render import yamlfiles as plain
 from jobguard.render.apps import application_roots, is_application
@@ -26,7 +28,7 @@ from jobguard.render.flux import flux_roots, is_flux
 from jobguard.render.model import Root, RootKind, Snapshot
 from jobguard.render.tree import Tree, join
 
-_DECLARING = (b"argoproj.io", b"toolkit.fluxcd.io")
+_DECLARING = tuple(group.encode() for group in (ARGO_API_GROUP, KUSTOMIZE_PREFIX, HELM_RELEASE_PREFIX))
 _YAML = (".yaml", ".yml", ".json")
 _NEVER_DECLARING = frozenset({*KUSTOMIZATION_NAMES, "Chart.yaml"})  # the layout reads these: one read each
 _INCLUDING = ("resources", "bases", "components", "generators", "transformers", "validators")
