@@ -115,6 +115,14 @@ def test_alias_bomb_is_refused() -> None:
     assert len(errors) == 1
 
 
+@pytest.mark.parametrize("depth", [1000, 5000])
+def test_deep_nesting_is_a_configuration_error(depth: int) -> None:
+    """PyYAML's composer recurses per level: too deep was a RecursionError (exit 3), now one mistake (exit 2)."""
+    assert problems("rules: " + "[" * depth + "]" * depth + "\n", "c.yaml") == [
+        "c.yaml:1:1: the configuration is nested too deeply"
+    ]
+
+
 def test_rule_options_are_checked_against_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
     """No rule has options today; a rule declares them as `OPTIONS` (name -> JSON Schema) in its module."""
     monkeypatch.setattr(

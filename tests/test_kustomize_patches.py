@@ -57,8 +57,15 @@ def test_a_kustomization_in_a_folder_above_counts_and_each_folder_is_read_once()
 
 @pytest.mark.parametrize(
     "text",
-    ["patches: [", "a: &a [*a]\n", "- just\n- a list\n", "\x00binary", "patches:\n- path: 3\n"],
-    ids=["broken", "recursive-alias", "not-a-mapping", "binary", "path-not-a-string"],
+    [
+        "patches: [",
+        "a: &a [*a]\n",
+        "- just\n- a list\n",
+        "\x00binary",
+        "patches:\n- path: 3\n",
+        "patches: " + "[" * 3000 + "]" * 3000 + "\n",  # was a RecursionError, and the review exited 3
+    ],
+    ids=["broken", "recursive-alias", "not-a-mapping", "binary", "path-not-a-string", "nested-too-deeply"],
 )
 def test_a_kustomization_jobguard_cannot_read_lists_no_patch(text: str) -> None:
     assert patch_files(["p.yaml"], reader({"kustomization.yaml": text})) == frozenset()

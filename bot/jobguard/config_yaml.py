@@ -15,6 +15,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _MAX_NODES = 20_000  # a configuration is a few dozen nodes; this only stops alias bombs
+_TOO_DEEP = "the configuration is nested too deeply"
 
 Key = tuple[str | int, ...]
 Pos = tuple[int, int]  # 1-based line and column
@@ -88,6 +89,8 @@ def read(text: str) -> tuple[Any, Doc] | Problem:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         return _syntax_problem(exc)
+    except RecursionError:  # PyYAML's composer recurses a few frames per nesting level
+        return Problem(1, 1, _TOO_DEEP)
     finally:
         loader.dispose()
     doc = Doc()
@@ -97,6 +100,8 @@ def read(text: str) -> tuple[Any, Doc] | Problem:
         return _Converter(doc, loader).convert(root, ()), doc
     except _TooBig as exc:
         return Problem(*exc.pos, "the configuration is too big (YAML aliases?)")
+    except RecursionError:
+        return Problem(1, 1, _TOO_DEEP)
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError) -> Problem:
