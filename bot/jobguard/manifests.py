@@ -138,6 +138,11 @@ def load(path: str, data: bytes, *, jobs_only: bool = False) -> ManifestFile:
                 message = f"document {number + 1} is {kind}, not a Kubernetes object"
                 problems.append(_problem(path, root, message, numbers))
             continue
+        try:  # the whole document: the fix of a Job re-reads it, whatever its other List items hold
+            guards.check_size(root)
+        except Unusable as exc:
+            problems.append(_problem(path, exc.node, exc.message, numbers))
+            continue
         document = document_range(text, root)
         for index, obj in _objects(root, number):
             try:
@@ -264,7 +269,6 @@ def _read_job(
     api_version, kind = _top_scalar(node, "apiVersion"), _top_scalar(node, "kind")
     if api_version is None or kind is None or (api_version.rpartition("/")[0], kind) not in JOB_KINDS:
         return None
-    guards.check_size(node)
     spans: dict[Path, tuple[int, int]] = {}
     value = _Converter(spans, numbers).convert(node, ())
     if not isinstance(value, dict):  # pragma: no cover - a MappingNode converts to a dict
