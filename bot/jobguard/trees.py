@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jobguard import diff as diffs
-from jobguard.check import UnreadableFile
+from jobguard import manifest_guards as guards
 from jobguard.errors import UsageError
-from jobguard.gitrepo import DIFF_ARGS, MANIFEST_PATHSPECS, Repo
+from jobguard.gitrepo import MANIFEST_PATHSPECS, Repo
+from jobguard.manifest_guards import UnreadableFile
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
@@ -106,6 +107,9 @@ def read_inside(full: Path, root: Path) -> bytes | None:
         if not target.is_file():
             return None
         full = target
+    refused = guards.too_big(full.stat().st_size)  # asked before reading, as git modes ask git
+    if refused is not None:
+        raise UnreadableFile(refused)
     return full.read_bytes()
 
 
@@ -131,8 +135,7 @@ def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> li
     """
     if base.rev is not None and base.root == head.root and (head.rev is not None or head.worktree):
         specs = tuple(pathspecs) or MANIFEST_PATHSPECS
-        text = git(base.root, *DIFF_ARGS, base.rev, *([head.rev] if head.rev else []), "--", *specs)
-        changes = diffs.parse(text)
+        changes = _git_changes(base, head.rev, specs)
         if head.worktree:
             untracked = git(head.root, "ls-files", "-z", "--others", "--exclude-standard", "--", *specs)
             for path in filter(None, untracked.split("\0")):
@@ -155,6 +158,16 @@ def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> li
             changes.append(diffs.FileChange(None, path, diffs.Status.ADDED))
         elif not (isinstance(old[path], bytes) and old[path] == new[path]) and _differs(base, head, path):
             changes.append(diffs.FileChange(path, path, diffs.Status.MODIFIED))
+    return changes
+
+
+def _git_changes(base: Tree, head: str | None, specs: tuple[str, ...]) -> list[diffs.FileChange]:
+    if base.repo is None:
+        base.repo = Repo(base.root)
+    changes = base.repo.changes(base.rev or "HEAD", head, specs)
+    if changes is None:  # say what git said
+        git(base.root, "diff", "--raw", base.rev or "HEAD", *([head] if head else []), "--", *specs)
+        raise UsageError(f"git diff {base.rev} {head or ''}: failed")
     return changes
 
 

@@ -72,9 +72,8 @@ class ChangeReader:
         clone = self.clone
         if clone is None:
             return None
-        text = clone.repo.diff(clone.base, clone.head)
         try:
-            parsed = None if text is None else diffs.parse(text)
+            parsed = clone.repo.changes(clone.base, clone.head)
         except ValueError:
             parsed = None
         if parsed is None:
