@@ -57,7 +57,7 @@ class Tree:
             paths: Iterable[str] = filter(None, out.split("\0"))
         else:
             paths = _walk(self.root)
-        return {p: str(self.root / p) for p in paths if diffs.is_manifest(p) and (self.root / p).is_file()}
+        return {p: str(self.root / p) for p in paths if diffs.is_manifest(p) and _file_or_link(self.root / p)}
 
     def contains(self, pathspec: str) -> bool:
         """Whether a file or directory `pathspec` (relative to `root`; "" is the root) exists on this side."""
@@ -97,20 +97,31 @@ class Tree:
 
 
 def read_inside(full: Path, root: Path) -> bytes | None:
-    """Read a file, following a symlink only while it stays inside `root` (Argo CD's rule too)."""
-    if not full.exists() and not full.is_symlink():
-        return None
+    """Read a file, following a symlink only while it stays inside `root` (Argo CD's rule too). None when no file is
+    there (a directory, a submodule's checkout); UnreadableFile for a link out of the tree or a loop, a file over the
+    size limit (from its size, before reading) or one the OS refuses to read."""
     if full.is_symlink():
-        target = full.resolve()
+        try:
+            target = full.resolve()
+        except (RuntimeError, OSError):  # Python < 3.13 raises RuntimeError for a loop, newer ones OSError(ELOOP)
+            raise UnreadableFile(f"symlink loop at {os.readlink(full)}; not followed") from None
         if not _inside(target, root.resolve()):
             raise UnreadableFile(f"symlink to {os.readlink(full)} points outside the repository; not followed")
-        if not target.is_file():
-            return None
         full = target
-    refused = guards.too_big(full.stat().st_size)  # asked before reading, as git modes ask git
-    if refused is not None:
-        raise UnreadableFile(refused)
-    return full.read_bytes()
+    try:
+        if not full.is_file():
+            return None
+        refused = guards.too_big(full.stat().st_size)  # asked before reading, as git modes ask git
+        if refused is None:
+            return full.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from None
+    raise UnreadableFile(refused)
+
+
+def _file_or_link(path: Path) -> bool:
+    """Listed on disk: a file, or a symlink (`read_inside` follows it or says why it will not: a loop is reported)."""
+    return path.is_file() or path.is_symlink()
 
 
 def _inside(path: Path, root: Path) -> bool:
