@@ -92,3 +92,17 @@ def test_symlinks_in_a_revision_are_followed_inside_the_tree_only(
     ]
     assert "symlink loop" in found[1][3]
     assert "symlink to ../../etc/passwd points outside the repository; not followed" in found[3][3]
+
+
+def test_binary_and_utf16_manifests_in_a_revision_are_reported(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo({"bin.yaml": "a: 1\n", "u16.yaml": "a: 1\n"}, {})
+    (repo / "bin.yaml").write_bytes(b"apiVersion: batch/v1\nkind: Job\n\x00\x01")
+    (repo / "u16.yaml").write_bytes(SMALL_JOB.encode("utf-16"))
+    git(repo, "commit", "-q", "-am", "not text")
+    found = findings(repo, monkeypatch, capsys, "--base", "main", "--head", "HEAD")
+    assert [(rule, path, line) for rule, path, line, _ in found] == [
+        ("manifest-invalid", "bin.yaml", 1),
+        ("manifest-invalid", "u16.yaml", 1),
+    ]
