@@ -163,7 +163,8 @@ def document_range(text: str, root: Node) -> tuple[int, int]:
 
 
 def comments_with_lines(text: str) -> tuple[tuple[int, str], ...]:
-    """(1-based line, text) of every comment of a YAML text (a BOM is skipped), in order.
+    """(1-based line, text) of every comment of a YAML text (a BOM is skipped), in order; lines are counted at LF
+    only, as git and every position of a `Manifest` count them (a comment still ends at any YAML line break).
 
     A comment is a `#` at a line start or after a blank that lies outside every token of YAML's own scanner, so
     a `#` in a quoted value or in the lines of a block scalar is none (the scanner drops comments, it never
@@ -191,7 +192,7 @@ def comments_with_lines(text: str) -> tuple[tuple[int, str], ...]:
         i = bisect.bisect_right(starts, at) - 1
         if at < done or (i >= 0 and ends[i] > at):
             continue
-        line += len(_BREAK.findall(body, counted, at))
+        line += body.count("\n", counted, at)
         counted = at
         brk = _BREAK.search(body, at)
         done = len(body) if brk is None else brk.start()
