@@ -45,3 +45,17 @@ def test_a_broken_config_in_the_revision_names_itself(
     monkeypatch.chdir(repo)
     assert main(["check", "--base", "main", "--head", "change"]) == 2
     assert capsys.readouterr().err.startswith("jobguard: error: .jobguard.yml:2:1: invalid YAML")
+
+
+def test_a_config_symlinked_out_of_the_revision_is_a_config_error(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = make_repo({"job.yaml": SMALL_JOB}, {"job.yaml": SMALL_JOB_NEW_IMAGE})
+    (repo / ".jobguard.yaml").symlink_to("../../etc/passwd")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a config pointing out of the tree")
+    monkeypatch.chdir(repo)
+    assert main(["check", "--base", "main", "--head", "HEAD"]) == 2
+    assert capsys.readouterr().err == (
+        "jobguard: error: .jobguard.yaml:1:1: symlink to ../../etc/passwd points outside the repository; not followed\n"
+    )

@@ -16,9 +16,8 @@ from pathlib import Path
 from jobguard import config as configuration
 from jobguard import pipeline
 from jobguard.diff import FileChange
-from jobguard.errors import ConfigError, UsageError
+from jobguard.errors import UsageError
 from jobguard.gitrepo import Repo
-from jobguard.manifest_guards import UnreadableFile
 from jobguard.platforms import Side
 from jobguard.platforms.checkout import first_config
 from jobguard.trees import Tree, changed_files, git
@@ -90,14 +89,7 @@ def _head_config(config_path: Path | None, head: Tree) -> configuration.Config:
     working tree may hold another branch's), found as `review` finds the base's (configuration.in_tree)."""
     if config_path is not None or head.rev is None:
         return configuration.for_root(config_path, head.root if head.single is None else None)
-
-    def text(names: Sequence[str]) -> tuple[str, str] | None:
-        try:
-            return first_config(names, head.read)
-        except UnreadableFile as exc:
-            raise ConfigError(f"{names[0]}:1:1: {exc}") from None
-
-    return configuration.in_tree(text) or configuration.DEFAULT
+    return configuration.in_tree(lambda names: first_config(names, head.read)) or configuration.DEFAULT
 
 
 def _sides(base: str | None, head: str | None, cwd: Path) -> tuple[Tree, Tree]:
