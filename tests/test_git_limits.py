@@ -106,3 +106,24 @@ def test_binary_and_utf16_manifests_in_a_revision_are_reported(
         ("manifest-invalid", "bin.yaml", 1),
         ("manifest-invalid", "u16.yaml", 1),
     ]
+
+
+def test_sizes_are_asked_once_per_change_not_once_per_blob(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size guard must not cost a round trip to git per file read (5,000 changed files: seconds)."""
+    from jobguard.trees import Tree, changed_files
+
+    names = [f"jobs/job-{i:02}.yaml" for i in range(30)]
+    repo = make_repo(dict.fromkeys(names, SMALL_JOB), dict.fromkeys(names, SMALL_JOB_NEW_IMAGE))
+    asked: list[int] = []
+    ask = Repo._ask_sizes
+    monkeypatch.setattr(Repo, "_ask_sizes", lambda self, shas: asked.append(len(shas)) or ask(self, shas))
+    base, head = Tree(repo, rev="main"), Tree(repo, rev="change")
+    changes = changed_files(base, head)
+    assert {(base.read(c.path), head.read(c.path)) for c in changes} == {
+        (SMALL_JOB.encode(), SMALL_JOB_NEW_IMAGE.encode())
+    }
+    base.close()
+    head.close()
+    assert len(changes) == 30 and asked == [2]  # the two distinct blobs, in one pipelined request

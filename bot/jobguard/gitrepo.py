@@ -77,6 +77,7 @@ class Repo:
             self.env["GIT_CEILING_DIRECTORIES"] = str(path.resolve().parent)
         self._batches: dict[str, subprocess.Popen[bytes]] = {}  # `cat-file --batch` and `--batch-check`
         self._trees: dict[str, dict[str, tuple[str, str]]] = {}
+        self._sizes: dict[str, int] = {}  # blob id -> size, asked once
 
     def run(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         """stdout and stderr decoded as UTF-8 without newline translation (a lone CR stays a CR)."""
@@ -117,6 +118,7 @@ class Repo:
         if raw.returncode != 0:
             return None
         entries = _raw_entries(raw.stdout)
+        self._ask_sizes(sorted({sha for _, shas, _ in entries for sha in shas if sha.strip("0")} - set(self._sizes)))
         big = [(status, paths) for status, shas, paths in entries if self._any_too_big(shas, paths[-1], head is None)]
         skipped = tuple(f":(exclude,literal){path}" for _, paths in big for path in paths)
         text = self.diff(base, head, (*pathspecs, *skipped))
@@ -172,8 +174,22 @@ class Repo:
         return self._trees[rev]
 
     def _size(self, sha: str) -> int:
-        header = self._ask("--batch-check", sha)
-        return int(header[2]) if len(header) == 3 else 0
+        if sha not in self._sizes:
+            self._ask_sizes([sha])
+        return self._sizes[sha]
+
+    def _ask_sizes(self, shas: list[str]) -> None:
+        """Sizes of many objects from `cat-file --batch-check`, pipelined in chunks small enough that neither
+        pipe fills while the other waits (one round trip per chunk, not per object)."""
+        process = self._process("--batch-check")
+        assert process.stdin is not None and process.stdout is not None
+        for start in range(0, len(shas), 256):
+            chunk = shas[start : start + 256]
+            process.stdin.write(b"".join(sha.encode() + b"\n" for sha in chunk))
+            process.stdin.flush()
+            for sha in chunk:
+                header = process.stdout.readline().split()
+                self._sizes[sha] = int(header[2]) if len(header) == 3 else 0
 
     def _contents(self, sha: str) -> bytes | None:
         header = self._ask("--batch", sha)

@@ -146,7 +146,7 @@ def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> li
     """
     if base.rev is not None and base.root == head.root and (head.rev is not None or head.worktree):
         specs = tuple(pathspecs) or MANIFEST_PATHSPECS
-        changes = _git_changes(base, head.rev, specs)
+        changes = _git_changes(base, head, specs)
         if head.worktree:
             untracked = git(head.root, "ls-files", "-z", "--others", "--exclude-standard", "--", *specs)
             for path in filter(None, untracked.split("\0")):
@@ -172,13 +172,16 @@ def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> li
     return changes
 
 
-def _git_changes(base: Tree, head: str | None, specs: tuple[str, ...]) -> list[diffs.FileChange]:
+def _git_changes(base: Tree, head: Tree, specs: tuple[str, ...]) -> list[diffs.FileChange]:
+    """Both sides then read through one Repo: the blob sizes asked for the diff are not asked again."""
     if base.repo is None:
-        base.repo = Repo(base.root)
-    changes = base.repo.changes(base.rev or "HEAD", head, specs)
+        base.repo = head.repo or Repo(base.root)
+    head.repo = base.repo
+    rev = head.rev
+    changes = base.repo.changes(base.rev or "HEAD", rev, specs)
     if changes is None:  # say what git said
-        git(base.root, "diff", "--raw", base.rev or "HEAD", *([head] if head else []), "--", *specs)
-        raise UsageError(f"git diff {base.rev} {head or ''}: failed")
+        git(base.root, "diff", "--raw", base.rev or "HEAD", *([rev] if rev else []), "--", *specs)
+        raise UsageError(f"git diff {base.rev} {rev or ''}: failed")
     return changes
 
 
