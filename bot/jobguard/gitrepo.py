@@ -2,7 +2,10 @@
 
 Every call names the checkout a safe.directory (in a container action the workspace belongs to another uid,
 testing.md section 7), turns external diff and textconv off (nothing configured in the repository runs), never
-prompts, and reads all blobs of a run through one `git cat-file --batch` process.
+prompts, and reads all blobs of a run through one `git cat-file --batch` process. The guards of
+`jobguard.manifest_guards` apply before anything is read: a blob's size comes first (`cat-file --batch-check`, kept
+running too), so a file over the limit is never diffed nor read, and each revision is listed once (`ls-tree`) so a
+symlink is followed inside the tree only, as on disk.
 
 The pull request's author controls the tree, so nothing in it or in the repository's configuration may change
 what git reports: every setting that alters diff output is pinned with `-c`, the system configuration is skipped,
