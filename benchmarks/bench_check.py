@@ -7,7 +7,10 @@ immutable edit, every other file a harmless edit), then prints, from one run, si
 - the time PyYAML's CSafeLoader takes to load every base and head file (in this process, files read from disk),
 - the wall time of `jobguard --version` (start-up cost; platform libraries must be imported lazily).
 
-Usage: python benchmarks/bench_check.py [--files 2000] [--repeat 3] [--keep DIR]
+With `--jobs-in-one-file N [N ...]` it times instead one file holding N Jobs, every one with an immutable edit
+(one verified fix each): the cost must grow linearly with N (issue 14: 400 Jobs took 48 s, 1,000 took 277 s).
+
+Usage: python benchmarks/bench_check.py [--files 2000] [--repeat 3] [--keep DIR] [--jobs-in-one-file N ...]
 """
 
 from __future__ import annotations
@@ -130,6 +133,36 @@ def generate(root: Path, files: int) -> tuple[int, int]:
     return jobs, immutable
 
 
+def generate_one_file(root: Path, jobs: int) -> None:
+    """base/jobs.yaml and head/jobs.yaml: `jobs` Jobs in one file, each with an immutable edit (its image)."""
+    for side, version in (("base", 1), ("head", 2)):
+        (root / side).mkdir(parents=True, exist_ok=True)
+        documents = (JOB.format(name=f"job-{i:05d}", team=i % 7, backoff=3, version=version) for i in range(jobs))
+        (root / side / "jobs.yaml").write_text("---\n".join(documents), encoding="utf-8")
+
+
+def one_file(sizes: list[int], repeat: int) -> int:
+    """Seconds per run and per Job for each size; the per-Job cost must stay flat as N grows."""
+    print(f"{'Jobs in one file':<20}{'seconds (median)':>18}{'ms per Job':>12}{'found':>8}")
+    for jobs in sizes:
+        root = Path(tempfile.mkdtemp(prefix="jobguard-bench-one-"))
+        try:
+            generate_one_file(root, jobs)
+            check = [*jobguard(), "check", "--base", str(root / "base"), "--head", str(root / "head"), "--format"]
+            times, found = [], 0
+            for _ in range(repeat):
+                seconds, proc = timed_run([*check, "json"])
+                times.append(seconds)
+                found = sum(f["rule"] == "job-immutable-field" for f in json.loads(proc.stdout)["findings"])
+            median = statistics.median(times)
+            print(f"{jobs:<20}{median:>18.2f}{1000 * median / jobs:>12.1f}{found:>8}")
+            if found != jobs:
+                return 1
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
 def pyyaml_load_seconds(root: Path) -> float:
     start = time.perf_counter()
     for side in ("base", "head"):
@@ -154,7 +187,10 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate into DIR and keep it")
+    parser.add_argument("--jobs-in-one-file", type=int, nargs="+", metavar="N", help="time one file of N Jobs")
     args = parser.parse_args()
+    if args.jobs_in_one_file:
+        return one_file(args.jobs_in_one_file, args.repeat)
     root = args.keep or Path(tempfile.mkdtemp(prefix="jobguard-bench-"))
     try:
         jobs, immutable = generate(root, args.files)

@@ -94,3 +94,21 @@ def test_names_git_quotes_are_unquoted() -> None:
         ("nü\nl\\.yaml", "nü\nl\\.yaml", Status.MODIFIED),
         ("old.yaml", 're"named.yaml', Status.RENAMED),
     ]
+
+
+@pytest.mark.parametrize("name", ["a\tb.yaml", 'jobs/a "b"\tc.yaml', "new\nline.yaml", "cr\r.yaml", "a b.yaml"])
+def test_between_keeps_any_file_name(name: str) -> None:
+    """Directories and untracked files are diffed by `between`: a TAB once cut the name (the finding went to a file
+    `a` that does not exist) and a quote before a TAB crashed the run (issue 14, found by tests/test_fuzz_git.py)."""
+    from jobguard.diff import between
+
+    change = between(name, name, b"a: 1\nb: 2\n", b"a: 1\nb: 3\n")
+    assert change is not None
+    assert (change.old_path, change.new_path, change.status, sorted(change.added_lines)) == (
+        name,
+        name,
+        Status.MODIFIED,
+        [2],
+    )
+    added = between(None, name, None, b"a: 1\n")
+    assert added is not None and (added.old_path, added.new_path, added.status) == (None, name, Status.ADDED)

@@ -172,3 +172,18 @@ def test_with_the_engine() -> None:
     assert _engine(silenced) == ()
     reasonless = changed.replace("metadata:", "metadata:  # jobguard: ignore[job-immutable-field]")
     assert [(f.rule, f.location.line) for f in _engine(reasonless)] == [("ignore-without-reason", 3)]
+
+
+@pytest.mark.parametrize("breaks", ["\r", "\x85", "\u2028"], ids=["CR", "NEL", "LS"])
+def test_ignores_in_a_file_with_a_lone_line_break_count_lines_as_git_does(breaks: str) -> None:
+    """A lone CR (NEL, LS) above the Job breaks a line for YAML only: the directive's line and the Job's `name:` line
+    are both counted at LF, as findings, fixes and the platforms count them (issue 14)."""
+    changed = BASE.replace("busybox:1.35", "busybox:1.36")
+    head = f"# notes{breaks}# more\n" + changed.replace(
+        "name: migrate", "name: migrate  # jobguard: ignore[job-immutable-field] planned recreate"
+    )
+    assert _engine(head) == ()
+    reasonless = f"# notes{breaks}# more\n" + changed.replace(
+        "metadata:", "metadata:  # jobguard: ignore[job-immutable-field]"
+    )
+    assert [(f.rule, f.location.line) for f in _engine(reasonless)] == [("ignore-without-reason", 4)]

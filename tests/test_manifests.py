@@ -184,10 +184,10 @@ def test_comments_are_found_outside_tokens_only() -> None:
     assert comments_with_lines("no: comment") == ()
 
 
-def test_comment_lines_count_yaml_line_breaks() -> None:
-    """CRLF is one break, and CR, NEL, LS and PS are breaks too: the lines of `Manifest` spans."""
+def test_comment_lines_are_counted_at_lf_as_manifest_spans_are() -> None:
+    """CRLF is one line; a lone CR, NEL, LS or PS ends a comment (YAML) but starts no line (git, `Manifest` spans)."""
     assert comments_with_lines("a: 1\r\n# b\r\nc: 2 # d\r\n") == ((2, "# b"), (3, "# d"))
-    assert comments_with_lines("a: 1\u2028# b\x85c: 2\r# d") == ((2, "# b"), (4, "# d"))
+    assert comments_with_lines("a: 1\u2028# b\x85c: 2\r# d\n# e") == ((1, "# b"), (1, "# d"), (2, "# e"))
     with pytest.raises(yaml.YAMLError):
         comments_with_lines("a: 'open # x\n")
 

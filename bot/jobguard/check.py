@@ -20,16 +20,13 @@ from jobguard.findings import Finding, Location, ObjectRef, Severity, fingerprin
 from jobguard.fixes.strategies import ordered
 from jobguard.jobs import FileSides, JobChange, pair
 from jobguard.kube.version import KubeVersion
+from jobguard.manifest_guards import UnreadableFile
 from jobguard.manifests import Manifest, ManifestFile, Problem, load
 from jobguard.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext, job_invalid
 
 Side = Literal["base", "head"]
 Reader = Callable[[str, Side], bytes | None]
 """Returns a file's bytes on one side, None if it does not exist there; raises `UnreadableFile` to refuse it."""
-
-
-class UnreadableFile(Exception):
-    """A file the reader refuses (a symlink out of the tree, an unreadable blob); reported as manifest-invalid."""
 
 
 @dataclass(frozen=True)

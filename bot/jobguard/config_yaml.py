@@ -14,8 +14,15 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-_MAX_NODES = 20_000  # a configuration is a few dozen nodes; this only stops alias bombs
+_MAX_NODES = 20_000  # a configuration is a few dozen nodes; this stops alias bombs and huge files
+MAX_BYTES = 1024 * 1024
 _TOO_DEEP = "the configuration is nested too deeply"
+MAX_DEPTH = 64  # a configuration nests about 5 levels; composing is recursive in PyYAML
+
+try:  # libyaml's event parser for the bounds check: C speed, so a huge file is refused in milliseconds
+    from yaml import CSafeLoader as _Events
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Events  # type: ignore[assignment]
 
 Key = tuple[str | int, ...]
 Pos = tuple[int, int]  # 1-based line and column
@@ -83,8 +90,16 @@ def _pos(node: Node) -> Pos:
 
 
 def read(text: str) -> tuple[Any, Doc] | Problem:
-    """Compose the one document of `text` into plain values with positions; a syntax error is one problem."""
-    loader = _Loader(text.removeprefix("\ufeff"))
+    """Compose the one document of `text` into plain values with positions; a syntax error is one problem, and so
+    is a text over the bounds (checked on the event stream before anything is composed)."""
+    body = text.removeprefix("\ufeff")
+    refused = _bounds(body)
+    if refused is not None:
+        return refused
+    try:
+        loader = _Loader(body)  # the reader checks every character here
+    except yaml.reader.ReaderError as exc:
+        return _reader_problem(body, exc)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -102,6 +117,54 @@ def read(text: str) -> tuple[Any, Doc] | Problem:
         return Problem(*exc.pos, "the configuration is too big (YAML aliases?)")
     except RecursionError:
         return Problem(1, 1, _TOO_DEEP)
+
+
+def _bounds(text: str) -> Problem | None:
+    """Why `text` is refused before composing (too many bytes, values or levels), or None. Syntax errors are left
+    to the composer, which reports them with PyYAML's own messages."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        return Problem(1, 1, f"the configuration is {size:,} bytes, over the {MAX_BYTES:,}-byte limit")
+    events = _Events(text)
+    try:
+        return _counted(events)
+    except yaml.MarkedYAMLError as exc:  # libyaml's scanner reads ahead: its own depth limit may come first
+        deep = "nesting depth" in str(exc.problem)
+        return (
+            Problem(*_mark(exc.problem_mark), f"the configuration nests deeper than {MAX_DEPTH} levels")
+            if deep
+            else None
+        )
+    except yaml.YAMLError:
+        return None
+    finally:
+        events.dispose()
+
+
+def _counted(events: _Events) -> Problem | None:
+    depth = nodes = 0
+    while events.check_event():
+        event = events.get_event()
+        nodes += isinstance(event, yaml.NodeEvent)
+        depth += isinstance(event, yaml.CollectionStartEvent) - isinstance(event, yaml.CollectionEndEvent)
+        if depth > MAX_DEPTH:
+            return Problem(*_mark(event), f"the configuration nests deeper than {MAX_DEPTH} levels")
+        if nodes > _MAX_NODES:
+            return Problem(*_mark(event), f"the configuration is too big (more than {_MAX_NODES:,} values)")
+    return None
+
+
+def _mark(at: yaml.Event | yaml.Mark | None) -> Pos:
+    mark = at.start_mark if isinstance(at, yaml.Event) else at
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def _reader_problem(text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML forbids (a NUL byte, a control character), reported by its offset."""
+    before = text[: exc.position]
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character or "\0")
+    column = len(before) - before.rfind("\n")
+    return Problem(before.count("\n") + 1, column, f"character U+{code:04X} is not allowed in YAML")
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError) -> Problem:

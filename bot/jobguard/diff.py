@@ -11,7 +11,7 @@ import difflib
 import enum
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
@@ -249,11 +249,18 @@ def between(old_path: str | None, new_path: str | None, old: bytes | None, new: 
     of context, for sides that are not two git revisions; None when the two are the same."""
     if old == new:
         return None
+    # Placeholder names in the text, the real ones set after parsing: a name with a TAB, a quote or a line break
+    # does not survive an unquoted `---`/`+++` line (the part after a TAB is read as a timestamp, or nothing parses).
+    names = ("f", "f") if old_path == new_path else ("f0", "f1")
     text = unified(
-        old_path if old is not None else None,
-        new_path if new is not None else None,
+        names[0] if old is not None else None,
+        names[1] if new is not None else None,
         (old or b"").decode("utf-8", "replace"),
         (new or b"").decode("utf-8", "replace"),
     )
     parsed = parse(text) if text else []
-    return parsed[0] if parsed else None
+    if not parsed:
+        return None
+    return replace(
+        parsed[0], old_path=old_path if old is not None else None, new_path=new_path if new is not None else None
+    )

@@ -8,7 +8,8 @@ able to judge, and a stale one would hide the next real problem.
 
 Comments are found between the YAML scanner's tokens (`jobguard.manifests.comments_with_lines`: PyYAML drops them,
 and the round-trip parser would cost more than the whole check), so a `#` inside a quoted or block scalar is
-never taken for one; line numbers count YAML's line breaks, as every position in `jobguard.manifests` does.
+never taken for one; line numbers are counted at LF only, as git, the platforms and every position in
+`jobguard.manifests` count them (a lone CR, NEL, LS or PS breaks a line for YAML only).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ IGNORE_UNUSED = ignore_unused.ID
 ANNOTATION = "jobguard.io/ignore"
 REASON_ANNOTATION = "jobguard.io/ignore-reason"
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n|\x85|\u2028|\u2029")  # YAML's line breaks, not str.splitlines()'
 _MARKER = re.compile(r"#+\s*jobguard\s*:\s*(?P<rest>.*)", re.IGNORECASE)
 _DIRECTIVE = re.compile(r"ignore\s*\[(?P<rules>[^\]]*)\](?P<reason>.*)", re.IGNORECASE)
 _REASON_STRIP = " \t-–—:;,.#"
@@ -168,7 +168,7 @@ def top_lines(lines: Sequence[str], first_line: int) -> list[int]:
 
 
 def _split(text: str) -> list[str]:
-    return _LINE_BREAK.split(text.removeprefix("\ufeff"))
+    return text.removeprefix("\ufeff").split("\n")  # git's lines (diff.LineNumbers), not YAML's
 
 
 def _marked(text: str) -> dict[int, str]:

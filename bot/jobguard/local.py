@@ -77,12 +77,19 @@ def check(
     try:
         _unmatched(paths, source.pathspecs, base_tree, head_tree)
         source.changes()  # the diff before the config, as it always was: its errors are reported first
-        root = head_tree.root if head_tree.single is None else None
-        config = run.configured(configuration.for_root(run.config_path, root))
+        config = run.configured(_head_config(run.config_path, head_tree))
         analysis = pipeline.analyse(source, config)
     finally:
         source.close()
     return LocalRun(analysis, source, config)
+
+
+def _head_config(config_path: Path | None, head: Tree) -> configuration.Config:
+    """--config from disk, else the head's own config file: read from the revision itself when HEAD is one (the
+    working tree may hold another branch's), found as `review` finds the base's (configuration.in_tree)."""
+    if config_path is not None or head.rev is None:
+        return configuration.for_root(config_path, head.root if head.single is None else None)
+    return configuration.in_tree(lambda names: first_config(names, head.read)) or configuration.DEFAULT
 
 
 def _sides(base: str | None, head: str | None, cwd: Path) -> tuple[Tree, Tree]:

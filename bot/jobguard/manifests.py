@@ -138,6 +138,11 @@ def load(path: str, data: bytes, *, jobs_only: bool = False) -> ManifestFile:
                 message = f"document {number + 1} is {kind}, not a Kubernetes object"
                 problems.append(_problem(path, root, message, numbers))
             continue
+        try:  # the whole document: the fix of a Job re-reads it, whatever its other List items hold
+            guards.check_size(root)
+        except Unusable as exc:
+            problems.append(_problem(path, exc.node, exc.message, numbers))
+            continue
         document = document_range(text, root)
         for index, obj in _objects(root, number):
             try:
@@ -158,7 +163,8 @@ def document_range(text: str, root: Node) -> tuple[int, int]:
 
 
 def comments_with_lines(text: str) -> tuple[tuple[int, str], ...]:
-    """(1-based line, text) of every comment of a YAML text (a BOM is skipped), in order.
+    """(1-based line, text) of every comment of a YAML text (a BOM is skipped), in order; lines are counted at LF
+    only, as git and every position of a `Manifest` count them (a comment still ends at any YAML line break).
 
     A comment is a `#` at a line start or after a blank that lies outside every token of YAML's own scanner, so
     a `#` in a quoted value or in the lines of a block scalar is none (the scanner drops comments, it never
@@ -186,7 +192,7 @@ def comments_with_lines(text: str) -> tuple[tuple[int, str], ...]:
         i = bisect.bisect_right(starts, at) - 1
         if at < done or (i >= 0 and ends[i] > at):
             continue
-        line += len(_BREAK.findall(body, counted, at))
+        line += body.count("\n", counted, at)
         counted = at
         brk = _BREAK.search(body, at)
         done = len(body) if brk is None else brk.start()
@@ -264,7 +270,6 @@ def _read_job(
     api_version, kind = _top_scalar(node, "apiVersion"), _top_scalar(node, "kind")
     if api_version is None or kind is None or (api_version.rpartition("/")[0], kind) not in JOB_KINDS:
         return None
-    guards.check_size(node)
     spans: dict[Path, tuple[int, int]] = {}
     value = _Converter(spans, numbers).convert(node, ())
     if not isinstance(value, dict):  # pragma: no cover - a MappingNode converts to a dict

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jobguard import diff as diffs
-from jobguard.check import UnreadableFile
+from jobguard import manifest_guards as guards
 from jobguard.errors import UsageError
-from jobguard.gitrepo import DIFF_ARGS, MANIFEST_PATHSPECS, Repo
+from jobguard.gitrepo import MANIFEST_PATHSPECS, Repo
+from jobguard.manifest_guards import UnreadableFile
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
@@ -56,7 +57,7 @@ class Tree:
             paths: Iterable[str] = filter(None, out.split("\0"))
         else:
             paths = _walk(self.root)
-        return {p: str(self.root / p) for p in paths if diffs.is_manifest(p) and (self.root / p).is_file()}
+        return {p: str(self.root / p) for p in paths if diffs.is_manifest(p) and _file_or_link(self.root / p)}
 
     def contains(self, pathspec: str) -> bool:
         """Whether a file or directory `pathspec` (relative to `root`; "" is the root) exists on this side."""
@@ -96,17 +97,31 @@ class Tree:
 
 
 def read_inside(full: Path, root: Path) -> bytes | None:
-    """Read a file, following a symlink only while it stays inside `root` (Argo CD's rule too)."""
-    if not full.exists() and not full.is_symlink():
-        return None
+    """Read a file, following a symlink only while it stays inside `root` (Argo CD's rule too). None when no file is
+    there (a directory, a submodule's checkout); UnreadableFile for a link out of the tree or a loop, a file over the
+    size limit (from its size, before reading) or one the OS refuses to read."""
     if full.is_symlink():
-        target = full.resolve()
+        try:
+            target = full.resolve()
+        except (RuntimeError, OSError):  # Python < 3.13 raises RuntimeError for a loop, newer ones OSError(ELOOP)
+            raise UnreadableFile(f"symlink loop at {os.readlink(full)}; not followed") from None
         if not _inside(target, root.resolve()):
             raise UnreadableFile(f"symlink to {os.readlink(full)} points outside the repository; not followed")
-        if not target.is_file():
-            return None
         full = target
-    return full.read_bytes()
+    try:
+        if not full.is_file():
+            return None
+        refused = guards.too_big(full.stat().st_size)  # asked before reading, as git modes ask git
+        if refused is None:
+            return full.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read the file: {exc.strerror or exc}") from None
+    raise UnreadableFile(refused)
+
+
+def _file_or_link(path: Path) -> bool:
+    """Listed on disk: a file, or a symlink (`read_inside` follows it or says why it will not: a loop is reported)."""
+    return path.is_file() or path.is_symlink()
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -131,8 +146,7 @@ def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> li
     """
     if base.rev is not None and base.root == head.root and (head.rev is not None or head.worktree):
         specs = tuple(pathspecs) or MANIFEST_PATHSPECS
-        text = git(base.root, *DIFF_ARGS, base.rev, *([head.rev] if head.rev else []), "--", *specs)
-        changes = diffs.parse(text)
+        changes = _git_changes(base, head, specs)
         if head.worktree:
             untracked = git(head.root, "ls-files", "-z", "--others", "--exclude-standard", "--", *specs)
             for path in filter(None, untracked.split("\0")):
@@ -155,6 +169,19 @@ def changed_files(base: Tree, head: Tree, pathspecs: tuple[str, ...] = ()) -> li
             changes.append(diffs.FileChange(None, path, diffs.Status.ADDED))
         elif not (isinstance(old[path], bytes) and old[path] == new[path]) and _differs(base, head, path):
             changes.append(diffs.FileChange(path, path, diffs.Status.MODIFIED))
+    return changes
+
+
+def _git_changes(base: Tree, head: Tree, specs: tuple[str, ...]) -> list[diffs.FileChange]:
+    """Both sides then read through one Repo: the blob sizes asked for the diff are not asked again."""
+    if base.repo is None:
+        base.repo = head.repo or Repo(base.root)
+    head.repo = base.repo
+    rev = head.rev
+    changes = base.repo.changes(base.rev or "HEAD", rev, specs)
+    if changes is None:  # say what git said
+        git(base.root, "diff", "--raw", base.rev or "HEAD", *([rev] if rev else []), "--", *specs)
+        raise UsageError(f"git diff {base.rev} {rev or ''}: failed")
     return changes
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from jobguard.diff import split_lines
-from jobguard.findings import Finding, Fix, FixIntent
+from jobguard.findings import Finding, Fix, FixIntent, TextEdit
 from jobguard.fixes.context import FileContext, Target, Text
 from jobguard.fixes.lines import BOM, line_edit, unified
 from jobguard.fixes.source import NoFix
@@ -73,13 +74,29 @@ def _fixes(finding: Finding, ctx: FileContext) -> Iterator[Fix]:
             log.info("fix %s for %s %s failed: %r", intent.strategy, finding.rule, path, exc)
 
 
+def _line_edit(ctx: FileContext, target: Target, new: str) -> TextEdit | None:
+    """The fix as a line edit of the file, computed on the lines of its document (and the line above it) only:
+    `edited` changed nothing outside the document, and comparing every line of a file with N findings N times
+    was the quadratic step of a file with many changed Jobs."""
+    starts, delta = ctx.head.starts, len(new) - len(ctx.head.text)
+    first = max(bisect.bisect_right(starts, target.window.lo) - 1, 1)  # 1-based: the line above the document
+    last = bisect.bisect_right(starts, max(target.window.hi - 1, target.window.lo))  # the document's last line
+    old_end = starts[last] if last < len(starts) else len(ctx.head.text)
+    new_lines = split_lines(new[starts[first - 1] : old_end + delta])
+    if ctx.file.head.bom and first == 1 and new_lines:
+        new_lines[0] = BOM + new_lines[0]
+    edit = line_edit(ctx.raw_lines[first - 1 : last], new_lines)
+    return (
+        None
+        if edit is None
+        else replace(edit, start_line=edit.start_line + first - 1, end_line=edit.end_line + first - 1)
+    )
+
+
 def _fix(finding: Finding, intent: FixIntent, target: Target, ctx: FileContext) -> Fix:
     new = edited(intent, ctx.head.text, target.window)
     verify(finding, target, new, ctx)
-    new_lines = split_lines(new)
-    if ctx.file.head.bom and new_lines:
-        new_lines[0] = BOM + new_lines[0]
-    edit = line_edit(ctx.raw_lines, new_lines)
+    edit = _line_edit(ctx, target, new)
     if edit is None:  # pragma: no cover - `edited` refuses an edit that changes nothing
         raise NoFix("the fix changes nothing")
     return Fix(

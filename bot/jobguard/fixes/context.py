@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from jobguard import check as engine
 from jobguard import ignores
 from jobguard.diff import FileChange, split_lines
-from jobguard.findings import Finding
+from jobguard.findings import Finding, ObjectRef
 from jobguard.fixes.lines import BOM
 from jobguard.fixes.source import NoFix, Window
 from jobguard.jobs import Identity, job_doc
@@ -97,13 +97,21 @@ class FileContext:
         return found
 
     @functools.cached_property
+    def head_by_ref(self) -> dict[ObjectRef, list[Manifest]]:
+        """Ref -> the head Jobs with it, in file order: one pass, not one per finding (a file of N changed Jobs)."""
+        found: dict[ObjectRef, list[Manifest]] = defaultdict(list)
+        for manifest in self.file.head.manifests:
+            found[job_doc(manifest).ref].append(manifest)
+        return found
+
+    @functools.cached_property
     def base_text(self) -> Text:
         return Text.of(self.file.base.text)
 
     def target(self, finding: Finding) -> Target:
         """Which object of the head file a finding is about (same identity, preferring the one at its line)."""
         ref = finding.object
-        matches = [m for m in self.file.head.manifests if job_doc(m).ref == ref]
+        matches = self.head_by_ref.get(ref, []) if ref is not None else []
         chosen = [m for m in matches if m.start_line <= finding.location.line <= m.end_line] or matches
         if ref is None or not chosen:
             raise NoFix(f"object {ref} not found in the head file")

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import yaml
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from jobguard import yamlnodes
@@ -55,13 +56,13 @@ class Source:
     def __init__(self, text: str, window: Window) -> None:
         self.text = text
         self.newline = newline_of(text)
-        try:  # blank lines stand in for what comes before the document, so marks index the whole text
-            roots = list(yaml.compose_all("\n" * window.lo + text[window.lo : window.hi], Loader=Loader))
+        try:
+            roots = list(yaml.compose_all(text[window.lo : window.hi], Loader=Loader))
         except yaml.YAMLError as exc:
             raise NoFix(f"the document is not valid YAML: {exc}") from None
         if len(roots) != 1:
             raise NoFix("the document does not parse on its own")
-        self.root: Node = roots[0]
+        self.root: Node = _shifted(roots[0], window.lo)
         self.shared = shared(self.root)
 
     def own(self, *nodes: Node) -> None:
@@ -126,6 +127,21 @@ class Source:
             raise NoFix("no object at the manifest index")
         self.own(node)
         return node
+
+
+def _shifted(root: Node, offset: int) -> Node:
+    """Marks of a document composed alone made indexes into the whole text (only `index` is read here). Composing
+    the text before the document too, even as blank lines, would cost each fix the size of the file before it."""
+    if offset:
+        for node, again in yamlnodes.walk(root):
+            if not again:
+                node.start_mark = _moved(node.start_mark, offset)
+                node.end_mark = _moved(node.end_mark, offset)
+    return root
+
+
+def _moved(mark: Mark, offset: int) -> Mark:
+    return Mark(mark.name, mark.index + offset, mark.line, mark.column, None, 0)
 
 
 def entries(node: MappingNode) -> list[tuple[Node, Node]]:

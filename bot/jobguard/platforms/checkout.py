@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from jobguard import diff as diffs
+from jobguard.errors import ConfigError
 from jobguard.gitrepo import Repo
+from jobguard.manifest_guards import UnreadableFile
 from jobguard.platforms import Side
 
 
@@ -72,9 +74,8 @@ class ChangeReader:
         clone = self.clone
         if clone is None:
             return None
-        text = clone.repo.diff(clone.base, clone.head)
         try:
-            parsed = None if text is None else diffs.parse(text)
+            parsed = clone.repo.changes(clone.base, clone.head)
         except ValueError:
             parsed = None
         if parsed is None:
@@ -115,7 +116,10 @@ def first_config(names: Sequence[str], read: Callable[[str], bytes | None]) -> t
     """(path, text) of the first of `names` that `read` finds, decoded alike on every platform: a BOM dropped,
     undecodable bytes replaced (the config parser then reports them with a position)."""
     for name in names:
-        data = read(name)
+        try:
+            data = read(name)
+        except UnreadableFile as exc:  # a config symlinked out of the tree, or over the size limit
+            raise ConfigError(f"{name}:1:1: {exc}") from None
         if data is not None:
             return name, data.decode("utf-8-sig", "replace")
     return None

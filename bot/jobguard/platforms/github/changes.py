@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from jobguard import diff as diffs
-from jobguard.check import UnreadableFile
 from jobguard.errors import PlatformError
 from jobguard.gitrepo import Repo
+from jobguard.manifest_guards import UnreadableFile
 from jobguard.platforms import Side
 from jobguard.platforms.checkout import Clone
 from jobguard.platforms.github.pull import Session
