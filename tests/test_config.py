@@ -117,9 +117,10 @@ def test_alias_bomb_is_refused() -> None:
 
 @pytest.mark.parametrize("depth", [1000, 5000])
 def test_deep_nesting_is_a_configuration_error(depth: int) -> None:
-    """PyYAML's composer recurses per level: too deep was a RecursionError (exit 3), now one mistake (exit 2)."""
+    """PyYAML's composer recurses per level: too deep was a RecursionError (exit 3), now one mistake (exit 2),
+    found on the event stream before anything is composed (config_yaml.MAX_DEPTH)."""
     assert problems("rules: " + "[" * depth + "]" * depth + "\n", "c.yaml") == [
-        "c.yaml:1:1: the configuration is nested too deeply"
+        "c.yaml:1:1007: the configuration nests deeper than 64 levels"
     ]
 
 

@@ -16,7 +16,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _MAX_NODES = 20_000  # a configuration is a few dozen nodes; this stops alias bombs and huge files
 MAX_BYTES = 1024 * 1024
-_TOO_DEEP = "the configuration is nested too deeply"
 MAX_DEPTH = 64  # a configuration nests about 5 levels; composing is recursive in PyYAML
 
 try:  # libyaml's event parser for the bounds check: C speed, so a huge file is refused in milliseconds
@@ -104,8 +103,6 @@ def read(text: str) -> tuple[Any, Doc] | Problem:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         return _syntax_problem(exc)
-    except RecursionError:  # PyYAML's composer recurses a few frames per nesting level
-        return Problem(1, 1, _TOO_DEEP)
     finally:
         loader.dispose()
     doc = Doc()
@@ -115,8 +112,6 @@ def read(text: str) -> tuple[Any, Doc] | Problem:
         return _Converter(doc, loader).convert(root, ()), doc
     except _TooBig as exc:
         return Problem(*exc.pos, "the configuration is too big (YAML aliases?)")
-    except RecursionError:
-        return Problem(1, 1, _TOO_DEEP)
 
 
 def _bounds(text: str) -> Problem | None:
