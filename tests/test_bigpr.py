@@ -1,0 +1,126 @@
+"""Big pull requests without a checkout (issue 17): reads that do not grow with the change, within a budget.
+
+Against the fake GitHub with the real PyGithub: both sides of every changed manifest come through GraphQL
+`object(expression:)` in batches of 100; the REST bucket (1,000 an hour for the Actions token) pays only for the
+listing; when a bucket runs low the read stops, says so, and what was read is still reviewed.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from jobguard.platforms.github.blobs import BATCH, GRAPHQL_RESERVE
+from tests.fakes.github import FakeGitHub, fake_github, github_contract
+from tests.samples import annotated_and_bumped, migrate_job
+from tests.test_github_platform import diff_source, fake, open_pr
+
+__all__ = ["fake", "fake_github", "github_contract"]  # fixtures used here
+
+ACTIONS_TOKEN_LIMIT = 1000  # GITHUB_TOKEN: 1,000 REST requests an hour per repository (review-apis.md B12)
+MAX_REST_READS = 5  # the 3,100-file PR: the merge base and the two git trees (3), whatever its size
+JOBS_EVERY = 10  # one changed manifest in 10 is a Job; the others are ConfigMaps
+
+
+def _manifests(count: int) -> tuple[dict[str, str], dict[str, str]]:
+    """`count` changed manifests: a Job with an annotation and an image bump, else a ConfigMap edit."""
+    base, head = {}, {}
+    for i in range(count):
+        path = f"apps/a{i:04}/manifest.yaml"
+        if i % JOBS_EVERY == 0:
+            base[path], head[path] = migrate_job(f"a{i:04}"), annotated_and_bumped(f"a{i:04}")
+        else:
+            base[path], head[path] = (
+                f"kind: ConfigMap\ndata:\n  n: '{i}'\n",
+                f"kind: ConfigMap\ndata:\n  n: '{i + 1}'\n",
+            )
+    return base, head
+
+
+def test_a_3100_file_pull_request_reads_a_fixed_number_of_times(fake: FakeGitHub, tmp_path: Path) -> None:
+    """2 contents reads per file used to cost 6,208 REST requests here; now 3 REST + 62 GraphQL queries."""
+    fake.rate_limit = ACTIONS_TOKEN_LIMIT
+    base, head = _manifests(3100)
+    platform = open_pr(fake, tmp_path, base=base, head=head).platform()
+    changes = platform.changes()
+    assert len(changes) == 3100 and diff_source(platform) == "api-trees"
+    for i in (0, 1, 3099):  # the contents are right, and reading them costs nothing more
+        path = f"apps/a{i:04}/manifest.yaml"
+        assert platform.read(path, "base") == base[path].encode() and platform.read(path, "head") == head[path].encode()
+    assert fake.rate_used <= MAX_REST_READS < ACTIONS_TOKEN_LIMIT
+    assert fake.graphql_rate_used == math.ceil(2 * 3100 / BATCH) == 62
+    assert not fake.calls("GET", "/contents/") and not fake.calls("GET", "/git/blobs/")
+
+
+def test_a_listed_pull_request_reads_both_sides_in_bulk(fake: FakeGitHub, tmp_path: Path) -> None:
+    base, head = _manifests(500)
+    platform = open_pr(fake, tmp_path, base=base, head=head).platform()
+    assert len(platform.changes()) == 500 and diff_source(platform) == "api"
+    assert platform.read("apps/a0010/manifest.yaml", "head") == head["apps/a0010/manifest.yaml"].encode()
+    # 5 pages of the file list and the merge base; 1,000 blobs in 10 queries
+    assert fake.rate_used == 6 and fake.graphql_rate_used == 10
+    assert not fake.calls("GET", "/contents/")
+
+
+def test_the_read_stops_before_the_rate_limit_and_keeps_what_it_read(fake: FakeGitHub, tmp_path: Path) -> None:
+    base, head = _manifests(500)
+    fake.graphql_rate_limit = GRAPHQL_RESERVE + 4  # 4 queries, then the reserve for the review threads
+    platform = open_pr(fake, tmp_path, base=base, head=head).platform()
+    changes = platform.changes()
+    assert [c.path for c in changes] == [f"apps/a{i:04}/manifest.yaml" for i in range(200)]  # 400 blobs read
+    assert fake.graphql_rate_used == 4 and not fake.calls("GET", "/contents/")
+    note = platform.notes[-1]
+    assert note.startswith("stopped reading the change early: GitHub's GraphQL rate limit is nearly used up")
+    assert "300 of 500 changed manifest(s) were not checked (apps/a0200/manifest.yaml," in note
+
+
+def test_blobs_without_text_are_read_through_rest(fake: FakeGitHub, tmp_path: Path) -> None:
+    """GraphQL leaves `text` out of a truncated (or binary) blob; the git data API reads it by its oid."""
+    base, head = _manifests(3)
+    fake.graphql_blob_text_limit = len(head["apps/a0000/manifest.yaml"]) - 1  # only the head Job is over
+    platform = open_pr(fake, tmp_path, base=base, head=head).platform()
+    platform.changes()
+    assert platform.read("apps/a0000/manifest.yaml", "head") == head["apps/a0000/manifest.yaml"].encode()
+    assert len(fake.calls("GET", "/git/blobs/")) == 1
+
+
+@pytest.mark.parametrize("expression", ["nope:apps/a0000/manifest.yaml", "{head}:apps/missing.yaml", "{head}:apps"])
+def test_fake_object_expression_is_null_or_empty_where_no_blob_is(
+    fake: FakeGitHub, tmp_path: Path, expression: str
+) -> None:
+    """The fake answers like GitHub: null for no such revision or path, and a Tree (no Blob fields) for a folder."""
+    import requests
+
+    base, head = _manifests(1)
+    pr = open_pr(fake, tmp_path, base=base, head=head)
+    owner, name = pr.env["GITHUB_REPOSITORY"].split("/")
+    query = (
+        "query($o: String!, $n: String!, $e: String!) { repository(owner: $o, name: $n) "
+        "{ object(expression: $e) { __typename ... on Blob { text } } } }"
+    )
+    variables = {"o": owner, "n": name, "e": expression.format(head=pr.head_sha)}
+    answer = requests.post(
+        fake.graphql_url,
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"token {fake.token}"},
+        timeout=10,
+    ).json()
+    found = answer["data"]["repository"]["object"]
+    assert found == ({"__typename": "Tree"} if expression.endswith(":apps") else None)
+
+
+def test_fake_rejects_text_outside_a_blob_fragment(fake: FakeGitHub, tmp_path: Path) -> None:
+    """`object` is a GitObject: GitHub refuses `text` on it without `... on Blob`, and so does the fake."""
+    import requests
+
+    query = '{ repository(owner: "Codertocat", name: "Hello-World") { object(expression: "HEAD:x") { text } } }'
+    answer = requests.post(
+        fake.graphql_url, json={"query": query}, headers={"Authorization": f"token {fake.token}"}, timeout=10
+    ).json()
+    assert answer == {
+        "errors": [
+            {"path": ["repository", "object", "text"], "message": "Field 'text' doesn't exist on type 'GitObject'"}
+        ]
+    }
