@@ -12,12 +12,19 @@ from pathlib import Path
 
 import pytest
 
+from jobguard.errors import ChangeUnreadable
 from jobguard.platforms.github.blobs import BATCH, GRAPHQL_RESERVE
+from jobguard.platforms.gitlab import GitLabPlatform
 from tests.fakes.github import FakeGitHub, fake_github, github_contract
+from tests.fakes.gitlab import FakeGitLab
 from tests.samples import annotated_and_bumped, migrate_job
+from tests.test_action_inputs import run_action
 from tests.test_github_platform import diff_source, fake, open_pr
+from tests.test_github_review import BASE as REVIEW_BASE
+from tests.test_github_review import HEAD as REVIEW_HEAD
+from tests.test_gitlab_platform import api_fake, open_platform, remote
 
-__all__ = ["fake", "fake_github", "github_contract"]  # fixtures used here
+__all__ = ["api_fake", "fake", "fake_github", "github_contract", "open_platform", "remote"]  # fixtures used here
 
 ACTIONS_TOKEN_LIMIT = 1000  # GITHUB_TOKEN: 1,000 REST requests an hour per repository (review-apis.md B12)
 MAX_REST_READS = 5  # the 3,100-file PR: the merge base and the two git trees (3), whatever its size
@@ -124,3 +131,80 @@ def test_fake_rejects_text_outside_a_blob_fragment(fake: FakeGitHub, tmp_path: P
             {"path": ["repository", "object", "text"], "message": "Field 'text' doesn't exist on type 'GitObject'"}
         ]
     }
+
+
+# ------------------------------------------------------------------------------------------------ 422/406 on the list
+
+# GitHub's answers when a pull request's diff is too big to list (review-apis.md B1; the 406 text is the one the
+# diff media type gives past 300 files, danger/danger-js#1440).
+TOO_LARGE = {
+    422: {
+        "message": "Server Error: Sorry, this diff is taking too long to generate.",
+        "errors": [{"resource": "PullRequest", "field": "diff", "code": "too_large"}],
+        "documentation_url": "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files",
+    },
+    406: {
+        "message": "Sorry, the diff exceeded the maximum number of files (300). Consider using 'List pull requests "
+        "files' API or locally cloning the repository instead.",
+        "errors": [{"resource": "PullRequest", "field": "diff", "code": "too_large"}],
+        "documentation_url": "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files",
+    },
+}
+
+
+@pytest.mark.parametrize("status", sorted(TOO_LARGE))
+def test_a_file_list_github_refuses_falls_back_to_git_trees(
+    fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], status: int
+) -> None:
+    pr = open_pr(fake, tmp_path, REVIEW_BASE, REVIEW_HEAD)
+    fake.fail_next("GET", r"/pulls/\d+/files$", status, body=TOO_LARGE[status], times=10)
+    assert run_action(pr, monkeypatch, {}) == 1  # the findings, found through the trees
+    err = capsys.readouterr().err
+    assert "3 findings" in err and f"GitHub would not list the files of this pull request ({status} " in err
+    assert len(fake.calls("GET", r"/git/trees/")) == 2 and not fake.contract_violations
+
+
+def test_a_change_that_cannot_be_read_at_all_is_one_line_and_exit_2(
+    fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pr = open_pr(fake, tmp_path, REVIEW_BASE, REVIEW_HEAD)
+    fake.fail_next("GET", r"/pulls/\d+/files$", 422, body=TOO_LARGE[422], times=10)
+    fake.tree_entry_limit = 2  # the recursive tree comes back truncated
+    assert run_action(pr, monkeypatch, {}) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "jobguard: error: cannot read the change of pull request #2: GitHub would not list its files (422 Server "
+        "Error: Sorry, this diff is taking too long to generate.: PullRequest diff too_large) and its git tree is "
+        "too large for the API; check out the repository with fetch-depth: 0"
+    ]
+    assert fake.writes == 0
+
+
+def test_any_api_failure_reading_the_change_is_exit_2(
+    fake: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pr = open_pr(fake, tmp_path, REVIEW_BASE, REVIEW_HEAD)
+    fake.fail_next("GET", r"/pulls/\d+/files$", 404, times=10)
+    assert run_action(pr, monkeypatch, {}) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["jobguard: error: cannot read the change of pull request #2: 404 Not Found"]
+
+
+def test_when_graphql_fails_the_files_are_read_one_by_one(fake: FakeGitHub, tmp_path: Path) -> None:
+    base, head = _manifests(3)
+    platform = open_pr(fake, tmp_path, base=base, head=head).platform()
+    fake.fail_next("POST", r"/graphql$", 502, times=20)
+    assert len(platform.changes()) == 3 and len(fake.calls("GET", "/contents/")) == 6
+    assert platform.read("apps/a0000/manifest.yaml", "head") == head["apps/a0000/manifest.yaml"].encode()
+    assert platform.notes[-1].startswith("GraphQL could not read the files (502 ")
+
+
+def test_gitlab_a_diff_that_cannot_be_read_is_exit_2(api_fake: FakeGitLab, remote: GitLabPlatform) -> None:
+    api_fake.fail_next("GET", r"/versions", 404, times=20)
+    with pytest.raises(ChangeUnreadable, match=r"^cannot read the diff of merge request !\d+: .*404") as caught:
+        remote.changes()
+    assert caught.value.exit_code == 2
+    api_fake.fail_next("GET", r"/raw", 403, times=20)
+    with pytest.raises(ChangeUnreadable, match=r"^cannot read apps/x.yaml at \w+: .*403") as caught:
+        remote.read("apps/x.yaml", "head")
+    assert caught.value.exit_code == 2

@@ -1013,6 +1013,7 @@ class FakeGitHub:
         self._rate_used = 0
         self.graphql_rate_limit = graphql_rate_limit
         self.graphql_rate_used = 0  # points: one per query (no connection in it costs more here)
+        self.tree_entry_limit = 100_000  # [doc] a recursive tree lists at most 100,000 entries, then `truncated`
         self.graphql_blob_text_limit = 512 * 1024  # [unverified] where GitHub truncates Blob.text
         self._rate_reset = int(time.time()) + 3600
         self._ids = 1000
@@ -2537,11 +2538,12 @@ class FakeGitHub:
                     "size": len(self.blobs[blob]),
                     "url": f"{api}/git/blobs/{blob}",
                 }
+        listing = [entries[k] for k in sorted(entries)]
         return {
             "sha": sha,
             "url": f"{api}/git/trees/{sha}",
-            "tree": [entries[k] for k in sorted(entries)],
-            "truncated": False,
+            "tree": listing[: self.tree_entry_limit],
+            "truncated": len(listing) > self.tree_entry_limit,
         }
 
     def _git_get_tree(self, ctx: Ctx) -> Reply:

@@ -10,7 +10,7 @@ REST by its oid. Before each request the budget is checked, so the run stops rea
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +43,9 @@ def query_text(count: int) -> str:
     return f"query($owner: String!, $name: String!{params}) {{ repository(owner: $owner, name: $name) {{ {fields} }} }}"
 
 
-def read_bulk(session: Session, keys: Sequence[Key]) -> BulkRead:
-    """Every `(rev, path)` of `keys`, `BATCH` a query, until the GraphQL or REST budget runs low."""
+def read_bulk(session: Session, keys: Sequence[Key], one: Callable[[str, str], bytes | None]) -> BulkRead:
+    """Every `(rev, path)` of `keys`, `BATCH` a query, until the GraphQL or REST budget runs low; if GraphQL
+    fails, the rest one by one through `one` (the contents API), as long as the REST budget allows."""
     pending = list(dict.fromkeys(keys))
     blobs: dict[Key, bytes | None] = {}
     while pending:
@@ -55,7 +56,8 @@ def read_bulk(session: Session, keys: Sequence[Key]) -> BulkRead:
         try:
             found = _query(session, batch)
         except ApiFailure as failure:
-            return BulkRead(blobs, tuple(pending), f"GraphQL refused the read ({failure.message})")
+            session.notes.append(f"GraphQL could not read the files ({failure.message}); reading them one by one")
+            return _one_by_one(session, pending, blobs, one)
         for key in batch:
             data = found[key]
             if isinstance(data, str):  # an oid: GraphQL gave no text
@@ -65,6 +67,17 @@ def read_bulk(session: Session, keys: Sequence[Key]) -> BulkRead:
                 data = rest_blob(session, data)
             blobs[key] = data
             pending.remove(key)
+    return BulkRead(blobs)
+
+
+def _one_by_one(
+    session: Session, pending: list[Key], blobs: dict[Key, bytes | None], one: Callable[[str, str], bytes | None]
+) -> BulkRead:
+    for index, (rev, path) in enumerate(pending):
+        stopped = _budget_low(session, "core", CORE_RESERVE)
+        if stopped:
+            return BulkRead(blobs, tuple(pending[index:]), stopped)
+        blobs[(rev, path)] = one(rev, path)
     return BulkRead(blobs)
 
 

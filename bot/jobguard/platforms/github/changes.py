@@ -16,7 +16,7 @@ from typing import Any
 
 from jobguard import diff as diffs
 from jobguard.check import UnreadableFile
-from jobguard.errors import PlatformError
+from jobguard.errors import ChangeUnreadable, PlatformError
 from jobguard.gitrepo import Repo
 from jobguard.platforms import Side
 from jobguard.platforms.checkout import Clone
@@ -25,6 +25,7 @@ from jobguard.platforms.github.pull import Session
 from jobguard.platforms.http import ApiFailure
 
 MAX_LISTED_FILES = 3000  # B1: the file list stops here
+TOO_LARGE_STATUSES = (406, 422)  # the file list (or diff) refused as too large to generate
 DIFF_FAILED = "git diff failed in the checkout; reading the change through the API"
 
 
@@ -86,7 +87,12 @@ class PullFiles:
             if changes is not None:
                 return changes
         url = f"{self.session.repo_url}/pulls/{self.session.number}/files"
-        listed = list(self.session.api.pages("pulls/list-files", url))
+        try:
+            listed = list(self.session.api.pages("pulls/list-files", url))
+        except ApiFailure as failure:
+            if failure.status not in TOO_LARGE_STATUSES:
+                raise
+            return self._refused_list(failure)
         self.source = "api"
         if len(listed) >= MAX_LISTED_FILES and pull.changed_files is None:
             changes = self._tree_changes()
@@ -98,6 +104,16 @@ class PullFiles:
                 "repository with fetch-depth: 0 to review every file"
             )
         return self._listed_changes(listed)
+
+    def _refused_list(self, failure: ApiFailure) -> list[Found]:
+        """GitHub answers 422/406 when a diff is too big to list: the git trees give the change instead."""
+        changes = self._tree_changes(f"GitHub would not list the files of this pull request ({failure.message})")
+        if changes is None:
+            raise ChangeUnreadable(
+                f"GitHub would not list its files ({failure.message}) and its git tree is too large for the API; "
+                "check out the repository with fetch-depth: 0"
+            )
+        return changes
 
     def _listed_changes(self, listed: list[Any]) -> list[Found]:
         changes = []
@@ -120,7 +136,7 @@ class PullFiles:
     def _complete(self, found: list[Found]) -> list[diffs.FileChange]:
         """Both sides of every changed manifest in bulk, then the diffs GitHub did not give, computed here."""
         keys = {id(f): self._keys(f.change) for f in found}
-        bulk = read_bulk(self.session, [key for f in found for key in keys[id(f)]])
+        bulk = read_bulk(self.session, [key for f in found for key in keys[id(f)]], self._contents)
         self.prefetched.update(bulk.blobs)
         unread = set(bulk.unread)
         kept = [f for f in found if not unread.intersection(keys[id(f)])]
@@ -144,8 +160,8 @@ class PullFiles:
         computed = diffs.between(change.old_path, change.new_path, old, new)
         return diffs.FileChange(change.old_path, change.new_path, change.status, computed.hunks if computed else ())
 
-    def _tree_changes(self) -> list[Found] | None:
-        """Past 3,000 files (B1): compare the two recursive git trees, then diff changed manifests here."""
+    def _tree_changes(self, why: str = "") -> list[Found] | None:
+        """Past 3,000 files (B1), or when the list is refused (`why`): compare the two recursive git trees."""
         base, head = self.base(), self.session.pull.head_sha
         sides = {}
         for rev in (base, head):
@@ -177,8 +193,8 @@ class PullFiles:
             changes.append(Found(change, needs_diff=new_sha is not None))
         self.source = "api-trees"
         self.session.notes.append(
-            f"this pull request changes more than {MAX_LISTED_FILES} files; the changed manifests were found by "
-            "comparing git trees (renames show as remove + add)"
+            f"{why or f'this pull request changes more than {MAX_LISTED_FILES} files'}; the changed manifests were "
+            "found by comparing git trees (renames show as remove + add)"
         )
         return changes
 

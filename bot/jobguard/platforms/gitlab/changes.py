@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jobguard import diff as diffs
-from jobguard.errors import PlatformError
+from jobguard.errors import ChangeUnreadable
 from jobguard.gitrepo import Repo
 from jobguard.platforms import Side
 from jobguard.platforms.checkout import Clone
@@ -76,7 +76,7 @@ class MergeRequestDiff:
             )
             version = self.client.json(f"{mr_path}/versions/{chosen['id']}")
         except ApiFailure as exc:
-            raise PlatformError(f"cannot read the diff of merge request !{s.mr_iid}: {exc}") from None
+            raise ChangeUnreadable(f"cannot read the diff of merge request !{s.mr_iid}: {exc}") from None
         items = [d for d in version.get("diffs") or [] if isinstance(d, dict)]
         return [
             self._change(d)
@@ -108,7 +108,7 @@ class MergeRequestDiff:
         except ApiFailure as exc:
             if exc.status == 404:
                 return None
-            raise PlatformError(f"cannot read {path} at {rev[:12]}: {exc}") from None
+            raise ChangeUnreadable(f"cannot read {path} at {rev[:12]}: {exc}") from None
         return bytes(response.content)
 
 
