@@ -8,6 +8,7 @@ listing; when a bucket runs low the read stops, says so, and what was read is st
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from jobguard.errors import ChangeUnreadable
 from jobguard.platforms.github.blobs import BATCH, GRAPHQL_RESERVE
 from jobguard.platforms.gitlab import GitLabPlatform
+from jobguard.platforms.gitlab.archive import ARCHIVE_FROM
 from tests.fakes.github import FakeGitHub, fake_github, github_contract
 from tests.fakes.gitlab import FakeGitLab
 from tests.samples import annotated_and_bumped, migrate_job
@@ -22,7 +24,7 @@ from tests.test_action_inputs import run_action
 from tests.test_github_platform import diff_source, fake, open_pr
 from tests.test_github_review import BASE as REVIEW_BASE
 from tests.test_github_review import HEAD as REVIEW_HEAD
-from tests.test_gitlab_platform import api_fake, open_platform, remote
+from tests.test_gitlab_platform import api_fake, ci_env, open_platform, remote
 
 __all__ = ["api_fake", "fake", "fake_github", "github_contract", "open_platform", "remote"]  # fixtures used here
 
@@ -208,3 +210,41 @@ def test_gitlab_a_diff_that_cannot_be_read_is_exit_2(api_fake: FakeGitLab, remot
     with pytest.raises(ChangeUnreadable, match=r"^cannot read apps/x.yaml at \w+: .*403") as caught:
         remote.read("apps/x.yaml", "head")
     assert caught.value.exit_code == 2
+
+
+# ------------------------------------------------------------------------------------------------ GitLab
+
+
+def test_gitlab_a_big_merge_request_reads_two_archives_not_each_file(
+    api_fake: FakeGitLab, tmp_path: Path, open_platform: Callable[[Mapping[str, str]], GitLabPlatform]
+) -> None:
+    base, head = _manifests(ARCHIVE_FROM * 3)
+    base["apps/gone.yaml"], head["apps/new.yaml"] = "kind: ConfigMap\n", "kind: Job\n"
+    mr = api_fake.add_merge_request(base, head)
+    (tmp_path / "empty").mkdir()
+    platform = open_platform(ci_env(api_fake, mr, tmp_path / "empty"))
+    api_fake.reset_log()
+    assert len(platform.changes()) == ARCHIVE_FROM * 3 + 2
+    for path in ("apps/a0000/manifest.yaml", "apps/a0059/manifest.yaml", "apps/new.yaml", "apps/gone.yaml"):
+        assert platform.read(path, "base") == (base[path].encode() if path in base else None)
+        assert platform.read(path, "head") == (head[path].encode() if path in head else None)
+    paths = [r.path.split("/merge_requests/")[-1].split("/repository/")[-1] for r in api_fake.requests]
+    assert paths == [
+        f"{mr.iid}/versions",
+        f"{mr.iid}/versions/{mr.versions[-1].id}",
+        "archive.tar.gz",
+        "archive.tar.gz",
+    ]
+
+
+def test_gitlab_a_small_merge_request_reads_raw_files(
+    api_fake: FakeGitLab, tmp_path: Path, open_platform: Callable[[Mapping[str, str]], GitLabPlatform]
+) -> None:
+    base, head = _manifests(2)
+    mr = api_fake.add_merge_request(base, head)
+    (tmp_path / "empty").mkdir()
+    platform = open_platform(ci_env(api_fake, mr, tmp_path / "empty"))
+    platform.changes()
+    assert platform.read("apps/a0000/manifest.yaml", "head") == head["apps/a0000/manifest.yaml"].encode()
+    assert not [r for r in api_fake.requests if "archive" in r.path]
+    assert [r for r in api_fake.requests if r.path.endswith("/raw")]
