@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from jobguard.errors import ChangeUnreadable
-from jobguard.platforms.github.blobs import BATCH, GRAPHQL_RESERVE
+from jobguard.platforms.github.blobs import BATCH, CORE_RESERVE, GRAPHQL_RESERVE
 from jobguard.platforms.gitlab import GitLabPlatform
 from jobguard.platforms.gitlab.archive import ARCHIVE_FROM
 from tests.fakes.github import FakeGitHub, fake_github, github_contract
@@ -199,6 +199,18 @@ def test_when_graphql_fails_the_files_are_read_one_by_one(fake: FakeGitHub, tmp_
     assert len(platform.changes()) == 3 and len(fake.calls("GET", "/contents/")) == 6
     assert platform.read("apps/a0000/manifest.yaml", "head") == head["apps/a0000/manifest.yaml"].encode()
     assert platform.notes[-1].startswith("GraphQL could not read the files (502 ")
+
+
+def test_read_one_by_one_stops_before_the_rest_limit(fake: FakeGitHub, tmp_path: Path) -> None:
+    """GraphQL down and the REST bucket nearly empty: read while CORE_RESERVE requests stay for posting."""
+    base, head = _manifests(3)
+    fake.rate_limit = CORE_RESERVE + 4  # the file list, the merge base, then 2 files' reads
+    platform = open_pr(fake, tmp_path, base=base, head=head).platform()
+    fake.fail_next("POST", r"/graphql$", 502, times=20)
+    assert [c.path for c in platform.changes()] == ["apps/a0000/manifest.yaml"]
+    assert fake.rate_used == 4 and len(fake.calls("GET", "/contents/")) == 2
+    assert "GitHub's REST rate limit is nearly used up (100 requests left, 100 kept for posting)" in platform.notes[-1]
+    assert "2 of 3 changed manifest(s) were not checked" in platform.notes[-1]
 
 
 def test_gitlab_a_diff_that_cannot_be_read_is_exit_2(api_fake: FakeGitLab, remote: GitLabPlatform) -> None:
