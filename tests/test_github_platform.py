@@ -323,13 +323,10 @@ def test_api_diff_matches_the_local_one(fake: FakeGitHub, tmp_path: Path) -> Non
         "no checkout in GITHUB_WORKSPACE; reading the change through the API "
         "(actions/checkout with fetch-depth: 0 makes it free)"
     ]
-    assert [r.operation for r in fake.requests] == ["pulls/list-files"]
+    # both sides of every changed manifest come in one GraphQL query, read while the change is listed
+    assert [r.operation for r in fake.requests] == ["pulls/list-files", "repos/compare-commits", "graphql/query"]
     assert remote.read(JOB, "head") == HEAD_JOB.encode() and remote.read(JOB, "base") == BASE_JOB.encode()
-    assert [r.operation for r in fake.requests][1:] == [
-        "repos/get-content",
-        "repos/compare-commits",
-        "repos/get-content",
-    ]
+    assert len(fake.requests) == 3
     seen = len(fake.requests)
     assert remote.read(JOB, "head") == HEAD_JOB.encode() and len(fake.requests) == seen  # cached: no second call
     assert remote.config_text([".jobguard.yaml"], "base") == (".jobguard.yaml", "fail-on: error\n")
@@ -484,7 +481,7 @@ def test_secondary_rate_limit_on_the_review_honours_retry_after(fake: FakeGitHub
 def test_rate_limits_without_retry_after_and_429(fake: FakeGitHub, tmp_path: Path) -> None:
     platform = open_pr(fake, tmp_path).platform()
     fake.fail_next_secondary_rate_limit("GET", r"/pulls/\d+/files$", retry_after=None)  # secondary_rate_wait
-    fake.fail_next("GET", r"/contents/", 429, headers={"Retry-After": "0"})
+    fake.fail_next("POST", r"/graphql$", 429, headers={"Retry-After": "0"})  # the bulk read of both sides
     fake.fail_next_rate_limit("GET", r"/compare/", reset_in=-1)  # primary, reset already passed
     assert [c.path for c in platform.changes()] == [".jobguard.yaml", JOB]
     assert platform.read(JOB, "base") == BASE_JOB.encode()
@@ -495,10 +492,10 @@ def test_5xx_on_reads_is_retried(fake: FakeGitHub, tmp_path: Path) -> None:
     platform = open_pr(fake, tmp_path).platform()
     fake.fail_next("GET", r"/pulls/\d+/files$", 502, times=2)
     assert [c.path for c in platform.changes()] == [".jobguard.yaml", JOB]
-    assert [r.status for r in fake.requests] == [502, 502, 200]
+    assert [(r.operation, r.status) for r in fake.requests][:3] == [("pulls/list-files", s) for s in (502, 502, 200)]
     fake.fail_next("GET", r"/contents/", 503, times=9)
-    with pytest.raises(PlatformError, match=r"reading apps/billing/migrate.yaml at \w+: 503"):
-        platform.read(JOB, "head")
+    with pytest.raises(PlatformError, match=r"reading apps/other.yaml at \w+: 503"):
+        platform.read("apps/other.yaml", "head")  # outside the change: read alone, through the contents API
 
 
 def test_403_on_the_first_write_flips_to_read_only(fake: FakeGitHub, tmp_path: Path) -> None:
@@ -861,11 +858,10 @@ def test_every_call_is_counted_by_kind(fake: FakeGitHub, tmp_path: Path) -> None
     assert Counter(r.operation for r in fake.requests) == {
         "pulls/list-files": 1,
         "repos/compare-commits": 1,
-        "repos/get-content": 1,
         "pulls/create-review": 1,
         "issues/create-comment": 1,
         "pulls/list-review-comments": 1,
-        "graphql/query": 1,  # the review threads
+        "graphql/query": 2,  # both sides of the change in bulk, then the review threads
         "issues/list-comments": 1,
         "users/get-authenticated": 1,  # once a comment carries a marker: is it jobguard's own?
     }

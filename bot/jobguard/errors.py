@@ -25,3 +25,10 @@ class PlatformError(JobguardError):
     """The CI platform's environment or API makes the run impossible (exit code 3)."""
 
     exit_code = 3
+
+
+class ChangeUnreadable(PlatformError):
+    """The platform would not give the change (its file list, diff or files): nothing can be reviewed, and saying
+    so is not a bug (exit code 2, one line)."""
+
+    exit_code = 2

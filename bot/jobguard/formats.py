@@ -16,7 +16,6 @@ from typing import Any
 from jobguard import __version__
 from jobguard.findings import Finding, Fix, Severity
 from jobguard.inert import visible
-from jobguard.rules import RULES
 
 JSON_VERSION = 1
 HOMEPAGE = "https://github.com/jobguard/jobguard"
@@ -102,6 +101,8 @@ _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.I
 
 def as_sarif(findings: Sequence[Finding]) -> str:
     """SARIF 2.1.0, as GitHub code scanning and most CI dashboards read it."""
+    from jobguard.rules import RULES  # here, not at the top: the CLI's parser needs FORMATS, not the engine
+
     index = {r.id: i for i, r in enumerate(RULES)}
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -124,6 +125,8 @@ def as_sarif(findings: Sequence[Finding]) -> str:
 
 
 def _sarif_rules() -> list[dict[str, Any]]:
+    from jobguard.rules import RULES
+
     return [
         {
             "id": r.id,
@@ -230,6 +233,8 @@ def as_code_quality(findings: Sequence[Finding]) -> str:
 
 def rules_table() -> str:
     """The README's rule table, generated from the registry so the two cannot drift (a test compares)."""
+    from jobguard.rules import RULES
+
     rows = ["| rule | default severity | what it catches |", "| --- | --- | --- |"]
     pipe = "\\|"
     rows.extend(f"| `{r.id}` | {r.severity.value} | {r.summary.replace('|', pipe)} |" for r in RULES)

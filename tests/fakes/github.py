@@ -12,9 +12,11 @@ review-apis.md part B.
 - Endpoints outside the subset are modelled on GitHub's REST docs and NOT validated by the contract: git data
   (refs, blobs, trees, commits), ``GET /users/{login}``, edit/delete of a review, raw file download, and the
   ``application/vnd.github.v3.diff`` media type of "get a pull request".
-- GraphQL (``POST /graphql``) is deliberately minimal: a tiny parser (fields, aliases, arguments, variables;
-  no fragments or directives) over ``repository.pullRequest.reviewThreads`` and the
-  ``resolveReviewThread`` / ``unresolveReviewThread`` mutations.
+- GraphQL (``POST /graphql``) is deliberately minimal: a tiny parser (fields, aliases, arguments, variables,
+  inline fragments ``... on Type``; no named fragments or directives) over ``repository.pullRequest.reviewThreads``,
+  ``repository.object(expression:)`` (a ``GitObject``: only a ``... on Blob`` fragment reaches ``text``, as on
+  GitHub), and the ``resolveReviewThread`` / ``unresolveReviewThread`` mutations. Each query costs one point of
+  its own bucket (``graphql_rate_limit``), as GitHub counts queries without connections.
 
 Known simplifications: hunk headers carry no function-context text; diffs use difflib (git's Myers diff can
 place a hunk differently for ambiguous edits); only text files; base branch moves are not modelled
@@ -544,6 +546,23 @@ class FakeThread:
         return f"PRRT_kwDOfake{self.root_id}"
 
 
+@dataclass(frozen=True)
+class FakeGitBlob:
+    """A blob as GraphQL's `object(expression:)` returns it (its concrete type is `Blob`)."""
+
+    oid: str
+    data: bytes
+    gql_type = "Blob"
+
+
+@dataclass(frozen=True)
+class FakeGitTree:
+    """A directory as `object(expression:)` returns it: a `... on Blob` fragment selects nothing of it."""
+
+    oid: str
+    gql_type = "Tree"
+
+
 @dataclass
 class FakeIssueComment:
     id: int
@@ -702,7 +721,7 @@ def to_sentence(parts: Sequence[str]) -> str:
 
 
 # --------------------------------------------------------------------------------------------------------
-# Minimal GraphQL (fields, aliases, arguments, variables; no fragments)
+# Minimal GraphQL (fields, aliases, arguments, variables, inline fragments; no named fragments)
 # --------------------------------------------------------------------------------------------------------
 
 _GQL_TOKEN = re.compile(
@@ -784,10 +803,20 @@ class _GqlParser:
         fields: list[GqlField] = []
         while self.peek() != "}":
             if self.peek() == "...":
-                raise GqlError("Fragments are not supported by the fake")
+                fields.append(self.inline_fragment())
+                continue
             fields.append(self.field())
         self.take("}")
         return tuple(fields)
+
+    def inline_fragment(self) -> GqlField:
+        """`... on Type { ... }`, kept as a field named `...` whose `on` argument is the type condition."""
+        self.take("...")
+        if self.peek() != "on":
+            raise GqlError("Named fragments are not supported by the fake")
+        self.take("on")
+        type_name = self.take()
+        return GqlField(None, "...", {"on": type_name}, self.selection_set())
 
     def field(self) -> GqlField:
         name = self.take()
@@ -956,6 +985,7 @@ class FakeGitHub:
         token_user: str = "jobguard-dev",
         api_prefix: str = "",
         rate_limit: int = 5000,
+        graphql_rate_limit: int = 5000,
     ) -> None:
         if token_kind not in ("installation", "user"):
             raise ValueError(f"token_kind must be 'installation' or 'user', not {token_kind!r}")
@@ -982,6 +1012,10 @@ class FakeGitHub:
         self.check_runs: dict[int, FakeCheckRun] = {}
         self.rate_limit = rate_limit
         self._rate_used = 0
+        self.graphql_rate_limit = graphql_rate_limit
+        self.graphql_rate_used = 0  # points: one per query (no connection in it costs more here)
+        self.tree_entry_limit = 100_000  # [doc] a recursive tree lists at most 100,000 entries, then `truncated`
+        self.graphql_blob_text_limit = 512 * 1024  # [unverified] where GitHub truncates Blob.text
         self._rate_reset = int(time.time()) + 3600
         self._ids = 1000
         self._clock = 0
@@ -1643,12 +1677,16 @@ class FakeGitHub:
         return Response(body, status=status, headers=headers, content_type=content_type)
 
     def _rate_headers(self, operation: str | None) -> dict[str, str]:
+        graphql = bool(operation and operation.startswith("graphql"))
+        limit, used = (
+            (self.graphql_rate_limit, self.graphql_rate_used) if graphql else (self.rate_limit, self._rate_used)
+        )
         return {
-            "x-ratelimit-limit": str(self.rate_limit),
-            "x-ratelimit-remaining": str(max(self.rate_limit - self._rate_used, 0)),
-            "x-ratelimit-used": str(self._rate_used),
+            "x-ratelimit-limit": str(limit),
+            "x-ratelimit-remaining": str(max(limit - used, 0)),
+            "x-ratelimit-used": str(used),
             "x-ratelimit-reset": str(self._rate_reset),
-            "x-ratelimit-resource": "graphql" if operation and operation.startswith("graphql") else "core",
+            "x-ratelimit-resource": "graphql" if graphql else "core",
         }
 
     def _check_response(
@@ -2517,11 +2555,12 @@ class FakeGitHub:
                     "size": len(self.blobs[blob]),
                     "url": f"{api}/git/blobs/{blob}",
                 }
+        listing = [entries[k] for k in sorted(entries)]
         return {
             "sha": sha,
             "url": f"{api}/git/trees/{sha}",
-            "tree": [entries[k] for k in sorted(entries)],
-            "truncated": False,
+            "tree": listing[: self.tree_entry_limit],
+            "truncated": len(listing) > self.tree_entry_limit,
         }
 
     def _git_get_tree(self, ctx: Ctx) -> Reply:
@@ -2586,6 +2625,11 @@ class FakeGitHub:
             return self._respond(request, "/graphql", _gql_match(operation), payload=payload, reply=reply)
         if kind == "mutation":
             operation = "graphql/mutation"
+        if self.graphql_rate_used >= self.graphql_rate_limit:
+            message = "API rate limit already exceeded for installation ID 1."
+            reply = Reply(200, {"errors": [{"type": "RATE_LIMITED", "code": "graphql_rate_limit", "message": message}]})
+            return self._respond(request, "/graphql", _gql_match(operation), payload=payload, reply=reply)
+        self.graphql_rate_used += 1
         variables = payload.get("variables") or {}
         errors: list[dict[str, Any]] = []
         root = "Mutation" if kind == "mutation" else "Query"
@@ -2616,7 +2660,18 @@ class FakeGitHub:
         for selected in selections:
             key = selected.alias or selected.name
             if selected.name == "__typename":
-                out[key] = type_name
+                out[key] = getattr(obj, "gql_type", type_name)
+                continue
+            if selected.name == "...":  # an inline fragment applies when the object's concrete type is its own
+                condition = str(selected.args["on"])
+                if condition not in schema:
+                    raise GqlError(f"No such type {condition}, so it can't be a fragment condition", path=path)
+                if getattr(obj, "gql_type", type_name) == condition:
+                    out.update(
+                        self._gql_object(
+                            condition, obj, selected.selections, variables=variables, path=path, errors=errors
+                        )
+                    )
                 continue
             spec = schema[type_name].get(selected.name)
             if spec is None:
@@ -2634,6 +2689,8 @@ class FakeGitHub:
                 errors.append({"type": error.error_type, "path": [*path, key], "message": error.message})
                 out[key] = None
                 continue
+            if result_type is not None and value is None:
+                self._gql_validate(result_type, selected.selections, [*path, key])  # GitHub checks before running
             if result_type is None or value is None:
                 out[key] = value
             elif isinstance(value, list):
@@ -2653,6 +2710,25 @@ class FakeGitHub:
                     result_type, value, selected.selections, variables=variables, path=[*path, key], errors=errors
                 )
         return out
+
+    def _gql_validate(self, type_name: str, selections: Sequence[GqlField], path: list[str]) -> None:
+        """The static check of a selection whose object is null: unknown fields fail as if it had run."""
+        schema = self._gql or self._gql_schema()
+        for selected in selections:
+            key = selected.alias or selected.name
+            if selected.name == "__typename":
+                continue
+            if selected.name == "...":
+                condition = str(selected.args["on"])
+                if condition not in schema:
+                    raise GqlError(f"No such type {condition}, so it can't be a fragment condition", path=path)
+                self._gql_validate(condition, selected.selections, path)
+                continue
+            spec = schema[type_name].get(selected.name)
+            if spec is None:
+                raise GqlError(f"Field '{selected.name}' doesn't exist on type '{type_name}'", path=[*path, key])
+            if spec[0] is not None:
+                self._gql_validate(spec[0], selected.selections, [*path, key])
 
     def _gql_schema(self) -> GqlSchema:
         def connection(name: str) -> Callable[[list[Any], Mapping[str, Any]], dict[str, Any]]:
@@ -2708,6 +2784,28 @@ class FakeGitHub:
             ]
             return connection("reviewThreads")(threads, args)
 
+        def git_object(repo: FakeRepo, args: Mapping[str, Any]) -> FakeGitBlob | FakeGitTree | None:
+            """`rev:path` -> the blob (or tree) there; null when the revision or the path does not exist."""
+            rev, colon, path = str(args.get("expression") or "").partition(":")
+            sha = self._resolve_ref(repo, rev) if colon else None
+            if sha is None or sha not in self.commits:
+                return None
+            tree = self.trees[self.commits[sha].tree]
+            if path in tree:
+                return FakeGitBlob(tree[path], self.blobs[tree[path]])
+            if path == "" or any(name.startswith(path.rstrip("/") + "/") for name in tree):
+                return FakeGitTree(hashlib.sha1(f"{sha}:{path}".encode()).hexdigest())
+            return None
+
+        def blob_text(blob: FakeGitBlob) -> str | None:
+            if b"\0" in blob.data:
+                return None
+            try:
+                text = blob.data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            return text[: self.graphql_blob_text_limit]
+
         def set_resolved(resolved: bool) -> GqlResolver:
             def mutate(_obj: Any, args: Mapping[str, Any]) -> dict[str, Any]:
                 payload = args.get("input") or {}
@@ -2738,6 +2836,16 @@ class FakeGitHub:
 
         return {
             "Query": {"repository": ("Repository", repository)},
+            "GitObject": {"oid": scalar(lambda o: o.oid), "abbreviatedOid": scalar(lambda o: o.oid[:7])},
+            "Tree": {"oid": scalar(lambda o: o.oid), "abbreviatedOid": scalar(lambda o: o.oid[:7])},
+            "Blob": {
+                "oid": scalar(lambda b: b.oid),
+                "abbreviatedOid": scalar(lambda b: b.oid[:7]),
+                "byteSize": scalar(lambda b: len(b.data)),
+                "isBinary": scalar(lambda b: blob_text(b) is None),
+                "isTruncated": scalar(lambda b: len(b.data) > self.graphql_blob_text_limit),
+                "text": scalar(blob_text),
+            },
             "Mutation": {
                 "resolveReviewThread": ("ResolveReviewThreadPayload", set_resolved(True)),
                 "unresolveReviewThread": ("ResolveReviewThreadPayload", set_resolved(False)),
@@ -2751,6 +2859,7 @@ class FakeGitHub:
                 "name": scalar(lambda r: r.name),
                 "nameWithOwner": scalar(lambda r: r.full_name),
                 "pullRequest": ("PullRequest", pull_request),
+                "object": ("GitObject", git_object),
             },
             "PullRequest": {
                 "id": scalar(lambda p: f"PR_fake{p.id}"),

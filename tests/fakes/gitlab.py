@@ -21,9 +21,11 @@ import base64
 import difflib
 import hashlib
 import http
+import io
 import itertools
 import json
 import re
+import tarfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -1144,6 +1146,7 @@ class FakeGitLab:
             ("PUT", mr + r"/notes/(?P<nid>\d+)", self._put_note, False),
             ("DELETE", mr + r"/notes/(?P<nid>\d+)", self._delete_note, False),
             ("GET", p + r"/repository/files/(?P<path>[^/]+)/raw", self._get_file_raw, False),
+            ("GET", p + r"/repository/archive(?:\.tar\.gz)?", self._get_archive, False),
             ("GET", p + r"/repository/files/(?P<path>[^/]+)", self._get_file, False),
             ("POST", p + r"/repository/commits", self._post_commit, False),
             ("GET", p + r"/repository/commits/(?P<sha>[^/]+)", self._get_commit, False),
@@ -1585,6 +1588,27 @@ class FakeGitLab:
         if content is None:
             raise _not_found("File")
         return Response(200, content.encode(), (("Content-Type", "text/plain; charset=utf-8"),))
+
+    def _get_archive(self, req: _Request, g: dict[str, str]) -> Response:
+        """repository/archive(.tar.gz)?sha=: every file of a commit under `<project>-<sha>-<sha>/` (docs:
+        api/repositories.md "Get file archive"; `path` narrows it to a folder)."""
+        project = self._project(g["pid"])
+        commit = self._resolve_ref(project, str(req.params.get("sha") or project.default_branch))
+        if commit is None:
+            raise _not_found("Commit")
+        folder = str(req.params.get("path") or "").strip("/")
+        prefix = f"{project.path_with_namespace.rsplit('/', 1)[-1]}-{commit.sha}-{commit.sha}/"
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for path, text in sorted(commit.files.items()):
+                if folder and not path.startswith(folder + "/"):
+                    continue
+                data = text.encode()
+                info = tarfile.TarInfo(prefix + path)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+        headers = (("Content-Type", "application/octet-stream"),)
+        return Response(200, buffer.getvalue(), headers)
 
     def _get_file(self, req: _Request, g: dict[str, str]) -> Response:
         project = self._project(g["pid"])

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from jobguard import diff as diffs
-from jobguard.errors import PlatformError
+from jobguard.errors import ChangeUnreadable, PlatformError
 from jobguard.gitrepo import Repo
 from jobguard.platforms import Capabilities, FixRequest, InlineComment, Posted, PostResult, Side
 from jobguard.platforms.checkout import ChangeReader, first_config
@@ -80,15 +80,18 @@ class GitHubPlatform:
     def changes(self) -> Sequence[diffs.FileChange]:
         try:
             return self.reader.changes()
-        except ApiFailure as failure:
-            raise PlatformError(f"cannot read the change of pull request #{self.number}: {failure}") from None
+        except (ApiFailure, PlatformError) as failure:
+            raise ChangeUnreadable(f"cannot read the change of pull request #{self.number}: {failure}") from None
 
     def checkout(self) -> tuple[Repo, str] | None:
         return self.reader.checkout()
 
     def read(self, path: str, side: Side) -> bytes | None:
         """Base side = the merge base (what GitHub's diff shows), head side = the head commit."""
-        return self.reader.read(path, side)
+        try:
+            return self.reader.read(path, side)
+        except PlatformError as failure:
+            raise ChangeUnreadable(str(failure)) from None
 
     def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
         """The config as of the base (or head) commit itself, not the merge base (see `ChangeSource.config_text`)."""

@@ -110,6 +110,7 @@ class Api:
             seconds_between_writes=settings.seconds_between_writes,
         )
         self.requester: Requester = self.client.requester
+        self.remaining: dict[str, int] = {}  # rate-limit bucket ("core", "graphql") -> requests left, as last told
 
     def request(
         self, kind: str, verb: str, url: str, *, params: Mapping[str, Any] | None = None, body: Any = None
@@ -151,11 +152,15 @@ class Api:
         from github import GithubException
 
         try:
-            return call()
+            headers, data = call()
         except GithubException as exc:
             raise ApiFailure(exc.status, status_line(exc.status, _error_text(exc.data)), (self.token,)) from None
         except requests.RequestException as exc:
             raise ApiFailure(None, f"no answer from GitHub ({type(exc).__name__})") from None
+        left = headers.get("x-ratelimit-remaining")
+        if left is not None and str(left).isdigit():
+            self.remaining[str(headers.get("x-ratelimit-resource") or "core")] = int(left)
+        return headers, data
 
 
 def _error_text(data: Any) -> str:

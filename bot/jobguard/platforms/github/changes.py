@@ -1,8 +1,8 @@
 """The change of a pull request through the API (B1), and the checkout that spares it.
 
 The checkout is used when it holds the base, the head and their merge base (fetch-depth: 0; GitHub diffs against
-the merge base). Else the file list with patches, contents reads for files listed without one, and git trees past
-the 3,000-file cap of the list.
+the merge base). Else the file list with patches (git trees past its 3,000-file cap), and both sides of every
+changed manifest read in bulk through GraphQL (`blobs.read_bulk`): a few requests at any size, within a budget.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from jobguard import diff as diffs
-from jobguard.errors import PlatformError
+from jobguard.errors import ChangeUnreadable, PlatformError
 from jobguard.gitrepo import Repo
 from jobguard.manifest_guards import UnreadableFile
 from jobguard.platforms import Side
 from jobguard.platforms.checkout import Clone
+from jobguard.platforms.github.blobs import Key, read_bulk, rest_blob
 from jobguard.platforms.github.pull import Session
 from jobguard.platforms.http import ApiFailure
 
 MAX_LISTED_FILES = 3000  # B1: the file list stops here
+TOO_LARGE_STATUSES = (406, 422)  # the file list (or diff) refused as too large to generate
 DIFF_FAILED = "git diff failed in the checkout; reading the change through the API"
 
 
@@ -60,6 +62,7 @@ class PullFiles:
     merge_base: str | None = None  # as the API's compare reports it
     tree_shas: dict[tuple[str, str], str] = field(default_factory=dict)  # (rev, path) -> blob sha
     tree_revs: set[str] = field(default_factory=set)  # revisions whose whole tree was listed
+    prefetched: dict[Key, bytes | None] = field(default_factory=dict)  # (rev, path) -> bytes, read in bulk
 
     def head(self) -> str:
         return self.session.pull.head_sha
@@ -74,13 +77,22 @@ class PullFiles:
         return self.merge_base
 
     def changes(self) -> list[diffs.FileChange]:
+        """The changed manifests; those the budget left unread are dropped, and the note says which."""
+        return self._complete(self._found())
+
+    def _found(self) -> list[Found]:
         pull, notes = self.session.pull, self.session.notes
         if pull.changed_files is not None and pull.changed_files > MAX_LISTED_FILES:
             changes = self._tree_changes()
             if changes is not None:
                 return changes
         url = f"{self.session.repo_url}/pulls/{self.session.number}/files"
-        listed = list(self.session.api.pages("pulls/list-files", url))
+        try:
+            listed = list(self.session.api.pages("pulls/list-files", url))
+        except ApiFailure as failure:
+            if failure.status not in TOO_LARGE_STATUSES:
+                raise
+            return self._refused_list(failure)
         self.source = "api"
         if len(listed) >= MAX_LISTED_FILES and pull.changed_files is None:
             changes = self._tree_changes()
@@ -93,7 +105,17 @@ class PullFiles:
             )
         return self._listed_changes(listed)
 
-    def _listed_changes(self, listed: list[Any]) -> list[diffs.FileChange]:
+    def _refused_list(self, failure: ApiFailure) -> list[Found]:
+        """GitHub answers 422/406 when a diff is too big to list: the git trees give the change instead."""
+        changes = self._tree_changes(f"GitHub would not list the files of this pull request ({failure.message})")
+        if changes is None:
+            raise ChangeUnreadable(
+                f"GitHub would not list its files ({failure.message}) and its git tree is too large for the API; "
+                "check out the repository with fetch-depth: 0"
+            )
+        return changes
+
+    def _listed_changes(self, listed: list[Any]) -> list[Found]:
         changes = []
         without_patch = 0
         for item in listed:
@@ -101,16 +123,35 @@ class PullFiles:
             if change is None:
                 continue
             pure_rename = change.status is diffs.Status.RENAMED and not item.get("changes")
-            if change.new_path is not None and not change.hunks and item.get("patch") is None and not pure_rename:
-                change = self._computed_change(change)
-                without_patch += 1
-            changes.append(change)
+            needs_diff = change.new_path is not None and not change.hunks and item.get("patch") is None
+            without_patch += needs_diff and not pure_rename
+            changes.append(Found(change, needs_diff and not pure_rename))
         if without_patch:
             self.session.notes.append(
                 f"{without_patch} file(s) came without a patch (too large for the file list); their diff was "
-                "computed from the contents API"
+                "computed from their contents"
             )
         return changes
+
+    def _complete(self, found: list[Found]) -> list[diffs.FileChange]:
+        """Both sides of every changed manifest in bulk, then the diffs GitHub did not give, computed here."""
+        keys = {id(f): self._keys(f.change) for f in found}
+        bulk = read_bulk(self.session, [key for f in found for key in keys[id(f)]], self._contents)
+        self.prefetched.update(bulk.blobs)
+        unread = set(bulk.unread)
+        kept = [f for f in found if not unread.intersection(keys[id(f)])]
+        if len(kept) < len(found):
+            skipped = [f.change.path for f in found if unread.intersection(keys[id(f)])]
+            self.session.notes.append(
+                f"stopped reading the change early: {bulk.stopped}; {len(skipped)} of {len(found)} changed "
+                f"manifest(s) were not checked ({', '.join(skipped[:5])}{', ...' if len(skipped) > 5 else ''}); "
+                "check out the repository with fetch-depth: 0 to review every file"
+            )
+        return [self._computed_change(f.change) if f.needs_diff else f.change for f in kept]
+
+    def _keys(self, change: diffs.FileChange) -> list[Key]:
+        old = [(self.base(), change.old_path)] if change.old_path else []
+        return old + ([(self.head(), change.new_path)] if change.new_path else [])
 
     def _computed_change(self, change: diffs.FileChange) -> diffs.FileChange:
         """A file the list gave without a patch: diff the two contents here (git-style, 3 context lines)."""
@@ -119,8 +160,8 @@ class PullFiles:
         computed = diffs.between(change.old_path, change.new_path, old, new)
         return diffs.FileChange(change.old_path, change.new_path, change.status, computed.hunks if computed else ())
 
-    def _tree_changes(self) -> list[diffs.FileChange] | None:
-        """Past 3,000 files (B1): compare the two recursive git trees, then diff changed manifests here."""
+    def _tree_changes(self, why: str = "") -> list[Found] | None:
+        """Past 3,000 files (B1), or when the list is refused (`why`): compare the two recursive git trees."""
         base, head = self.base(), self.session.pull.head_sha
         sides = {}
         for rev in (base, head):
@@ -149,15 +190,17 @@ class PullFiles:
             change = diffs.FileChange(
                 path if old_sha else None, path if new_sha else None, status or diffs.Status.MODIFIED
             )
-            changes.append(self._computed_change(change) if new_sha else change)
+            changes.append(Found(change, needs_diff=new_sha is not None))
         self.source = "api-trees"
         self.session.notes.append(
-            f"this pull request changes more than {MAX_LISTED_FILES} files; the changed manifests were found by "
-            "comparing git trees (renames show as remove + add)"
+            f"{why or f'this pull request changes more than {MAX_LISTED_FILES} files'}; the changed manifests were "
+            "found by comparing git trees (renames show as remove + add)"
         )
         return changes
 
     def blob(self, rev: str, path: str) -> bytes | None:
+        if (rev, path) in self.prefetched:
+            return self.prefetched[(rev, path)]
         sha = self.tree_shas.get((rev, path))
         if sha is not None:
             return self._blob(sha)
@@ -184,12 +227,15 @@ class PullFiles:
         return self._blob(str(data["sha"]))  # over 1 MB the contents API leaves `content` empty
 
     def _blob(self, sha: str) -> bytes:
-        try:
-            url = f"{self.session.repo_url}/git/blobs/{sha}"
-            _headers, data = self.session.api.request("git/get-blob", "GET", url)
-        except ApiFailure as failure:
-            raise PlatformError(f"reading blob {sha[:12]}: {failure.message}") from None
-        return base64.b64decode(str(data.get("content") or ""))
+        return rest_blob(self.session, sha)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A changed manifest as listed; `needs_diff`: GitHub gave no patch, so the diff is computed from both sides."""
+
+    change: diffs.FileChange
+    needs_diff: bool = False
 
 
 def _listed_change(item: Mapping[str, Any]) -> diffs.FileChange | None:

@@ -1,23 +1,25 @@
 """The change of a merge request: the job's own checkout (C1), else the MR's diff versions and raw files (C12).
 
 GitLab clones shallow, so a missing commit is fetched quietly once; only when that fails does the adapter read
-through the API (which needs JOBGUARD_GITLAB_TOKEN).
+through the API (which needs JOBGUARD_GITLAB_TOKEN): one diff version, then raw files, or past `ARCHIVE_FROM`
+changed manifests the two revisions' archives (`archive.read_archive`), so the reads do not grow with the change.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from jobguard import diff as diffs
-from jobguard.errors import PlatformError
+from jobguard.errors import ChangeUnreadable
 from jobguard.gitrepo import Repo
 from jobguard.platforms import Side
 from jobguard.platforms.checkout import Clone
 from jobguard.platforms.gitlab.api import Client, JsonDict
+from jobguard.platforms.gitlab.archive import ARCHIVE_FROM, read_archive
 from jobguard.platforms.gitlab.settings import Settings
 from jobguard.platforms.http import ApiFailure
 
@@ -51,6 +53,7 @@ class MergeRequestDiff:
 
     client: Client
     read: Callable[[str, Side], bytes | None]
+    prefetched: dict[tuple[str, str], bytes | None] = field(default_factory=dict)  # (rev, path): from archives
 
     def base(self) -> str:
         return self.client.settings.base_sha
@@ -76,13 +79,19 @@ class MergeRequestDiff:
             )
             version = self.client.json(f"{mr_path}/versions/{chosen['id']}")
         except ApiFailure as exc:
-            raise PlatformError(f"cannot read the diff of merge request !{s.mr_iid}: {exc}") from None
+            raise ChangeUnreadable(f"cannot read the diff of merge request !{s.mr_iid}: {exc}") from None
         items = [d for d in version.get("diffs") or [] if isinstance(d, dict)]
-        return [
-            self._change(d)
-            for d in items
-            if diffs.is_manifest(d.get("new_path")) or diffs.is_manifest(d.get("old_path"))
-        ]
+        manifests = [d for d in items if diffs.is_manifest(d.get("new_path")) or diffs.is_manifest(d.get("old_path"))]
+        if len(manifests) >= ARCHIVE_FROM:
+            self._prefetch(manifests)
+        return [self._change(d) for d in manifests]
+
+    def _prefetch(self, items: list[JsonDict]) -> None:
+        """Both sides of every changed manifest from one archive per revision (two requests at any size)."""
+        paths = {str(d.get(key)) for d in items for key in ("old_path", "new_path") if d.get(key)}
+        for rev in dict.fromkeys((self.base(), self.head())):  # a file's absence on one side is known too
+            found = read_archive(self.client, rev, paths)
+            self.prefetched.update({(rev, path): data for path, data in (found or {}).items()})
 
     def _change(self, item: JsonDict) -> diffs.FileChange:
         old_path = None if item.get("new_file") else str(item.get("old_path"))
@@ -101,6 +110,8 @@ class MergeRequestDiff:
         return diffs.FileChange(old_path, new_path, _status(item), parsed.hunks, parsed.binary)
 
     def blob(self, rev: str, path: str) -> bytes | None:
+        if (rev, path) in self.prefetched:
+            return self.prefetched[(rev, path)]
         self.client.require_token(f"read {path}")
         url = f"{self.client.project_path}/repository/files/{quote(path, safe='')}/raw"
         try:
@@ -108,7 +119,7 @@ class MergeRequestDiff:
         except ApiFailure as exc:
             if exc.status == 404:
                 return None
-            raise PlatformError(f"cannot read {path} at {rev[:12]}: {exc}") from None
+            raise ChangeUnreadable(f"cannot read {path} at {rev[:12]}: {exc}") from None
         return bytes(response.content)
 
 
