@@ -285,6 +285,22 @@ def test_suggestion_body_and_its_application(fake: FakeGitLab, api_mr: ProjectMe
     assert fake.apply_suggestions(note["id"]) == HEAD_JOB.replace("app:1.1", "app:1.0")
 
 
+def test_a_suggestion_may_reach_past_its_hunk_but_not_past_100_lines(
+    fake: FakeGitLab, seeded: MergeRequest, api_mr: ProjectMergeRequest
+) -> None:
+    rows = HEAD_JOB.splitlines(keepends=True)  # hunks: head 3-10 and 20-24; lines 11-19 are in none
+    block = "".join(rows[9:13] + rows[14:23])  # lines 10-23 without line 14 (ttlSecondsAfterFinished)
+    body = f"```suggestion:-13+0\n{block}```"
+    note = api_mr.discussions.create({"body": body, "position": position(api_mr, new_line=23)})
+    assert fake.apply_suggestions(note.attributes["notes"][0]["id"]) == "".join(rows[:13] + rows[14:])
+    far = api_mr.discussions.create({"body": "```suggestion:-101+0\nx\n```", "position": position(api_mr, new_line=23)})
+    with pytest.raises(ValueError, match="more than 100 lines"):
+        fake.apply_suggestions(far.attributes["notes"][0]["id"])
+    fake.push(seeded, {**HEAD_FILES, JOB: HEAD_JOB.replace("  backoffLimit: 2", "  backoffLimit: 3")})
+    with pytest.raises(ValueError, match="outdated"):  # line 11 changed since: GitLab refuses
+        fake.apply_suggestions(note.attributes["notes"][0]["id"])
+
+
 def test_suggestion_on_removed_line_cannot_apply(fake: FakeGitLab, api_mr: ProjectMergeRequest) -> None:
     d = api_mr.discussions.create({"body": "```suggestion\nx\n```", "position": position(api_mr, old_line=21)})
     with pytest.raises(ValueError, match="head-side"):

@@ -820,9 +820,11 @@ class FakeGitLab:
     def apply_suggestions(self, note_id: int) -> str:
         """The head file after applying the note's suggestion blocks at its anchor, as GitLab would (C5).
 
-        Raises ValueError where GitLab refuses: no text position, removed-line anchor (no new_line),
-        offsets over 100, ranges outside the file, overlapping blocks. Whether GitLab applies a range that
-        leaves the diff hunk is unverified (review-apis.md Q1); this helper applies it on the blob.
+        Raises ValueError where GitLab refuses (suggestion.rb `inapplicable_reason`): no text position,
+        removed-line anchor (no new_line), offsets over 100, ranges outside the file, overlapping blocks, and an
+        outdated suggestion (its lines changed on the source branch since). Only the anchor is a diff line: the
+        other lines are read from the blob (suggestible.rb `new_blob_lines_between`, review-apis.md E Q1), so a
+        range may leave the hunk.
         """
         with self._lock:
             n = self.note(note_id)
@@ -837,10 +839,12 @@ class FakeGitLab:
             spans: list[tuple[int, int, Suggestion]] = []
             for sug in parse_suggestions(n.body):
                 if max(sug.above, sug.below) > SUGGESTION_MAX_OFFSET:
-                    raise ValueError("suggestion offsets are limited to 100 lines")
+                    raise ValueError("Cannot apply as this suggestion spans more than 100 lines")
                 start, end = anchor - sug.above, anchor + sug.below
                 if start < 1 or end > len(rows):
                     raise ValueError("suggestion range outside the file")
+                if self._changed_since(n, pos, start, end):
+                    raise ValueError("Can't apply this suggestion: it is outdated (its lines changed)")
                 spans.append((start, end, sug))
             spans.sort(key=lambda s: s[0])
             for (_, end1, _), (start2, _, _) in itertools.pairwise(spans):
@@ -849,6 +853,13 @@ class FakeGitLab:
             for start, end, sug in reversed(spans):
                 rows[start - 1 : end] = [line + "\n" for line in sug.lines]
             return "".join(rows)
+
+    def _changed_since(self, note: Note, pos: Mapping[str, Any], start: int, end: int) -> bool:
+        """Whether lines start..end of the note's file differ between its head and the MR's current head."""
+        mr = next(m for m in self.merge_requests.values() if any(x.id == note.id for x in m.notes()))
+        then = (self.file_at(pos["head_sha"], pos["new_path"]) or "").splitlines(keepends=True)
+        now = (self.file_at(mr.head_sha, pos["new_path"], mr.source_project) or "").splitlines(keepends=True)
+        return then[start - 1 : end] != now[start - 1 : end]
 
     # ---- internals: model ------------------------------------------------------------------------------
 
