@@ -16,6 +16,7 @@ from jobguard.inert import code_span
 
 SUMMARY_MARKER = "<!-- jobguard:summary -->"
 _FINGERPRINT_MARKER = "<!-- jobguard:fingerprint={} -->"
+_FIXED_BY_MARKER = "<!-- jobguard:fixed-by={} -->"
 _FINGERPRINT_RE = re.compile(r"<!-- jobguard:fingerprint=([0-9a-f]{16}) -->")
 _SEVERITY_BADGE = {Severity.ERROR: "🛑 error", Severity.WARNING: "⚠️ warning", Severity.INFO: "ℹ️ info"}
 
@@ -40,23 +41,35 @@ def fence(text: str, info: str = "") -> str:
     return f"{ticks}{info}\n{body}{ticks}"
 
 
-def comment_body(finding: Finding, suggestion: str | None = None) -> str:
+def comment_body(finding: Finding, suggestion: str | None = None, fixed_by: tuple[Finding, int] | None = None) -> str:
     """One inline review comment: diagnosis, the preferred fix (one-click when `suggestion`, a fenced suggestion
-    block, is given), alternatives collapsed, and the hidden fingerprint marker that makes re-runs idempotent."""
+    block, is given), alternatives collapsed, and the hidden fingerprint marker that makes re-runs idempotent.
+
+    `fixed_by` (the finding whose comment carries the suggestion, and that comment's line) names the suggestion that
+    applies one of this finding's fixes already, instead of a second block for the same edit."""
     parts = [f"**jobguard** · {_SEVERITY_BADGE[finding.severity]} · `{finding.rule}`", "", finding.message]
     fixes = list(finding.fixes)
-    if fixes:
-        preferred = fixes[0]
+    holder = fixed_by[0].fixes[0].edit if fixed_by is not None and fixed_by[0].fixes else None
+    pointed = next((fix for fix in fixes if fix.edit == holder), None)
+    if fixed_by is not None and pointed is not None:
+        rule, line = fixed_by[0].rule, fixed_by[1]
+        parts += ["", f"**Fixed by the suggestion on line {line}** (the `{rule}` comment): accepting it applies this"]
+        parts[-1] += f" finding's fix too — {pointed.title}. {pointed.tradeoff}"
+        fixes.remove(pointed)
+        alternatives = fixes
+    elif fixes:
+        preferred, alternatives = fixes[0], fixes[1:]
         parts += ["", f"**Suggested fix — {preferred.title}.** {preferred.tradeoff}"]
-        if suggestion is not None:
-            parts += ["", suggestion]
-        else:
-            parts += ["", fence(preferred.diff, "diff")]
-        if len(fixes) > 1:
-            parts += ["", "<details><summary>Other fixes</summary>", ""]
-            for alternative in fixes[1:]:
-                parts += [f"**{alternative.title}.** {alternative.tradeoff}", "", fence(alternative.diff, "diff"), ""]
-            parts.append("</details>")
+        parts += ["", suggestion if suggestion is not None else fence(preferred.diff, "diff")]
+    else:
+        alternatives = []
+    if alternatives:
+        parts += ["", "<details><summary>Other fixes</summary>", ""]
+        for alternative in alternatives:
+            parts += [f"**{alternative.title}.** {alternative.tradeoff}", "", fence(alternative.diff, "diff"), ""]
+        parts.append("</details>")
+    if fixed_by is not None and pointed is not None:
+        parts += ["", _FIXED_BY_MARKER.format(fixed_by[0].fingerprint)]
     parts += ["", _FINGERPRINT_MARKER.format(finding.fingerprint)]
     return "\n".join(parts) + "\n"
 
