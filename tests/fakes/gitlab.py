@@ -23,12 +23,16 @@ import hashlib
 import http
 import itertools
 import json
+import os
 import re
+import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
@@ -174,6 +178,38 @@ def _hunks(old_text: str, new_text: str, context: int = CONTEXT_LINES) -> tuple[
     return "".join(out), tuple(lines)
 
 
+_HUNK_HEADER_RE = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+Hunks = Callable[[str, str], tuple[str, tuple[DiffLine, ...]]]
+
+
+def git_hunks(old_text: str, new_text: str) -> tuple[str, tuple[DiffLine, ...]]:
+    """`_hunks` as git computes them (GitLab's diffs come from git): where difflib and git's diff algorithm pair
+    lines differently, a line git shows as added is added here too, as on a real merge request."""
+    with tempfile.TemporaryDirectory(prefix="fake-gitlab-diff-") as tmp:
+        old, new = Path(tmp, "old"), Path(tmp, "new")
+        old.write_bytes(old_text.encode())
+        new.write_bytes(new_text.encode())
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "GIT_CONFIG_NOSYSTEM": "1"}
+        cmd = ["git", "diff", "--no-index", "--no-color", "--no-ext-diff", f"-U{CONTEXT_LINES}", "old", "new"]
+        output = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, check=False).stdout.decode()
+    rows = output.splitlines(keepends=True)
+    start = next((i for i, row in enumerate(rows) if row.startswith("@@")), len(rows))
+    lines: list[DiffLine] = []
+    index, old_pos, new_pos = -1, 0, 0
+    for row in rows[start:]:
+        header = _HUNK_HEADER_RE.match(row)
+        if header:
+            index, old_pos, new_pos = index + 1, int(header.group(1)), int(header.group(2))
+        elif row[:1] in ("+", "-", " "):
+            kind = row[0]
+            old_line = old_pos if kind != "+" else None
+            new_line = new_pos if kind != "-" else None
+            lines.append(DiffLine(kind, old_line, new_line, old_pos, new_pos, index, row[1:].rstrip("\n")))
+            old_pos += kind != "+"
+            new_pos += kind != "-"
+    return "".join(re.sub(r"^(@@ [^@]* @@).*", r"\1", row) for row in rows[start:]), tuple(lines)
+
+
 def _detect_renames(
     removed: list[str], added: list[str], base: Mapping[str, str], head: Mapping[str, str]
 ) -> dict[str, str]:
@@ -195,27 +231,30 @@ def _detect_renames(
 
 
 def compute_diffs(
-    base: Mapping[str, str], head: Mapping[str, str], renames: Mapping[str, str] | None = None
+    base: Mapping[str, str],
+    head: Mapping[str, str],
+    renames: Mapping[str, str] | None = None,
+    hunks: Hunks = _hunks,
 ) -> tuple[FileDiff, ...]:
-    """The MR diff base...head, per file, sorted by path as git prints it."""
+    """The MR diff base...head, per file, sorted by path as git prints it (hunks by difflib, else `hunks`)."""
     removed = sorted(set(base) - set(head))
     added = sorted(set(head) - set(base))
     pairs = dict(renames) if renames is not None else _detect_renames(removed, added, base, head)
     result: list[FileDiff] = []
     for path in sorted(set(base) & set(head)):
         if base[path] != head[path]:
-            text, lines = _hunks(base[path], head[path])
+            text, lines = hunks(base[path], head[path])
             result.append(FileDiff(path, path, text, False, False, False, lines))
     for old, new in pairs.items():
-        text, lines = _hunks(base[old], head[new])
+        text, lines = hunks(base[old], head[new])
         result.append(FileDiff(old, new, text, False, True, False, lines))
     for path in added:
         if path not in pairs.values():
-            text, lines = _hunks("", head[path])
+            text, lines = hunks("", head[path])
             result.append(FileDiff(path, path, text, True, False, False, lines))
     for path in removed:
         if path not in pairs:
-            text, lines = _hunks(base[path], "")
+            text, lines = hunks(base[path], "")
             result.append(FileDiff(path, path, text, False, False, True, lines))
     return tuple(sorted(result, key=lambda d: d.new_path))
 
@@ -604,6 +643,9 @@ class FakeGitLab:
     base URL to hand to `gitlab.Gitlab(url=...)`.
     """
 
+    hunks: Hunks = staticmethod(_hunks)
+    """How a version's diff is cut into hunks: difflib; `git_hunks` where git is at hand (GitLab diffs with git)."""
+
     def __init__(
         self,
         *,
@@ -917,7 +959,7 @@ class FakeGitLab:
             base_sha=mr.base_sha,
             start_sha=mr.project.branches[mr.target_branch],
             created_at=self._now(),
-            diffs=compute_diffs(base.files, head.files, mr.renames),
+            diffs=compute_diffs(base.files, head.files, mr.renames, self.hunks),
             commit_shas=tuple(chain),
         )
         previous = mr.versions[-1] if mr.versions else None
