@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from jobguard import diff as diffs
+from jobguard import oneclick
 from jobguard.findings import TextEdit
+from jobguard.fixes import lines
 from jobguard.platforms import Suggestion
 from jobguard.platforms.github import suggestions as github
 from jobguard.platforms.gitlab import suggestions as gitlab
@@ -120,3 +122,19 @@ def test_the_local_platform_previews_a_pull_request_and_a_dry_run_speaks_its_pla
 def test_the_fix_hints_name_each_platforms_way_to_commit_the_fixes() -> None:
     assert "`/jobguard fix`" in github.FIX_HINT
     assert "`jobguard-fix` job" in gitlab.FIX_HINT
+
+
+@pytest.mark.parametrize(
+    ("edit", "smallest"),
+    [
+        (TextEdit(2, 2, "b\nnew\n"), TextEdit(3, 2, "new\n")),  # line_edit's insertion: line 2 repeated above
+        (TextEdit(1, 1, "new\na\n"), TextEdit(1, 0, "new\n")),  # at the top of the file: line 1 repeated below
+        (TextEdit(2, 3, "b\nnew\nc\n"), TextEdit(3, 2, "new\n")),  # both ends repeated
+        (TextEdit(2, 2, "B\n"), TextEdit(2, 2, "B\n")),  # a replacement stays as it is
+        (TextEdit(2, 3, "b\n"), TextEdit(3, 3, "")),  # a deletion of line 3
+    ],
+)
+def test_the_smallest_edit_drops_the_lines_a_fix_repeats(edit: TextEdit, smallest: TextEdit) -> None:
+    head = "a\nb\nc\nd\n"
+    assert oneclick.smallest(edit, head) == smallest
+    assert lines.apply(head, oneclick.smallest(edit, head)) == lines.apply(head, edit)

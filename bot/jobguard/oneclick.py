@@ -20,8 +20,6 @@ def smallest(edit: TextEdit, head: str) -> TextEdit:
         return edit
     old = lines[edit.start_line - 1 : edit.end_line]
     new = split_lines(edit.new_text)
-    if "".join(new) != edit.new_text:
-        return edit
     lead = 0
     while lead < min(len(old), len(new)) and old[lead] == new[lead]:
         lead += 1
