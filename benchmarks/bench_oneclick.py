@@ -5,7 +5,8 @@ on the fake GitHub, then a merge request on the fake GitLab; `jobguard review` r
 against each, and every suggestion it posted is applied the way the platform applies it (tests/oneclick.py). A
 finding is one click away when a suggestion (its own, or the one its comment points to) yields exactly one of its
 verified fixes. Prints the share per platform and per rule, the changes whose every finding is one click away, how
-far GitLab suggestions reach from their anchor, and findings given two competing suggestions (must be 0).
+far GitLab suggestions reach from their anchor, findings given two competing suggestions (must be 0),
+and suggestions whose lines overlap another's (applying one leaves the other outdated).
 
 Usage: .venv/bin/python benchmarks/bench_oneclick.py [--limit N] [--platform github|gitlab|both] [--misses]
 """
@@ -30,6 +31,7 @@ def measure(platform: str, limit: int | None, misses: bool) -> None:
     contract = load_contract() if platform == "github" else None
     total, clicks, changes, whole, doubled = Counter[str](), Counter[str](), 0, 0, 0
     reach: list[int] = []
+    overlapping = 0
     started = time.monotonic()
     for n, edit in enumerate(edits()):
         if limit is not None and n >= limit:
@@ -40,6 +42,7 @@ def measure(platform: str, limit: int | None, misses: bool) -> None:
             else:
                 outcome = oneclick.on_gitlab(edit.path, edit.base, edit.head, Path(tmp))
         reach.extend(outcome.reach)
+        overlapping += outcome.overlapping()
         if not outcome.findings:
             continue
         changes += 1
@@ -60,6 +63,7 @@ def measure(platform: str, limit: int | None, misses: bool) -> None:
         f"({_share(sum(clicks.values()), sum(total.values()))}); every finding in {whole} of {changes} changes; "
         f"findings with two suggestions: {doubled}; {seconds:.0f} s"
     )
+    print(f"  suggestions whose lines overlap another suggestion's: {overlapping}")
     if reach:
         print(f"  suggestions reach from their anchor: median {statistics.median(reach):g}, max {max(reach)} lines")
     for rule in sorted(total):

@@ -43,6 +43,11 @@ class Outcome:
     applied: Mapping[str, tuple[str | None, ...]]
     pointers: Mapping[str, str]  # fingerprint -> fingerprint of the comment whose suggestion fixes it
     reach: tuple[int, ...] = ()  # GitLab: how far each suggestion reaches from its anchor, max(N, M) of -N+M
+    spans: tuple[tuple[int, int], ...] = ()  # the head lines each posted suggestion replaces
+
+    def overlapping(self) -> int:
+        """Suggestions whose lines overlap another's: applying one would leave the other outdated."""
+        return sum(any(a[0] <= b[1] and b[0] <= a[1] for b in self.spans if b is not a) for a in self.spans)
 
     def verified(self, finding: Mapping[str, Any]) -> set[str]:
         """The head file after each of the finding's verified fixes."""
@@ -98,14 +103,16 @@ def on_github(path: str, base: str, head: str, tmp: Path, contract: Any = None) 
         findings = _review(pr.env, tmp / "report.json")
         applied: dict[str, list[str | None]] = {}
         pointers: dict[str, str] = {}
+        spans: list[tuple[int, int]] = []
         for comment in fake.comments_of(NUMBER):
             fingerprint = fingerprint_of(comment.body)
             if fingerprint is None or comment.in_reply_to_id is not None:
                 continue
             _pointer(comment.body, fingerprint, pointers)
-            if "```suggestion" in comment.body:
+            if "```suggestion" in comment.body and comment.line is not None:
                 applied.setdefault(fingerprint, []).append(_or_none(fake.apply_suggestion, comment.id))
-        return Outcome(findings, head, {k: tuple(v) for k, v in applied.items()}, pointers)
+                spans.append((comment.start_line or comment.line, comment.line))
+        return Outcome(findings, head, {k: tuple(v) for k, v in applied.items()}, pointers, spans=tuple(spans))
 
 
 def on_gitlab(path: str, base: str, head: str, tmp: Path) -> Outcome:
@@ -116,6 +123,7 @@ def on_gitlab(path: str, base: str, head: str, tmp: Path) -> Outcome:
         applied: dict[str, list[str | None]] = {}
         pointers: dict[str, str] = {}
         reach: list[int] = []
+        spans: list[tuple[int, int]] = []
         for discussion in mr.discussions:
             note = discussion.notes[0]
             fingerprint = fingerprint_of(note.body)
@@ -124,8 +132,12 @@ def on_gitlab(path: str, base: str, head: str, tmp: Path) -> Outcome:
             _pointer(note.body, fingerprint, pointers)
             if "```suggestion" in note.body:
                 applied.setdefault(fingerprint, []).append(_or_none(fake.apply_suggestions, note.id))
-                reach.extend(max(s.above, s.below) for s in parse_suggestions(note.body))
-        return Outcome(findings, head, {k: tuple(v) for k, v in applied.items()}, pointers, tuple(reach))
+                blocks = parse_suggestions(note.body)
+                reach.extend(max(s.above, s.below) for s in blocks)
+                line = int((note.position or {})["new_line"])
+                spans.extend((line - s.above, line + s.below) for s in blocks)
+        applied_ = {k: tuple(v) for k, v in applied.items()}
+        return Outcome(findings, head, applied_, pointers, tuple(reach), tuple(spans))
 
 
 def _pointer(body: str, fingerprint: str, pointers: dict[str, str]) -> None:

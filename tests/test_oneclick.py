@@ -34,6 +34,7 @@ def corpus_edit(prefix: str) -> Edit:
 def check(outcome: oneclick.Outcome) -> int:
     """The outcome's invariants; returns how many findings are one click away."""
     by_fingerprint = {str(f["fingerprint"]): f for f in outcome.findings}
+    assert outcome.overlapping() == 0, "applying one suggestion would leave another outdated"
     for fingerprint, applied in outcome.applied.items():
         assert len(applied) == 1, "two suggestions for one finding"
         assert applied[0] is not None, "the platform refused to apply a suggestion jobguard posted"
