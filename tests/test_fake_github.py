@@ -193,6 +193,21 @@ def test_review_with_multiline_suggestion(pr: PullRequest, repo: Repository) -> 
     assert pr.get_review(review.id).body == "jobguard found 1 problem"
 
 
+def test_committing_a_suggestion_replaces_exactly_the_comments_lines(
+    fake_github: FakeGitHub, pr: PullRequest, repo: Repository
+) -> None:
+    fake = fake_github
+    comments = [review_comment(23, SUGGESTION, start_line=22, start_side="RIGHT"), review_comment(7, "no block")]
+    review = pr.create_review(repo.get_commit(pr.head.sha), "", "COMMENT", comments)
+    stored = {c.body: c.id for c in pr.get_single_review_comments(review.id)}
+    assert fake.apply_suggestion(stored[SUGGESTION]) == HEAD_JOB.replace("app:1.1", "app:1.0")
+    with pytest.raises(ValueError, match="no suggestion"):
+        fake.apply_suggestion(stored["no block"])
+    fake.push(pr.number, {**HEAD, JOB: HEAD_JOB.replace("          image:", "          image:  ")})
+    with pytest.raises(ValueError, match="Outdated"):  # a later push changed its lines
+        fake.apply_suggestion(stored[SUGGESTION])
+
+
 NOT_IN_DIFF = to_sentence([ANCHOR_ERRORS["line"], ANCHOR_ERRORS["blank_hunk"]])
 BAD_ANCHORS = [
     pytest.param(review_comment(15), NOT_IN_DIFF, id="outside"),

@@ -26,7 +26,9 @@ from tests.fakes.gitlab import (
     FakeGitLab,
     MergeRequest,
     RequestRecord,
+    _hunks,
     encode_path,
+    git_hunks,
     parse_suggestions,
 )
 from tests.samples import annotated_and_bumped, migrate_job
@@ -283,6 +285,44 @@ def test_suggestion_body_and_its_application(fake: FakeGitLab, api_mr: ProjectMe
     assert note["body"] == body
     assert [(s.above, s.below, len(s.lines)) for s in parse_suggestions(body)] == [(2, 0, 3)]
     assert fake.apply_suggestions(note["id"]) == HEAD_JOB.replace("app:1.1", "app:1.0")
+
+
+def test_a_suggestion_may_reach_past_its_hunk_but_not_past_100_lines(
+    fake: FakeGitLab, seeded: MergeRequest, api_mr: ProjectMergeRequest
+) -> None:
+    rows = HEAD_JOB.splitlines(keepends=True)  # hunks: head 3-10 and 20-24; lines 11-19 are in none
+    block = "".join(rows[9:13] + rows[14:23])  # lines 10-23 without line 14 (ttlSecondsAfterFinished)
+    body = f"```suggestion:-13+0\n{block}```"
+    note = api_mr.discussions.create({"body": body, "position": position(api_mr, new_line=23)})
+    assert fake.apply_suggestions(note.attributes["notes"][0]["id"]) == "".join(rows[:13] + rows[14:])
+    far = api_mr.discussions.create({"body": "```suggestion:-101+0\nx\n```", "position": position(api_mr, new_line=23)})
+    with pytest.raises(ValueError, match="more than 100 lines"):
+        fake.apply_suggestions(far.attributes["notes"][0]["id"])
+    fake.push(seeded, {**HEAD_FILES, JOB: HEAD_JOB.replace("  backoffLimit: 2", "  backoffLimit: 3")})
+    with pytest.raises(ValueError, match="outdated"):  # line 11 changed since: GitLab refuses
+        fake.apply_suggestions(note.attributes["notes"][0]["id"])
+
+
+LABELS_BASE = (
+    "labels:\n  app: x\n  serving.knative.dev/release: devel\n  app.kubernetes.io/name: default-domain\n"
+    "  app.kubernetes.io/version: devel\n  app.kubernetes.io/part-of: knative-serving\nspec: {}\n"
+)
+LABELS_HEAD = (
+    "labels:\n  app: x\n  app.kubernetes.io/component: default-domain-job\n  app.kubernetes.io/name: knative-serving\n"
+    "  app.kubernetes.io/version: devel\n  serving.knative.dev/release: devel\nspec: {}\n"
+)
+
+
+def test_git_hunks_pair_lines_as_git_does_where_difflib_does_not() -> None:
+    """A real edit (knative's labels reordered): git shows head line 6 as added, difflib as unchanged. A merge
+    request shows git's diff, so a comment anchored on that line needs only new_line there (C3)."""
+    kinds = {
+        name: {ln.new_line: ln.kind for ln in hunks(LABELS_BASE, LABELS_HEAD)[1]}
+        for name, hunks in (("difflib", _hunks), ("git", git_hunks))
+    }
+    assert (kinds["difflib"][6], kinds["git"][6]) == (" ", "+")
+    text, lines = git_hunks("", "a\nb\n")  # a new file
+    assert text == "@@ -0,0 +1,2 @@\n+a\n+b\n" and [(ln.old_pos, ln.new_line) for ln in lines] == [(0, 1), (0, 2)]
 
 
 def test_suggestion_on_removed_line_cannot_apply(fake: FakeGitLab, api_mr: ProjectMergeRequest) -> None:

@@ -506,17 +506,47 @@ def test_attach_in_a_large_multi_document_file() -> None:
     assert finding.fixes[0].edit.start_line > 1200
 
 
+GENERATE_NAME_WITH_TTL = """apiVersion: batch/v1
+kind: Job
+metadata:
+  generateName: migrate-
+spec:
+  ttlSecondsAfterFinished: 600
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+        - name: m
+          image: app:1
+"""
+
+
+def test_a_fix_proposed_for_another_finding_about_the_job_is_offered_when_it_verifies() -> None:
+    """One hook fixes both the generateName finding and the TTL one: each lists the other's fix after its own, so a
+    review can point one comment to the other's suggestion instead of two suggestions competing for line 3."""
+    found = Pair.of({"job.yaml": (GENERATE_NAME_WITH_TTL.replace("app:1", "app:0"), GENERATE_NAME_WITH_TTL)})
+    fixes = {f.rule: [x.strategy for x in f.fixes] for f in found.check(options())}
+    assert fixes == {
+        "job-generate-name-without-hook": ["hook-for-generate-name", "argocd-hook"],
+        "job-ttl-after-finished": ["argocd-hook", "hook-for-generate-name"],
+    }
+
+
 RULE_CASES = [c for c in load_cases() if any(e for e in c.expect)]
 RULES_WITHOUT_FIXES = {"manifest-invalid", "ignore-unused", "ignore-without-reason"}
 
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=[c.id for c in RULE_CASES])
 def test_every_rule_case_finding_gets_its_fixes(case: Any) -> None:
-    """fixtures/rules: each proposed intent becomes a verified fix (tests/rule_cases.py's promise); a case gets
-    fixes unless its rule has none or every finding it expects says `strategies: []`."""
+    """fixtures/rules: each proposed intent becomes a verified fix (tests/rule_cases.py's promise), first and in
+    order; what follows are fixes preferred for another finding about the same Job that verify for this one too. A
+    case gets fixes unless its rule has none or every finding it expects says `strategies: []`."""
     found = Pair.of({"job.yaml": (case.base, case.head)}).check(options_for(case))
     for finding in found:
-        assert [f.strategy for f in finding.fixes] == [i.strategy for i in finding.intents], finding.message
+        own = [i.strategy for i in finding.intents]
+        assert [f.strategy for f in finding.fixes][: len(own)] == own, finding.message
+        siblings = {i.strategy for f in found if f.object == finding.object for i in f.intents}
+        assert {f.strategy for f in finding.fixes} <= siblings, finding.message
     expects_fixes = case.rule not in RULES_WITHOUT_FIXES and any(e.get("strategies", True) for e in case.expect)
     assert any(f.fixes for f in found if f.rule == case.rule) == expects_fixes
 
@@ -560,7 +590,8 @@ def corpus_counts() -> dict[str, dict[str, int]]:
             for intent in finding.intents:
                 table.setdefault(intent.strategy, {"offered": 0, "fixes": 0, "github": 0, "gitlab": 0})["offered"] += 1
         for finding in item.findings:
-            for fix in finding.fixes:
+            own = {intent.strategy for intent in finding.intents}
+            for fix in (f for f in finding.fixes if f.strategy in own):  # not those verified from another finding
                 row = table[fix.strategy]
                 row["fixes"] += 1
                 change = item.pair.changes[0]

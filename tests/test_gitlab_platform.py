@@ -26,7 +26,7 @@ from jobguard.diff import FileChange, Status, between
 from jobguard.errors import PlatformError
 from jobguard.platforms import InlineComment, Posted
 from jobguard.platforms.gitlab import GitLabPlatform, from_env
-from tests.fakes.gitlab import Commit, FakeGitLab, FileDiff, MergeRequest, Project, Response
+from tests.fakes.gitlab import Commit, FakeGitLab, FileDiff, MergeRequest, Project, Response, git_hunks
 from tests.samples import annotated_and_bumped, migrate_job
 
 JOB = "k8s/job.yaml"
@@ -56,7 +56,10 @@ def run_git(repo: Path, *args: str, stdin: str | None = None, index: Path | None
 
 
 class GitBackedGitLab(FakeGitLab):
-    """The fake, whose commits are real git commits in `repo`: its SHAs are the checkout's SHAs, as in CI."""
+    """The fake, whose commits are real git commits in `repo`: its SHAs are the checkout's SHAs, as in CI, and its
+    diffs are git's, as GitLab's are."""
+
+    hunks = staticmethod(git_hunks)
 
     def __init__(self, repo: Path, **kwargs: Any) -> None:
         self.repo = repo

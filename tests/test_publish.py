@@ -12,6 +12,7 @@ from jobguard.diff import FileChange, parse, unified
 from jobguard.findings import Finding, Fix, Location, ObjectRef, Severity, TextEdit, fingerprint
 from jobguard.platforms import Capabilities, InlineComment, Posted, PostResult, Side, Suggestion
 from jobguard.platforms.github import suggestions as github
+from jobguard.platforms.gitlab import suggestions as gitlab
 from jobguard.publish import PublishReport, PublishRun, PublishSettings, publish, suggestion_text
 
 HEAD = "".join(f"line {i}\n" for i in range(1, 41))
@@ -24,7 +25,7 @@ class MemoryPlatform:
     """Records every write; `existing` is what an earlier run left."""
 
     name: str = "memory"
-    place: Callable[[TextEdit, FileChange], Suggestion | None] = github.suggestion
+    place: Callable[..., Suggestion | None] = github.suggestion
     fix_hint: str = ""
     report_formats: tuple[str, ...] = ()
     can_comment: bool = True
@@ -42,8 +43,8 @@ class MemoryPlatform:
     def config_text(self, names: Sequence[str], side: Side) -> tuple[str, str] | None:
         return None
 
-    def suggestion(self, edit: TextEdit, change: FileChange) -> Suggestion | None:
-        return self.place(edit, change)
+    def suggestion(self, edit: TextEdit, change: FileChange, near: tuple[int, int] | None = None) -> Suggestion | None:
+        return self.place(edit, change, near)
 
     def capabilities(self) -> Capabilities:
         return Capabilities(self.can_comment, "" if self.can_comment else "the token is read-only (fork)")
@@ -157,16 +158,52 @@ def test_one_click_suggestion_replaces_exactly_the_range_the_adapter_placed() ->
     edit = TextEdit(21, 20, "inserted\n")  # insert before line 21
     fix = Fix("argocd-hook", "Make it a hook", "Runs every sync.", edit, "--- a/job.yaml\n")
     assert suggestion_text(HEAD, edit, 20, 20) == "line 20\ninserted\n"
-    platform = MemoryPlatform(place=lambda e, c: Suggestion(20, 20, line=20, info="suggestion"))
+    platform = MemoryPlatform(place=lambda e, c, n: Suggestion(20, 20, line=20, info="suggestion"))
     run(platform, [finding(20, "a", fix)])
     (comment,) = platform.writes[0][1]  # type: ignore[misc]
     assert comment.line == 20 and comment.start_line is None and comment.suggestion
     assert "```suggestion\nline 20\ninserted\n```" in comment.body
-    offsets = MemoryPlatform(place=lambda e, c: Suggestion(19, 21, line=20, info="suggestion:-1+1"))
+    offsets = MemoryPlatform(place=lambda e, c, n: Suggestion(19, 21, line=20, info="suggestion:-1+1"))
     run(offsets, [finding(20, "a", fix)])
     (comment,) = offsets.writes[0][1]  # type: ignore[misc]
     assert comment.line == 20 and comment.start_line is None
     assert "```suggestion:-1+1\nline 19\nline 20\ninserted\nline 21\n```" in comment.body
+
+
+def test_the_adapter_gets_the_smallest_edit_and_the_jobs_lines_and_the_block_applies_the_fix_exactly() -> None:
+    # as fixes.lines.line_edit makes an insertion: line 8 repeated, then the new line (hunks: head 17-23, 27-33)
+    fix = Fix("argocd-hook", "Make it a hook", "Runs every sync.", TextEdit(8, 8, "line 8\nnew\n"), "--- a/job.yaml\n")
+    seen: list[tuple[TextEdit, tuple[int, int] | None]] = []
+
+    def place(edit: TextEdit, change: FileChange, near: tuple[int, int] | None) -> Suggestion | None:
+        seen.append((edit, near))
+        return gitlab.suggestion(edit, change, near)
+
+    platform = MemoryPlatform(place=place)
+    run(platform, [replace(finding(20, "a", fix), object_lines=(5, 25))])
+    assert seen == [(TextEdit(9, 8, "new\n"), (5, 25))]  # an insertion before line 9, the Job's lines
+    (comment,) = platform.writes[0][1]  # type: ignore[misc]
+    assert comment.line == 20 and comment.suggestion  # the added line of the Job
+    block = "".join(f"line {i}\n" for i in range(9, 21))
+    assert f"```suggestion:-11+0\nnew\n{block}```" in comment.body
+    rows = HEAD.splitlines(keepends=True)
+    rows[20 - 11 - 1 : 20] = ["new\n", *block.splitlines(keepends=True)]  # GitLab replaces anchor-11..anchor
+    assert "".join(rows) == HEAD.replace("line 8\n", "line 8\nnew\n")  # = the verified fix applied
+
+
+def test_a_twin_points_to_the_suggestion_that_fixes_it_instead_of_a_second_block() -> None:
+    fix = Fix("argocd-hook", "Make it a hook", "Runs every sync.", TextEdit(21, 21, "new\n"), "--- a/hook\n")
+    other = Fix("argocd-force", "Force it", "Deletes the Job.", TextEdit(19, 19, "force\n"), "--- a/force\n")
+    ttl = replace(finding(20, "a", fix), rule="job-ttl-after-finished", fingerprint="0123456789abcdef")
+    platform = MemoryPlatform()
+    run(platform, [ttl, replace(finding(20, "b", fix), fixes=(other, fix))])  # b: the hook is its alternative
+    holder, twin = platform.writes[0][1]  # type: ignore[misc]
+    assert holder.suggestion and "```suggestion\nnew\n```" in holder.body
+    assert not twin.suggestion and twin.line == 20 and "```suggestion" not in twin.body
+    assert "**Fixed by the suggestion on line 21** (the `job-ttl-after-finished` comment)" in twin.body
+    assert "Make it a hook. Runs every sync." in twin.body and "--- a/hook" not in twin.body  # no second block
+    assert "<summary>Other fixes</summary>" in twin.body and "--- a/force" in twin.body
+    assert "<!-- jobguard:fixed-by=0123456789abcdef -->" in twin.body
 
 
 def test_a_range_suggestion_is_a_multi_line_comment_with_the_context_line_numbers() -> None:
@@ -180,7 +217,7 @@ def test_a_range_suggestion_is_a_multi_line_comment_with_the_context_line_number
 
 def test_a_placed_range_the_head_file_cannot_fill_falls_back_to_a_plain_comment() -> None:
     fix = Fix("argocd-hook", "Make it a hook", "Runs every sync.", TextEdit(20, 20, "new\n"), "--- a/job.yaml\n")
-    platform = MemoryPlatform(place=lambda e, c: Suggestion(20, 99, line=20, info="suggestion"))  # past the end
+    platform = MemoryPlatform(place=lambda e, c, n: Suggestion(20, 99, line=20, info="suggestion"))  # past the end
     run(platform, [finding(20, "a", fix)])
     (comment,) = platform.writes[0][1]  # type: ignore[misc]
     assert not comment.suggestion and "```diff\n" in comment.body

@@ -55,13 +55,39 @@ def test_suggestion_comment_and_summary_by_what_the_channel_can_place() -> None:
     assert result.fallback is None and result.resolutions == () and result.summary_note is None
 
 
-def test_one_suggestion_per_edit_its_twin_is_a_plain_comment() -> None:
-    twin_off_diff = replace(suggestible("c"), on_diff=False)
-    assert routes(plan(suggestible("a"), suggestible("b"), twin_off_diff)) == [
-        Route.SUGGESTION,
-        Route.COMMENT,
-        Route.SUMMARY,
-    ]
+def test_one_suggestion_per_edit_its_twins_point_to_it() -> None:
+    twin_off_diff = replace(suggestible("c"), on_diff=False)  # still placeable: it sits where its suggestion would
+    nowhere = replace(suggestible("d"), suggestion=None, on_diff=False)
+    result = plan(suggestible("a"), suggestible("b"), twin_off_diff, nowhere)
+    assert routes(result) == [Route.SUGGESTION, Route.COMMENT, Route.COMMENT, Route.SUMMARY]
+    holder = result.routed[0].candidate
+    assert [r.fixed_by for r in result.routed] == [None, holder, holder, None]
+
+
+def test_a_suggestion_that_applies_one_of_the_other_fixes_is_pointed_to() -> None:
+    other = Fix("argocd-force", "Force", "Deletes it.", TextEdit(1, 1, "y\n"), "--- a/job.yaml\n")
+    has_it_as_alternative = replace(suggestible("b", TextEdit(2, 3, "z\n")))
+    has_it_as_alternative = replace(
+        has_it_as_alternative,
+        finding=replace(has_it_as_alternative.finding, fixes=(*has_it_as_alternative.finding.fixes, other)),
+    )
+    result = plan(suggestible("a", other.edit), has_it_as_alternative)
+    assert routes(result) == [Route.SUGGESTION, Route.COMMENT]
+    assert result.routed[1].fixed_by == result.routed[0].candidate
+
+
+def test_two_different_fixes_on_the_same_lines_get_one_suggestion() -> None:
+    result = plan(suggestible("a", TextEdit(3, 4, "x\n")), suggestible("b", TextEdit(4, 4, "y\n")))
+    assert routes(result) == [Route.SUGGESTION, Route.COMMENT]  # its fix goes as a diff block: no competing click
+    assert result.routed[1].fixed_by is None
+    apart = plan(suggestible("a", TextEdit(3, 4, "x\n")), suggestible("b", TextEdit(5, 5, "y\n")))
+    assert routes(apart) == [Route.SUGGESTION, Route.SUGGESTION]
+
+
+def test_a_suggestion_the_cap_moved_to_the_summary_is_not_pointed_to() -> None:
+    result = plan(suggestible("x", TextEdit(1, 1, "y\n")), suggestible("a"), suggestible("b"), max_inline_comments=1)
+    assert routes(result) == [Route.SUGGESTION, Route.SUMMARY, Route.SUMMARY]
+    assert all(r.fixed_by is None for r in result.routed)
 
 
 def test_comments_already_posted_count_toward_the_cap() -> None:

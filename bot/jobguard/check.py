@@ -209,6 +209,7 @@ def _finding(rule: Rule, severity: Severity, change: JobChange, hit: Hit, option
             ",".join(hit.fields),
         ),
         intents=ordered(hit.intents, options.config.fix_prefer),
+        object_lines=(manifest.start_line, manifest.end_line),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from jobguard.findings import Finding, Severity
+from jobguard.findings import Finding, Fix, Severity
 from jobguard.formats import counts
 from jobguard.inert import code_span
 
@@ -23,6 +23,7 @@ SUMMARY_LIMIT = 60_000  # characters: under GitHub's 65,536 per comment (B6), Gi
 MAX_TEXT = 1_000  # a message, fix title or trade-off longer than this is shortened (`shown`)
 MAX_DIFF_LINE, MAX_DIFF_LINES = 200, 50  # a fix diff shown in a comment (`shown_diff`)
 _LOG = "every finding is in the job log and the report files."
+_FIXED_BY_MARKER = "<!-- jobguard:fixed-by={} -->"
 _SEVERITY_BADGE = {Severity.ERROR: "🛑 error", Severity.WARNING: "⚠️ warning", Severity.INFO: "ℹ️ info"}
 
 
@@ -65,26 +66,44 @@ def fence(text: str, info: str = "") -> str:
     return f"{ticks}{info}\n{body}{ticks}"
 
 
-def comment_body(finding: Finding, suggestion: str | None = None) -> str:
+def comment_body(finding: Finding, suggestion: str | None = None, fixed_by: tuple[Finding, int] | None = None) -> str:
     """One inline review comment: diagnosis, the preferred fix (one-click when `suggestion`, a fenced suggestion
-    block, is given), alternatives collapsed, and the hidden fingerprint marker that makes re-runs idempotent."""
+    block, is given), alternatives collapsed, and the hidden fingerprint marker that makes re-runs idempotent.
+
+    `fixed_by` (the finding whose comment carries the suggestion, and that comment's line) names the suggestion that
+    applies one of this finding's fixes already, instead of a second block for the same edit."""
     parts = [f"**jobguard** · {_SEVERITY_BADGE[finding.severity]} · `{finding.rule}`", "", shown(finding.message)]
     fixes = list(finding.fixes)
-    if fixes:
-        preferred = fixes[0]
+    holder = fixed_by[0].fixes[0].edit if fixed_by is not None and fixed_by[0].fixes else None
+    pointed = next((fix for fix in fixes if fix.edit == holder), None)
+    if fixed_by is not None and pointed is not None:
+        rule, line = fixed_by[0].rule, fixed_by[1]
+        parts += ["", f"**Fixed by the suggestion on line {line}** (the `{rule}` comment): accepting it applies this"]
+        parts[-1] += f" finding's fix too — {shown(pointed.title)}. {shown(pointed.tradeoff)}"
+        fixes.remove(pointed)
+        alternatives = fixes
+    elif fixes:
+        preferred, alternatives = fixes[0], fixes[1:]
         parts += ["", f"**Suggested fix — {shown(preferred.title)}.** {shown(preferred.tradeoff)}"]
-        if suggestion is not None:
-            parts += ["", suggestion]
-        else:
-            parts += ["", fence(shown_diff(preferred.diff), "diff")]
-        if len(fixes) > 1:
-            parts += ["", "<details><summary>Other fixes</summary>", ""]
-            for alternative in fixes[1:]:
-                title = f"**{shown(alternative.title)}.** {shown(alternative.tradeoff)}"
-                parts += [title, "", fence(shown_diff(alternative.diff), "diff"), ""]
-            parts.append("</details>")
+        parts += ["", suggestion if suggestion is not None else fence(shown_diff(preferred.diff), "diff")]
+    else:
+        alternatives = []
+    parts += _alternatives(alternatives)
+    if fixed_by is not None and pointed is not None:
+        parts += ["", _FIXED_BY_MARKER.format(fixed_by[0].fingerprint)]
     parts += ["", _FINGERPRINT_MARKER.format(finding.fingerprint)]
     return "\n".join(parts) + "\n"
+
+
+def _alternatives(fixes: Sequence[Fix]) -> list[str]:
+    """The other fixes of a comment, collapsed under one details element."""
+    if not fixes:
+        return []
+    parts = ["", "<details><summary>Other fixes</summary>", ""]
+    for alternative in fixes:
+        title = f"**{shown(alternative.title)}.** {shown(alternative.tradeoff)}"
+        parts += [title, "", fence(shown_diff(alternative.diff), "diff"), ""]
+    return [*parts, "</details>"]
 
 
 def shown(text: str) -> str:

@@ -114,6 +114,8 @@ class Finding:
     fingerprint: str
     fixes: tuple[Fix, ...] = ()
     intents: tuple[FixIntent, ...] = ()
+    object_lines: tuple[int, int] | None = None
+    """Head lines of the object the finding is about: where a review comment on it may sit (None: no object)."""
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.location.path, self.location.line, self.rule, self.fingerprint)

@@ -14,10 +14,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jobguard.comments import comment_body, fence, summary_body
-from jobguard.diff import FileChange
+from jobguard.diff import FileChange, split_lines
 from jobguard.errors import PlatformError
 from jobguard.findings import Finding, TextEdit
 from jobguard.formats import as_workflow_commands
+from jobguard.oneclick import smallest
 from jobguard.platforms import InlineComment, Posted, ReviewChannel
 from jobguard.routing import (
     INLINE,
@@ -168,25 +169,29 @@ def _candidate(channel: ReviewChannel, finding: Finding, change: FileChange | No
         return Candidate(finding)
     line = finding.location.line
     on_diff = change.hunk_containing(line, line) is not None
-    suggestion = channel.suggestion(finding.fixes[0].edit, change) if finding.fixes else None
-    text = run.head_text(finding.location.path) if suggestion is not None else None
-    if suggestion is None or text is None:
+    text = run.head_text(finding.location.path) if finding.fixes else None
+    if text is None:
         return Candidate(finding, on_diff=on_diff)
-    replacement = suggestion_text(text, finding.fixes[0].edit, suggestion.first, suggestion.last)
-    if replacement is None or len(replacement) > MAX_SUGGESTION:  # cut by a size limit, it would apply a cut line
+    edit = smallest(finding.fixes[0].edit, text)
+    suggestion = channel.suggestion(edit, change, finding.object_lines)
+    replacement = None if suggestion is None else suggestion_text(text, edit, suggestion.first, suggestion.last)
+    if suggestion is None or replacement is None or len(replacement) > MAX_SUGGESTION:  # a cut block applies a cut
         return Candidate(finding, on_diff=on_diff)
     return Candidate(finding, suggestion, fence(replacement, suggestion.info), on_diff)
 
 
 def _comment(routed: Routed, change: FileChange) -> InlineComment:
-    candidate, finding = routed.candidate, routed.candidate.finding
+    candidate, finding, holder = routed.candidate, routed.candidate.finding, routed.fixed_by
     suggestion = candidate.suggestion if routed.route is Route.SUGGESTION else None
     line = suggestion.line if suggestion is not None else finding.location.line
+    if suggestion is None and not candidate.on_diff and candidate.suggestion is not None:
+        line = candidate.suggestion.line  # a twin off the diff: where its own suggestion would have been
+    pointer = None if holder is None or holder.suggestion is None else (holder.finding, holder.suggestion.line)
     return InlineComment(
         path=finding.location.path,
         line=line,
         start_line=suggestion.start_line if suggestion is not None else None,
-        body=comment_body(finding, candidate.block if suggestion is not None else None),
+        body=comment_body(finding, candidate.block if suggestion is not None else None, pointer),
         fingerprint=finding.fingerprint,
         suggestion=suggestion is not None,
         old_line=change.old_line_of(line),
@@ -195,7 +200,7 @@ def _comment(routed: Routed, change: FileChange) -> InlineComment:
 
 def suggestion_text(head: str, edit: TextEdit, start: int, end: int) -> str | None:
     """The lines that replace head lines start..end once the edit is applied (what a suggestion block holds)."""
-    lines = head.splitlines(keepends=True)
+    lines = split_lines(head)
     if not (1 <= start <= end <= len(lines)) or not (start <= edit.start_line <= end + 1) or edit.end_line > end:
         return None
     before = "".join(lines[start - 1 : edit.start_line - 1])

@@ -59,6 +59,7 @@ class Routing:
 class Routed:
     candidate: Candidate
     route: Route
+    fixed_by: Candidate | None = None  # an inline comment whose suggestion applies one of this finding's fixes
 
 
 @dataclass(frozen=True)
@@ -105,29 +106,50 @@ def route(routing: Routing) -> Plan:
 
 def _placed(candidates: Sequence[Candidate], posted: Collection[str], cap: int) -> tuple[Routed, ...]:
     """Each candidate's route, in order: up to `cap` inline, one suggestion per edit (applying one would make a twin
-    outdated), the rest to the summary. Notes already on the change count toward the cap, so a re-run with more
-    findings than the cap does not post the next batch each time."""
+    outdated, and two on the same lines compete); a finding one of whose fixes an earlier suggestion applies is a
+    comment that points to it, the rest go to the summary. Notes already on the change count toward the cap, so a
+    re-run with more findings than the cap does not post the next batch each time."""
     routed: list[Routed] = []
-    suggested: set[tuple[str, TextEdit]] = set()
+    suggested: dict[tuple[str, TextEdit], Candidate] = {}
     inline = sum(1 for c in candidates if c.finding.fingerprint in posted)
     for candidate in candidates:
-        chosen = _choice(candidate, posted, suggested)
-        if chosen is Route.SUGGESTION:
-            suggested.add(_edit_key(candidate.finding))
+        twin = _twin(candidate.finding, suggested)
+        chosen = _choice(candidate, posted, twin, _competes(candidate.finding, suggested))
         if chosen in INLINE:
             chosen = chosen if inline < cap else Route.SUMMARY
             inline += chosen in INLINE
-        routed.append(Routed(candidate, chosen))
+        if chosen is Route.SUGGESTION:
+            suggested[_edit_key(candidate.finding)] = candidate
+        routed.append(Routed(candidate, chosen, twin if chosen is Route.COMMENT else None))
     return tuple(routed)
 
 
-def _choice(candidate: Candidate, posted: Collection[str], suggested: set[tuple[str, TextEdit]]) -> Route:
+def _competes(finding: Finding, suggested: dict[tuple[str, TextEdit], Candidate]) -> bool:
+    """Whether a suggestion already made edits lines this finding's preferred fix edits too: the two are
+    alternatives on the same lines, and applying one would leave the other outdated."""
+    if not finding.fixes:
+        return False
+    edit = finding.fixes[0].edit
+    return any(
+        path == finding.location.path and other.start_line <= edit.end_line and edit.start_line <= other.end_line
+        for path, other in suggested
+    )
+
+
+def _twin(finding: Finding, suggested: dict[tuple[str, TextEdit], Candidate]) -> Candidate | None:
+    """The candidate already suggested whose edit is one of this finding's fixes (the same click fixes both)."""
+    keys = ((finding.location.path, fix.edit) for fix in finding.fixes)
+    return next((suggested[key] for key in keys if key in suggested), None)
+
+
+def _choice(candidate: Candidate, posted: Collection[str], twin: Candidate | None, competes: bool) -> Route:
     finding = candidate.finding
     if finding.fingerprint in posted:
         return Route.POSTED
-    if candidate.suggestion is not None and _edit_key(finding) not in suggested:
+    if candidate.suggestion is not None and twin is None and not competes:
         return Route.SUGGESTION
-    return Route.COMMENT if candidate.on_diff else Route.SUMMARY
+    # a twin, or a competing fix, is a comment where its suggestion would have been (a diff line of the Job)
+    return Route.COMMENT if candidate.on_diff or candidate.suggestion is not None else Route.SUMMARY
 
 
 def _edit_key(finding: Finding) -> tuple[str, TextEdit]:

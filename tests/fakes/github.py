@@ -503,6 +503,10 @@ class FakeReview:
     submitted_at: str | None
 
 
+_SUGGESTION_RE = re.compile(r"^(`{3,})suggestion[ \t]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+"""A ```suggestion block of a review comment body (the fence may be longer than three backticks, B5)."""
+
+
 @dataclass
 class FakeReviewComment:
     """A review comment; ``line``/``start_line``/``position`` become None when outdated (B8)."""
@@ -1273,6 +1277,28 @@ class FakeGitHub:
     def comments_of(self, pr: FakePull | int) -> list[FakeReviewComment]:
         number = pr.number if isinstance(pr, FakePull) else pr
         return [c for c in self.review_comments.values() if c.pull == number]
+
+    def apply_suggestion(self, comment_id: int) -> str:
+        """The head file after the maintainer clicks "Commit suggestion" on this review comment (B5).
+
+        GitHub replaces exactly the comment's lines (`start_line`..`line`, on the head side) by the block. Raises
+        ValueError where GitHub refuses: no suggestion block, an outdated comment, a comment on deleted lines.
+        """
+        comment = self.review_comments[comment_id]
+        match = _SUGGESTION_RE.search(comment.body)
+        if match is None:
+            raise ValueError("no suggestion block in the comment")
+        if comment.outdated or comment.line is None:
+            raise ValueError("Outdated suggestions cannot be applied.")
+        if comment.side != "RIGHT":
+            raise ValueError("Applying suggestions on deleted lines is not supported.")
+        text = self.file_text(comment.commit_id, comment.path)
+        if text is None:
+            raise ValueError("file missing at the comment's commit")
+        rows = text.splitlines(keepends=True)
+        first = comment.start_line or comment.line
+        rows[first - 1 : comment.line] = [row + "\n" for row in match.group(2).split("\n")[:-1]]
+        return "".join(rows)
 
     # ---------------------------------------------------------------- test helpers: faults and counters
 

@@ -24,13 +24,17 @@ import http
 import io
 import itertools
 import json
+import os
 import re
+import subprocess
 import tarfile
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
@@ -176,6 +180,38 @@ def _hunks(old_text: str, new_text: str, context: int = CONTEXT_LINES) -> tuple[
     return "".join(out), tuple(lines)
 
 
+_HUNK_HEADER_RE = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+Hunks = Callable[[str, str], tuple[str, tuple[DiffLine, ...]]]
+
+
+def git_hunks(old_text: str, new_text: str) -> tuple[str, tuple[DiffLine, ...]]:
+    """`_hunks` as git computes them (GitLab's diffs come from git): where difflib and git's diff algorithm pair
+    lines differently, a line git shows as added is added here too, as on a real merge request."""
+    with tempfile.TemporaryDirectory(prefix="fake-gitlab-diff-") as tmp:
+        old, new = Path(tmp, "old"), Path(tmp, "new")
+        old.write_bytes(old_text.encode())
+        new.write_bytes(new_text.encode())
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": tmp, "GIT_CONFIG_NOSYSTEM": "1"}
+        cmd = ["git", "diff", "--no-index", "--no-color", "--no-ext-diff", f"-U{CONTEXT_LINES}", "old", "new"]
+        output = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, check=False).stdout.decode()
+    rows = output.splitlines(keepends=True)
+    start = next((i for i, row in enumerate(rows) if row.startswith("@@")), len(rows))
+    lines: list[DiffLine] = []
+    index, old_pos, new_pos = -1, 0, 0
+    for row in rows[start:]:
+        header = _HUNK_HEADER_RE.match(row)
+        if header:
+            index, old_pos, new_pos = index + 1, int(header.group(1)), int(header.group(2))
+        elif row[:1] in ("+", "-", " "):
+            kind = row[0]
+            old_line = old_pos if kind != "+" else None
+            new_line = new_pos if kind != "-" else None
+            lines.append(DiffLine(kind, old_line, new_line, old_pos, new_pos, index, row[1:].rstrip("\n")))
+            old_pos += kind != "+"
+            new_pos += kind != "-"
+    return "".join(re.sub(r"^(@@ [^@]* @@).*", r"\1", row) for row in rows[start:]), tuple(lines)
+
+
 def _detect_renames(
     removed: list[str], added: list[str], base: Mapping[str, str], head: Mapping[str, str]
 ) -> dict[str, str]:
@@ -197,27 +233,30 @@ def _detect_renames(
 
 
 def compute_diffs(
-    base: Mapping[str, str], head: Mapping[str, str], renames: Mapping[str, str] | None = None
+    base: Mapping[str, str],
+    head: Mapping[str, str],
+    renames: Mapping[str, str] | None = None,
+    hunks: Hunks = _hunks,
 ) -> tuple[FileDiff, ...]:
-    """The MR diff base...head, per file, sorted by path as git prints it."""
+    """The MR diff base...head, per file, sorted by path as git prints it (hunks by difflib, else `hunks`)."""
     removed = sorted(set(base) - set(head))
     added = sorted(set(head) - set(base))
     pairs = dict(renames) if renames is not None else _detect_renames(removed, added, base, head)
     result: list[FileDiff] = []
     for path in sorted(set(base) & set(head)):
         if base[path] != head[path]:
-            text, lines = _hunks(base[path], head[path])
+            text, lines = hunks(base[path], head[path])
             result.append(FileDiff(path, path, text, False, False, False, lines))
     for old, new in pairs.items():
-        text, lines = _hunks(base[old], head[new])
+        text, lines = hunks(base[old], head[new])
         result.append(FileDiff(old, new, text, False, True, False, lines))
     for path in added:
         if path not in pairs.values():
-            text, lines = _hunks("", head[path])
+            text, lines = hunks("", head[path])
             result.append(FileDiff(path, path, text, True, False, False, lines))
     for path in removed:
         if path not in pairs:
-            text, lines = _hunks(base[path], "")
+            text, lines = hunks(base[path], "")
             result.append(FileDiff(path, path, text, False, False, True, lines))
     return tuple(sorted(result, key=lambda d: d.new_path))
 
@@ -606,6 +645,9 @@ class FakeGitLab:
     base URL to hand to `gitlab.Gitlab(url=...)`.
     """
 
+    hunks: Hunks = staticmethod(_hunks)
+    """How a version's diff is cut into hunks: difflib; `git_hunks` where git is at hand (GitLab diffs with git)."""
+
     def __init__(
         self,
         *,
@@ -830,9 +872,11 @@ class FakeGitLab:
     def apply_suggestions(self, note_id: int) -> str:
         """The head file after applying the note's suggestion blocks at its anchor, as GitLab would (C5).
 
-        Raises ValueError where GitLab refuses: no text position, removed-line anchor (no new_line),
-        offsets over 100, ranges outside the file, overlapping blocks. Whether GitLab applies a range that
-        leaves the diff hunk is unverified (review-apis.md Q1); this helper applies it on the blob.
+        Raises ValueError where GitLab refuses (suggestion.rb `inapplicable_reason`): no text position,
+        removed-line anchor (no new_line), offsets over 100, ranges outside the file, overlapping blocks, and an
+        outdated suggestion (its lines changed on the source branch since). Only the anchor is a diff line: the
+        other lines are read from the blob (suggestible.rb `new_blob_lines_between`, review-apis.md E Q1), so a
+        range may leave the hunk.
         """
         with self._lock:
             n = self.note(note_id)
@@ -847,10 +891,12 @@ class FakeGitLab:
             spans: list[tuple[int, int, Suggestion]] = []
             for sug in parse_suggestions(n.body):
                 if max(sug.above, sug.below) > SUGGESTION_MAX_OFFSET:
-                    raise ValueError("suggestion offsets are limited to 100 lines")
+                    raise ValueError("Cannot apply as this suggestion spans more than 100 lines")
                 start, end = anchor - sug.above, anchor + sug.below
                 if start < 1 or end > len(rows):
                     raise ValueError("suggestion range outside the file")
+                if self._changed_since(n, pos, start, end):
+                    raise ValueError("Can't apply this suggestion: it is outdated (its lines changed)")
                 spans.append((start, end, sug))
             spans.sort(key=lambda s: s[0])
             for (_, end1, _), (start2, _, _) in itertools.pairwise(spans):
@@ -859,6 +905,13 @@ class FakeGitLab:
             for start, end, sug in reversed(spans):
                 rows[start - 1 : end] = [line + "\n" for line in sug.lines]
             return "".join(rows)
+
+    def _changed_since(self, note: Note, pos: Mapping[str, Any], start: int, end: int) -> bool:
+        """Whether lines start..end of the note's file differ between its head and the MR's current head."""
+        mr = next(m for m in self.merge_requests.values() if any(x.id == note.id for x in m.notes()))
+        then = (self.file_at(pos["head_sha"], pos["new_path"]) or "").splitlines(keepends=True)
+        now = (self.file_at(mr.head_sha, pos["new_path"], mr.source_project) or "").splitlines(keepends=True)
+        return then[start - 1 : end] != now[start - 1 : end]
 
     # ---- internals: model ------------------------------------------------------------------------------
 
@@ -916,7 +969,7 @@ class FakeGitLab:
             base_sha=mr.base_sha,
             start_sha=mr.project.branches[mr.target_branch],
             created_at=self._now(),
-            diffs=compute_diffs(base.files, head.files, mr.renames),
+            diffs=compute_diffs(base.files, head.files, mr.renames, self.hunks),
             commit_shas=tuple(chain),
         )
         previous = mr.versions[-1] if mr.versions else None

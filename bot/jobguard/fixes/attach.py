@@ -40,12 +40,28 @@ def attach(findings: Sequence[Finding], files: Sequence[LoadedFile], options: Ch
             contexts[path] = _context(path, findings, files, options)
         ctx = contexts[path]
         try:
-            fixes = tuple(_fixes(finding, ctx)) if ctx is not None else ()
+            fixes = tuple(_fixes(_with_siblings(finding, findings), ctx)) if ctx is not None else ()
         except Exception as exc:  # a bug in one fix must not cost the whole review
             log.info("fixes for %s %s failed: %r", finding.rule, path, exc)
             fixes = ()
         result.append(replace(finding, fixes=fixes))
     return tuple(result)
+
+
+def _with_siblings(finding: Finding, findings: Sequence[Finding]) -> Finding:
+    """The finding with, after its own intents, the preferred intent of each other finding about the same object (a
+    strategy it does not have yet): one that verifies for it too is one of its fixes, so a review can say that one
+    suggestion fixes both instead of offering two that compete for the same lines. Only the preferred: it is the
+    one a review suggests, and each one tried costs a check of the edited file."""
+    strategies = {intent.strategy for intent in finding.intents}
+    extra: list[FixIntent] = []
+    for other in findings:
+        if other.location.path != finding.location.path or other.object != finding.object or not other.intents:
+            continue
+        if other.intents[0].strategy not in strategies:
+            strategies.add(other.intents[0].strategy)
+            extra.append(other.intents[0])
+    return replace(finding, intents=(*finding.intents, *extra)) if extra else finding
 
 
 def _context(

@@ -45,14 +45,6 @@ class Suggestion:
     start_line: int | None = None
 
 
-def replaced_range(edit: TextEdit) -> tuple[int, int] | None:
-    """The head lines a suggestion for `edit` must replace at least; None for an insertion, which replaces no
-    line and so has no suggestion (`fixes.lines.line_edit` never makes one)."""
-    if not 1 <= edit.start_line <= edit.end_line:
-        return None
-    return edit.start_line, edit.end_line
-
-
 @dataclass(frozen=True)
 class Posted:
     """A note jobguard posted earlier, found by the hidden marker in its body."""
@@ -126,8 +118,10 @@ class ReviewChannel(Protocol):
     fix_hint: str  # one line for the summary: how to have jobguard commit the fixes ("" when there is no way)
     report_formats: tuple[str, ...]  # `jobguard.formats` names `report` receives in its outputs
 
-    def suggestion(self, edit: TextEdit, change: FileChange) -> Suggestion | None:
-        """Where `edit` of the head file can be a one-click suggestion on this platform (None: nowhere)."""
+    def suggestion(self, edit: TextEdit, change: FileChange, near: tuple[int, int] | None = None) -> Suggestion | None:
+        """Where `edit` of the head file (`oneclick.smallest`: may be an insertion) can be a one-click suggestion on
+        this platform, the comment on a line within `near` (the Job's lines) when it need not sit on the edit's own
+        (None: nowhere)."""
         ...
 
     def capabilities(self) -> Capabilities: ...

@@ -156,8 +156,8 @@ class DryRun(_PrintedWrites):
     def capabilities(self) -> Capabilities:
         return self.inner.capabilities()
 
-    def suggestion(self, edit: TextEdit, change: FileChange) -> Suggestion | None:
-        return self.inner.suggestion(edit, change)
+    def suggestion(self, edit: TextEdit, change: FileChange, near: tuple[int, int] | None = None) -> Suggestion | None:
+        return self.inner.suggestion(edit, change, near)
 
     def existing(self) -> Sequence[Posted]:
         return self.inner.existing()

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from jobguard.diff import FileChange
 from jobguard.findings import TextEdit
-from jobguard.platforms import Suggestion, replaced_range
+from jobguard.oneclick import covers
+from jobguard.platforms import Suggestion
 
 FIX_HINT = (
     "Comment `/jobguard fix` on this pull request (write access needed) and jobguard commits the verified fixes to "
@@ -15,10 +16,11 @@ FIX_HINT = (
 )
 
 
-def suggestion(edit: TextEdit, change: FileChange) -> Suggestion | None:
-    """A comment over the edit's own lines (a range when it has several), if one hunk holds them all (B3)."""
-    lines = replaced_range(edit)
-    if lines is None or change.hunk_containing(*lines) is None:
-        return None
-    first, last = lines
-    return Suggestion(first, last, line=last, info="suggestion", start_line=first if first != last else None)
+def suggestion(edit: TextEdit, change: FileChange, near: tuple[int, int] | None = None) -> Suggestion | None:
+    """A comment over the first of the edit's covering ranges (`oneclick.covers`: its own lines; an insertion's line
+    above, else the line below) that one hunk holds whole (B3). `near` is not needed: the range sets the place."""
+    del near
+    for first, last in covers(edit):
+        if change.hunk_containing(first, last) is not None:
+            return Suggestion(first, last, line=last, info="suggestion", start_line=first if first != last else None)
+    return None
