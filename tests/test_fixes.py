@@ -507,7 +507,7 @@ def test_attach_in_a_large_multi_document_file() -> None:
 
 
 RULE_CASES = [c for c in load_cases() if any(e for e in c.expect)]
-RULES_WITHOUT_FIXES = {"manifest-invalid", "ignore-unused", "ignore-without-reason"}
+RULES_WITHOUT_FIXES = {"manifest-invalid", "render-failed", "render-skipped", "ignore-unused", "ignore-without-reason"}
 
 
 @pytest.mark.parametrize("case", RULE_CASES, ids=[c.id for c in RULE_CASES])
