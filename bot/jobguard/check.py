@@ -22,6 +22,7 @@ from jobguard.jobs import FileSides, JobChange, pair
 from jobguard.kube.version import KubeVersion
 from jobguard.manifests import Manifest, ManifestFile, Problem, load
 from jobguard.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext, job_invalid
+from jobguard.rules.base import Deployment
 
 Side = Literal["base", "head"]
 Reader = Callable[[str, Side], bytes | None]
@@ -38,6 +39,7 @@ class CheckOptions:
 
     config: Config = DEFAULT
     repository_tool: GitOpsTool | None = None  # `gitops: auto` fallback from the repository's content
+    deployment: Deployment = field(default_factory=Deployment)  # a rendered root: its Application or Flux object
 
     @property
     def kubernetes_version(self) -> KubeVersion:
@@ -173,6 +175,7 @@ def _check_job(change: JobChange, options: CheckOptions, patches: frozenset[str]
         hook_phase=config.hook_phase,
         repository_tool=options.repository_tool,
         kustomize_patch=path in patches,
+        deployment=options.deployment,
     )
     tool = context.tool_for(head)
     found = []
