@@ -33,10 +33,11 @@ class RunOptions:
     fail_on: str | None = None
     kubernetes_version: str | None = None
     strategy: str | None = None  # the fix strategy to use where it applies (`fix --strategy`)
+    render: str | None = None  # `--render auto|off`
 
     def configured(self, config: configuration.Config) -> configuration.Config:
-        """`config` with this run's --fail-on and --kubernetes-version applied."""
-        return configuration.with_overrides(config, self.fail_on, self.kubernetes_version)
+        """`config` with this run's --fail-on, --kubernetes-version and --render applied."""
+        return configuration.with_overrides(config, self.fail_on, self.kubernetes_version, self.render)
 
 
 @dataclass(frozen=True)
