@@ -79,7 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--output", metavar="FILE", help="the file --format writes")
     review.add_argument("--dry-run", action="store_true", help="read from the platform, print instead of posting")
 
-    fix = sub.add_parser("fix", help="apply the verified fixes to the working tree (or push them with --push)")
+    _fix_parser(sub.add_parser("fix", help="apply the verified fixes to the working tree (or push them with --push)"))
+
+    init = sub.add_parser("init", help="write a commented .jobguard.yaml with every default")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    rules = sub.add_parser("rules", help="list every rule with its id, effective severity and summary")
+    rules.add_argument("--config", metavar="FILE")
+    return parser
+
+
+def _fix_parser(fix: argparse.ArgumentParser) -> None:
     fix.add_argument("--base", help="git revision, file or directory (default: merge-base with the default branch)")
     fix.add_argument("--strategy", metavar="S", help="use this fix strategy where it applies (see README)")
     fix.add_argument("--config", metavar="FILE")
@@ -88,13 +98,6 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--push", action="store_true", help="in CI: commit the fixes to the change's source branch")
     fix.add_argument("--platform", choices=("auto", "github", "gitlab"), default="auto")
     fix.add_argument("paths", nargs="*", metavar="PATH")
-
-    init = sub.add_parser("init", help="write a commented .jobguard.yaml with every default")
-    init.add_argument("--force", action="store_true", help="overwrite an existing file")
-
-    rules = sub.add_parser("rules", help="list every rule with its id, effective severity and summary")
-    rules.add_argument("--config", metavar="FILE")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
