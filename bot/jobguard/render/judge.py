@@ -1,0 +1,122 @@
+"""Renders -> findings: each affected root's base and head judged by the engine, anchored where the change is,
+its failures and skips reported, and the raw findings it covers named so the pipeline reports each Job once.
+
+`jobguard.render.plan` decides what to render; this module only judges what was rendered (and is tested with
+hand-made `Render`s).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from jobguard import check as engine
+from jobguard.diff import FileChange
+from jobguard.findings import Finding, Location, Severity, fingerprint
+from jobguard.inert import code_span
+from jobguard.render.anchor import Edited, anchored
+from jobguard.render.model import Render, RootInputs, Side
+from jobguard.render.verdict import judge_root
+from jobguard.rules import render_failed, render_skipped
+from jobguard.rules.base import Deployment
+
+
+@dataclass(frozen=True)
+class Target:
+    """One affected root: its inputs on each side (None: the root is absent there) and what the change edits."""
+
+    base: RootInputs | None
+    head: RootInputs | None
+    root_file: str  # kustomization.yaml, Chart.yaml or the Application: where render-failed/skipped sit
+    deployment: Deployment
+    edited: Edited
+
+    @property
+    def inputs(self) -> RootInputs:
+        found = self.head or self.base
+        assert found is not None
+        return found
+
+    @property
+    def files(self) -> frozenset[str]:
+        return (self.base.files if self.base else frozenset()) | (self.head.files if self.head else frozenset())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What rendering adds to a run: findings, the raw Jobs it judged instead, the diffs of edited inputs."""
+
+    findings: tuple[Finding, ...] = ()
+    covered: tuple[tuple[frozenset[str], frozenset[tuple[str, str]]], ...] = ()  # per root: inputs, (kind, name)s
+    changes: tuple[FileChange, ...] = field(default=(), repr=False)
+
+    def covers(self, finding: Finding) -> bool:
+        """A raw finding about a Job in a file a rendered root reads, whose rendered verdict covers that Job (the
+        same kind, its name inside the rendered one: overlays add a namePrefix/nameSuffix)."""
+        ref = finding.object
+        name = ref.name or ref.generate_name if ref is not None else None
+        if ref is None or not name:
+            return False
+        path = finding.location.path
+        return any(path in files and any(k == ref.kind and name in n for k, n in jobs) for files, jobs in self.covered)
+
+
+def judge(
+    targets: Sequence[Target], renders: Mapping[tuple[str, Side], Render], options: engine.CheckOptions
+) -> Outcome:
+    """Findings of every rendered root; `renders` holds each target's renders by (root key, side)."""
+    findings: list[Finding] = []
+    covered: list[tuple[frozenset[str], frozenset[tuple[str, str]]]] = []
+    for target in targets:
+        key = target.inputs.root.key
+        head = renders.get((key, "head"))
+        base = renders.get((key, "base")) or Render(target.inputs.root, "base")
+        if head is None or target.head is None:
+            continue  # the root is gone: its Jobs are pruned, nothing is updated
+        problem = _problem(target, base, head, options)
+        if problem is not None:
+            findings.extend(problem)
+            continue
+        verdict = judge_root(base, head, options, target.deployment, target.root_file)
+        findings.extend(anchored(f, verdict, target.edited, target.root_file) for f in verdict.findings)
+        covered.append((target.files, verdict.jobs()))
+    edits = {c.path: c for t in targets for c in t.edited.changes}
+    return Outcome(tuple(merged(findings)), tuple(covered), tuple(edits.values()))
+
+
+def _problem(target: Target, base: Render, head: Render, options: engine.CheckOptions) -> list[Finding] | None:
+    """render-failed for a head that does not render, render-skipped for a root not rendered; None: judge it."""
+    name = code_span(head.root.name or head.root.path or ".")
+    if head.error is not None:
+        return report(
+            options, render_failed.ID, target.root_file, head.root.key, f"{name} does not render: {head.error}"
+        )
+    why = head.skipped or (target.head.remote if target.head else None)
+    if why is None and (base.error is not None or base.skipped is not None):
+        why = f"its base revision does not render ({base.error or base.skipped}), so there is nothing to compare with"
+    if why is not None:
+        return report(options, render_skipped.ID, target.root_file, head.root.key, f"{name} was not rendered: {why}")
+    return None
+
+
+def report(options: engine.CheckOptions, rule: str, path: str, about: str, message: str) -> list[Finding]:
+    """One render-failed/render-skipped finding at the top of `path` with its configured severity (none if off)."""
+    severity: Severity | None = options.config.setting(rule, path).severity
+    if severity is None:
+        return []
+    suffix = " The raw files are still checked." if rule == render_skipped.ID else ""
+    location = Location(path, 1, 1)
+    return [Finding(rule, severity, location, None, (), message + suffix, fingerprint(rule, path, about))]
+
+
+def merged(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per rule and line: a base shared by many overlays is one comment naming the other roots."""
+    groups: dict[tuple[str, str, int], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        groups[(finding.rule, finding.location.path, finding.location.line)].append(finding)
+    out = []
+    for group in groups.values():
+        first, others = group[0], len(group) - 1
+        out.append(first if not others else replace(first, message=f"{first.message} ({others} more roots alike.)"))
+    return sorted(out, key=Finding.sort_key)
