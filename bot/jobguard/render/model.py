@@ -116,6 +116,7 @@ class RenderSettings:
     exclude: tuple[str, ...] = ()
     timeout_seconds: float = 60.0
     max_output_bytes: int = 32 * 1024 * 1024
+    max_input_bytes: int = 64 * 1024 * 1024  # the files one render copies; over it the root is skipped
     max_roots: int = 64  # roots rendered per side at most; the rest is one render-skipped finding
     workers: int = 0  # 0: one per CPU
     kubernetes_version: str = "1.31"
