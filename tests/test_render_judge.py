@@ -140,6 +140,7 @@ def test_covers_a_raw_finding_on_a_file_the_root_reads_for_the_same_job() -> Non
     assert not outcome.covers(raw("base/job.yaml", "other"))
     assert not outcome.covers(raw("elsewhere/job.yaml", "migrate"))
     assert not outcome.covers(raw("base/job.yaml", "migrate", kind="CronJob"))
+    assert outcome.covers(raw("base/kustomization.yaml", "anything"))  # read, but no document's source: a patch
 
 
 def test_one_finding_per_line_when_many_roots_share_a_base() -> None:

@@ -69,13 +69,16 @@ def anchored(finding: Finding, verdict: RootVerdict, edited: Edited, root_file: 
 
 
 def field_changes(base: object, head: object, fields: Sequence[str]) -> list[Leaf]:
-    """The leaves that differ under the finding's fields (a new or deleted Job has none to show)."""
-    if not isinstance(base, dict) or not isinstance(head, dict):
+    """The leaves that differ under the finding's fields (a new Job's are its values; a deleted one has none)."""
+    if not isinstance(head, dict):
         return []
+    base = base if isinstance(base, dict) else {}
     return [leaf for leaf in _leaves(base, head, ()) if any(_under(leaf.path, f) for f in fields)]
 
 
 def _leaves(base: object, head: object, path: tuple[Any, ...]) -> Iterator[Leaf]:
+    if isinstance(base, dict) != isinstance(head, dict) and None in (base, head):  # a map added or removed whole
+        base, head = base or {}, head or {}
     if isinstance(base, dict) and isinstance(head, dict):
         for key in [*base, *(k for k in head if k not in base)]:
             yield from _leaves(base.get(key), head.get(key), (*path, key))
@@ -109,7 +112,11 @@ def _shown(value: object) -> str:
 def _by_value(leaves: Sequence[Leaf], edited: Edited) -> Location | None:
     for leaf in leaves:
         for needle in _needles(leaf.new):
-            pattern = re.compile(rf"(?<![\w.-]){re.escape(needle)}(?![\w.-])")
+            pattern = re.compile(
+                rf"(?<![\w.-]){re.escape(needle)}(?![\w.-])"
+                if len(needle) > 1
+                else rf"[:-]\s*[\"']?{re.escape(needle)}[\"']?\s*(#.*)?$"  # a one-character value: a whole value only
+            )
             for change in edited.changes:
                 for number, text in edited.added(change):
                     if pattern.search(text):
@@ -125,7 +132,7 @@ def _needles(value: object) -> list[str]:
     parts = [text]
     if isinstance(value, str):
         parts += [text.rsplit("@", 1)[-1], text.rsplit(":", 1)[-1], text.rsplit(":", 1)[0]]
-    return [p for p in dict.fromkeys(parts) if len(p) >= 2]
+    return [p for p in dict.fromkeys(parts) if p == text or len(p) >= 2]
 
 
 def _by_version(root: Root, edited: Edited) -> Location | None:

@@ -44,22 +44,36 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Covered:
+    """One judged root: the files it reads, those its documents come from, and its rendered Jobs (kind, name)."""
+
+    files: frozenset[str]
+    sources: frozenset[str]
+    jobs: frozenset[tuple[str, str]]
+
+    def covers(self, path: str, kind: str, name: str) -> bool:
+        """A Job of a file this root reads: covered when it renders under its name (a namePrefix/Suffix around
+        it), or when the file is no document's source (a patch, a generator's input): never applied as it is."""
+        if path not in self.files:
+            return False
+        return path not in self.sources or any(k == kind and name in n for k, n in self.jobs)
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What rendering adds to a run: findings, the raw Jobs it judged instead, the diffs of edited inputs."""
 
     findings: tuple[Finding, ...] = ()
-    covered: tuple[tuple[frozenset[str], frozenset[tuple[str, str]]], ...] = ()  # per root: inputs, (kind, name)s
+    covered: tuple[Covered, ...] = ()
     changes: tuple[FileChange, ...] = field(default=(), repr=False)
 
     def covers(self, finding: Finding) -> bool:
-        """A raw finding about a Job in a file a rendered root reads, whose rendered verdict covers that Job (the
-        same kind, its name inside the rendered one: overlays add a namePrefix/nameSuffix)."""
+        """A raw finding about a Job in a file a rendered root reads, whose rendered verdict covers that Job."""
         ref = finding.object
         name = ref.name or ref.generate_name if ref is not None else None
         if ref is None or not name:
             return False
-        path = finding.location.path
-        return any(path in files and any(k == ref.kind and name in n for k, n in jobs) for files, jobs in self.covered)
+        return any(c.covers(finding.location.path, ref.kind, name) for c in self.covered)
 
 
 def judge(
@@ -67,20 +81,23 @@ def judge(
 ) -> Outcome:
     """Findings of every rendered root; `renders` holds each target's renders by (root key, side)."""
     findings: list[Finding] = []
-    covered: list[tuple[frozenset[str], frozenset[tuple[str, str]]]] = []
+    covered: list[Covered] = []
     for target in targets:
-        key = target.inputs.root.key
-        head = renders.get((key, "head"))
-        base = renders.get((key, "base")) or Render(target.inputs.root, "base")
-        if head is None or target.head is None:
+        if target.head is None:
             continue  # the root is gone: its Jobs are pruned, nothing is updated
+        root = target.head.root
+        head = renders.get((root.key, "head")) or Render(root, "head", skipped=target.head.remote or "not rendered")
+        base = renders.get((root.key, "base")) or Render(
+            root, "base", skipped=target.base.remote if target.base else None
+        )
         problem = _problem(target, base, head, options)
         if problem is not None:
             findings.extend(problem)
             continue
         verdict = judge_root(base, head, options, target.deployment, target.root_file)
         findings.extend(anchored(f, verdict, target.edited, target.root_file) for f in verdict.findings)
-        covered.append((target.files, verdict.jobs()))
+        sources = frozenset(d.source for d in (*base.documents, *head.documents) if d.source)
+        covered.append(Covered(target.files, sources, verdict.jobs()))
     edits = {c.path: c for t in targets for c in t.edited.changes}
     return Outcome(tuple(merged(findings)), tuple(covered), tuple(edits.values()))
 
@@ -92,7 +109,7 @@ def _problem(target: Target, base: Render, head: Render, options: engine.CheckOp
         return report(
             options, render_failed.ID, target.root_file, head.root.key, f"{name} does not render: {head.error}"
         )
-    why = head.skipped or (target.head.remote if target.head else None)
+    why = head.skipped
     if why is None and (base.error is not None or base.skipped is not None):
         why = f"its base revision does not render ({base.error or base.skipped}), so there is nothing to compare with"
     if why is not None:
