@@ -95,3 +95,27 @@ def test_the_applications_sync_options_reach_the_verdict(run: Any, sync: str, ru
     code, found = run(base, {job: head})
     assert [f["rule"] for f in found] == rules
     assert code == (1 if rules else 0)
+
+
+@needs_helm
+def test_a_template_edit_gets_the_hook_annotations_inserted_into_the_template(run: Any) -> None:
+    template = f"{CHART}/templates/job.yaml"
+    base = chart()
+    head = base[template].replace('args: ["migrate",', 'args: ["migrate", "--verbose",')
+    code, found = run(base, {template: head})
+    assert code == 1
+    (finding,) = found
+    assert finding["path"] == template
+    fix = finding["fixes"][0]
+    assert fix["strategy"] == "argocd-hook"
+    assert " metadata:\n+  annotations:\n+    argocd.argoproj.io/hook: PreSync\n" in fix["diff"]  # a migration
+    assert '   name: {{ include "chart-job.fullname" . }}-migrate\n' in fix["diff"]  # a template stays a template
+
+
+@needs_helm
+def test_a_chart_bump_names_the_fix_in_the_template(run: Any) -> None:
+    base = chart()
+    head = base[f"{CHART}/Chart.yaml"].replace("version: 1.4.0", "version: 1.5.0")
+    _, (finding,) = run(base, {f"{CHART}/Chart.yaml": head})
+    assert finding["fixes"] == []
+    assert f"The fix goes where the Job is defined, `{CHART}/templates/job.yaml`" in finding["message"]

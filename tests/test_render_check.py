@@ -228,3 +228,18 @@ def test_a_change_touching_no_root_renders_nothing(run: Any, monkeypatch: pytest
     base = approver(overlay(), **{"docs/notes.yaml": "a: 1\n"})
     assert run(base, {"docs/notes.yaml": "a: 2\n"}) == (0, [])
     assert called == []
+
+
+def test_the_fix_goes_into_the_base_job_file_verified_by_rendering_again(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`jobguard fix` applies the rendered finding's verified fix to the file defining the Job; the check after it
+    (rendered again) is clean."""
+    base = approver(overlay())
+    repo = make_repo(base, {JOB_FILE: base[JOB_FILE].replace(":v4.4", ":v4.5")})
+    monkeypatch.chdir(repo)
+    assert main(["fix", "--base", "main"]) == 0
+    out = capsys.readouterr().out
+    assert f"{JOB_FILE}:" in out and "0 findings left" in out
+    fixed = (repo / JOB_FILE).read_text(encoding="utf-8")
+    assert "argocd.argoproj.io/hook: Sync" in fixed and "hook-delete-policy: BeforeHookCreation" in fixed

@@ -8,7 +8,7 @@ hand-made `Render`s).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from jobguard import check as engine
@@ -17,7 +17,7 @@ from jobguard.findings import Finding, Location, Severity, fingerprint
 from jobguard.inert import code_span
 from jobguard.render.anchor import Edited, anchored
 from jobguard.render.model import Render, RootInputs, Side
-from jobguard.render.verdict import judge_root
+from jobguard.render.verdict import RootVerdict, judge_root
 from jobguard.rules import render_failed, render_skipped
 from jobguard.rules.base import Deployment
 
@@ -76,8 +76,15 @@ class Outcome:
         return any(c.covers(finding.location.path, ref.kind, name) for c in self.covered)
 
 
+Fixer = Callable[[Finding, Finding, RootVerdict, Target], Finding]
+"""(the engine's finding on the rendered text, the anchored one, its root's verdict, the target) -> with fixes."""
+
+
 def judge(
-    targets: Sequence[Target], renders: Mapping[tuple[str, Side], Render], options: engine.CheckOptions
+    targets: Sequence[Target],
+    renders: Mapping[tuple[str, Side], Render],
+    options: engine.CheckOptions,
+    fixer: Fixer | None = None,
 ) -> Outcome:
     """Findings of every rendered root; `renders` holds each target's renders by (root key, side)."""
     findings: list[Finding] = []
@@ -95,7 +102,9 @@ def judge(
             findings.extend(problem)
             continue
         verdict = judge_root(base, head, options, target.deployment, target.root_file)
-        findings.extend(anchored(f, verdict, target.edited, target.root_file) for f in verdict.findings)
+        for finding in verdict.findings:
+            placed = anchored(finding, verdict, target.edited, target.root_file)
+            findings.append(fixer(finding, placed, verdict, target) if fixer else placed)
         sources = frozenset(d.source for d in (*base.documents, *head.documents) if d.source)
         covered.append(Covered(target.files, sources, verdict.jobs()))
     edits = {c.path: c for t in targets for c in t.edited.changes}

@@ -21,9 +21,11 @@ from jobguard.inert import code_span
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
 from jobguard.render import inputs, roots, run
 from jobguard.render.anchor import Edited
-from jobguard.render.judge import Outcome, Target, judge, report
+from jobguard.render.fixes import with_fixes
+from jobguard.render.judge import Fixer, Outcome, Target, judge, report
 from jobguard.render.model import Render, RenderSettings, Root, RootInputs, RootKind, Side, Snapshot
-from jobguard.render.snapshots import GitSnapshot
+from jobguard.render.snapshots import GitSnapshot, MappingSnapshot
+from jobguard.render.verdict import RootVerdict, judge_root
 from jobguard.rules import render_skipped
 from jobguard.rules.base import Deployment
 
@@ -59,7 +61,8 @@ def rendered(
     over = chosen[settings.max_roots :]
     by_path = {c.path: c for c in changes}
     targets = [_target(found[k], base, head, by_path, changed) for k in chosen[: settings.max_roots]]
-    outcome = judge(targets, _render(targets, base, head, settings), options)
+    renders = _render(targets, base, head, settings)
+    outcome = judge(targets, renders, options, _fixer(head, renders, settings, options))
     return replace(outcome, findings=(*outcome.findings, *_capped(over, found, head, settings, options)))
 
 
@@ -149,6 +152,27 @@ def _render(
             requests.append(run.RenderRequest(target.base.root, base, target.base.files, "base"))
     renders = run.render_all(requests, settings) if requests else []
     return {(r.root.key, r.side): r for r in renders}
+
+
+def _fixer(
+    head: Snapshot, renders: Mapping[tuple[str, Side], Render], settings: RenderSettings, options: engine.CheckOptions
+) -> Fixer:
+    """Fixes where the Job is defined, each verified by rendering the root again with the fixed file."""
+
+    def fix(original: Finding, placed: Finding, verdict: RootVerdict, target: Target) -> Finding:
+        assert target.head is not None
+        root, files = target.head.root, target.head.files
+        base = renders.get((root.key, "base")) or Render(root, "base")
+
+        def rejudge(path: str, data: bytes) -> RootVerdict | None:
+            new = run.render(root, MappingSnapshot.overlay(head, {path: data}), files, settings, "head")
+            if new.error is not None or new.skipped is not None:
+                return None
+            return judge_root(base, new, options, target.deployment, target.root_file)
+
+        return with_fixes(original, placed, verdict, head, rejudge)
+
+    return fix
 
 
 def _capped(
