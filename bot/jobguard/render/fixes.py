@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 
 from jobguard.diff import is_manifest, split_lines
@@ -27,8 +27,9 @@ from jobguard.render.verdict import RootVerdict
 
 log = logging.getLogger("jobguard.render")
 
-Rejudge = Callable[[str, bytes], RootVerdict | None]
-"""The root judged again with one file of the head replaced (None: the fixed tree does not render)."""
+Rejudge = Callable[[Sequence[tuple[str, bytes]]], list[RootVerdict | None]]
+"""The root judged again once per candidate, each with one file of the head replaced (rendered in parallel; None:
+that fixed tree does not render)."""
 
 _METADATA = re.compile(r"^metadata:[ \t]*\r?$", re.MULTILINE)
 _TEMPLATE = "{{"
@@ -53,10 +54,10 @@ def with_fixes(original: Finding, anchored: Finding, verdict: RootVerdict, head:
 
 def _verified(finding: Finding, source: str, text: str, verdict: RootVerdict, rejudge: Rejudge) -> Iterator[Fix]:
     plain = is_manifest(source) and _TEMPLATE not in text
-    candidates = _plain(finding, source, text) if plain else _template(finding, text)
+    candidates = list(_plain(finding, source, text) if plain else _template(finding, text))
     lines = split_lines(text)
-    for intent, new in candidates:
-        fixed = rejudge(source, new.encode("utf-8"))
+    verdicts = rejudge([(source, new.encode("utf-8")) for _, new in candidates]) if candidates else []
+    for (intent, new), fixed in zip(candidates, verdicts, strict=True):
         if fixed is None or not _solves(finding, verdict, fixed):
             log.info("fix %s for %s in %s dropped: not verified by a render", intent.strategy, finding.rule, source)
             continue

@@ -88,6 +88,7 @@ def judge(
 ) -> Outcome:
     """Findings of every rendered root; `renders` holds each target's renders by (root key, side)."""
     findings: list[Finding] = []
+    judged: list[tuple[Finding, Finding, RootVerdict, Target]] = []  # (engine's, anchored, verdict, target)
     covered: list[Covered] = []
     for target in targets:
         if target.head is None:
@@ -102,13 +103,18 @@ def judge(
             findings.extend(problem)
             continue
         verdict = judge_root(base, head, options, target.deployment, target.root_file)
-        for finding in verdict.findings:
-            placed = anchored(finding, verdict, target.edited, target.root_file)
-            findings.append(fixer(finding, placed, verdict, target) if fixer else placed)
+        judged.extend(
+            (f, anchored(f, verdict, target.edited, target.root_file), verdict, target) for f in verdict.findings
+        )
         sources = frozenset(d.source for d in (*base.documents, *head.documents) if d.source)
         covered.append(Covered(target.files, sources, verdict.jobs()))
+    for group in _alike(judged):
+        original, placed, verdict, target = group[0]
+        fixed = fixer(original, placed, verdict, target) if fixer else placed  # fixed once for the whole group
+        others = len(group) - 1
+        findings.append(replace(fixed, message=f"{fixed.message} ({others} more roots alike.)") if others else fixed)
     edits = {c.path: c for t in targets for c in t.edited.changes}
-    return Outcome(tuple(merged(findings)), tuple(covered), tuple(edits.values()))
+    return Outcome(tuple(sorted(findings, key=Finding.sort_key)), tuple(covered), tuple(edits.values()))
 
 
 def _problem(target: Target, base: Render, head: Render, options: engine.CheckOptions) -> list[Finding] | None:
@@ -136,13 +142,12 @@ def report(options: engine.CheckOptions, rule: str, path: str, about: str, messa
     return [Finding(rule, severity, location, None, (), message + suffix, fingerprint(rule, path, about))]
 
 
-def merged(findings: Sequence[Finding]) -> list[Finding]:
-    """One finding per rule and line: a base shared by many overlays is one comment naming the other roots."""
-    groups: dict[tuple[str, str, int], list[Finding]] = defaultdict(list)
-    for finding in findings:
-        groups[(finding.rule, finding.location.path, finding.location.line)].append(finding)
-    out = []
-    for group in groups.values():
-        first, others = group[0], len(group) - 1
-        out.append(first if not others else replace(first, message=f"{first.message} ({others} more roots alike.)"))
-    return sorted(out, key=Finding.sort_key)
+def _alike(
+    judged: Sequence[tuple[Finding, Finding, RootVerdict, Target]],
+) -> list[list[tuple[Finding, Finding, RootVerdict, Target]]]:
+    """One finding per rule and line: a base shared by many overlays is one comment naming how many roots agree."""
+    groups: dict[tuple[str, str, int], list[tuple[Finding, Finding, RootVerdict, Target]]] = defaultdict(list)
+    for item in judged:
+        placed = item[1]
+        groups[(placed.rule, placed.location.path, placed.location.line)].append(item)
+    return list(groups.values())

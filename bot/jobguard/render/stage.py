@@ -164,11 +164,17 @@ def _fixer(
         root, files = target.head.root, target.head.files
         base = renders.get((root.key, "base")) or Render(root, "base")
 
-        def rejudge(path: str, data: bytes) -> RootVerdict | None:
-            new = run.render(root, MappingSnapshot.overlay(head, {path: data}), files, settings, "head")
-            if new.error is not None or new.skipped is not None:
-                return None
-            return judge_root(base, new, options, target.deployment, target.root_file)
+        def rejudge(fixed: Sequence[tuple[str, bytes]]) -> list[RootVerdict | None]:
+            requests = [
+                run.RenderRequest(root, MappingSnapshot.overlay(head, {path: data}), files, "head")
+                for path, data in fixed
+            ]
+            return [
+                None
+                if new.error or new.skipped
+                else judge_root(base, new, options, target.deployment, target.root_file)
+                for new in run.render_all(requests, settings)
+            ]
 
         return with_fixes(original, placed, verdict, head, rejudge)
 
