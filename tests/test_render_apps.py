@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from jobguard.render.appsets import _glob, sanitize
+from jobguard.render.appsets import go_match, sanitize
 from jobguard.render.model import HelmSource, KustomizeSource, Root, RootKind
 from jobguard.render.roots import declared_roots, discover
 from tests.render_files import Files, corpus_set, needs_kustomize_corpus
@@ -126,6 +126,12 @@ def test_helm_defaults_the_release_to_the_application_and_drops_missing_files_wh
     assert root.helm == HelmSource(("charts/batch/values-prod.yaml",), release_name="batch")
 
 
+def test_helm_namespace_wins_over_the_destination() -> None:
+    manifest = app("spec:\n  destination: {namespace: a}\n  source: {path: charts/batch, helm: {namespace: b}}\n")
+    (root,) = declared_roots(Files({**CHART, "apps/batch.yaml": manifest}))
+    assert root.helm is not None and root.helm.namespace == "b"
+
+
 def test_multiple_sources_with_a_values_ref() -> None:
     manifest = app(
         """\
@@ -188,6 +194,20 @@ def test_argocd_source_files_merge_over_the_source_the_app_specific_one_last() -
         }
     )
     assert root.kustomize == KustomizeSource(images=("app=app:3.0",), name_suffix="-g")
+
+
+def test_an_application_in_another_namespace_reads_its_namespaced_override_file() -> None:
+    manifest = app("spec:\n  source: {path: overlay, kustomize: {images: [app=app:1.0]}}\n", name="web")
+    files = {
+        "overlay/kustomization.yaml": "resources: []\n",
+        "overlay/.argocd-source-web.yaml": "kustomize: {images: [app=app:2.0]}\n",
+        "overlay/.argocd-source-argocd_web.yaml": "kustomize: {images: [app=app:3.0]}\n",
+    }
+    (root,) = declared_roots(Files({"apps/web.yaml": manifest, **files}))  # metadata.namespace: argocd
+    assert root.kustomize == KustomizeSource(images=("app=app:3.0",))
+    no_namespace = manifest.replace("  namespace: argocd\n", "")
+    (root,) = declared_roots(Files({"apps/web.yaml": no_namespace, **files}))
+    assert root.kustomize == KustomizeSource(images=("app=app:2.0",))
 
 
 def test_argocd_source_files_cannot_move_the_source_and_a_broken_one_is_skipped() -> None:
@@ -288,11 +308,24 @@ def test_generators_a_revision_cannot_answer_make_no_roots(generator: str) -> No
 
 
 def test_go_path_match_semantics() -> None:
-    assert _glob("apps/*").fullmatch("apps/web")
-    assert not _glob("apps/*").fullmatch("apps/web/prod")
-    assert _glob("apps/[^x]?b").fullmatch("apps/wab")
-    assert not _glob("apps/[^w]*").fullmatch("apps/web")
+    assert go_match("apps/*", "apps/web")
+    assert not go_match("apps/*", "apps/web/prod")
+    assert go_match("apps/[^x]?b", "apps/wab")
+    assert not go_match("apps/[^w]*", "apps/web")
+    assert go_match("apps/\\*", "apps/*") and not go_match("apps/\\*", "apps/web")
     assert sanitize("My_App.V1-") == "my-app.v1"
+
+
+def test_a_hostile_glob_does_not_backtrack() -> None:
+    """`*a*a...*b` against a long run of `a`s is exponential for a backtracking regex; fnmatch's is linear."""
+    hostile = "*a" * 30 + "*b"
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: x}\nspec:\n"
+        f"  generators:\n    - git: {{repoURL: x, directories: [{{path: '{hostile}'}}]}}\n"
+        "  template:\n    metadata: {name: '{{path.basename}}'}\n    spec:\n      source: {path: '{{path}}'}\n"
+    )
+    files = {f"{'a' * 200}{n}/kustomization.yaml": "resources: []\n" for n in range(20)}
+    assert declared_roots(Files({"appset.yaml": appset, **files})) == []
 
 
 def test_a_flux_kustomization() -> None:
@@ -382,3 +415,44 @@ def test_a_flux_helm_release_with_a_chart_in_this_repository() -> None:
 def test_flux_objects_whose_source_is_not_here(doc: str) -> None:
     files = {**CHART, "flux.yaml": doc, "overlay/kustomization.yaml": "resources: []\n"}
     assert declared_roots(Files(files)) == []
+
+
+def test_an_application_set_generates_at_most_a_thousand_applications() -> None:
+    """A list of thousands of elements (or a glob over a huge tree) must not turn one file into endless renders."""
+    elements = "".join(f"      - {{n: '{n}'}}\n" for n in range(1500))
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: {name: x}\nspec:\n"
+        f"  generators:\n  - list:\n      elements:\n{elements}"
+        "  template:\n    metadata: {name: 'app-{{n}}'}\n    spec:\n      source: {path: overlay}\n"
+    )
+    roots = declared_roots(Files({"appset.yaml": appset, "overlay/kustomization.yaml": "resources: []\n"}))
+    assert len(roots) == 1000
+    assert roots[-1].name == "app-999"
+
+
+@pytest.mark.parametrize("kind", ["Application", "ApplicationSet"])
+def test_deeply_nested_values_are_refused_not_a_crash(kind: str) -> None:
+    """Helm values 400 levels deep pass libyaml and the alias guard, but dumping them again would recurse past
+    Python's limit: a file nested past yamlfiles.MAX_DEPTH is unreadable, like any broken file."""
+    deep = "{a: " * 400 + "1" + "}" * 400
+    source = f"source: {{path: charts/batch, helm: {{valuesObject: {deep}}}}}"
+    spec = (
+        f"spec: {{{source}}}"
+        if kind == "Application"
+        else (
+            "spec: {generators: [{list: {elements: [{n: x}]}}], "
+            f"template: {{metadata: {{name: '{{{{n}}}}'}}, spec: {{{source}}}}}}}"
+        )
+    )
+    doc = f"apiVersion: argoproj.io/v1alpha1\nkind: {kind}\nmetadata: {{name: deep}}\n{spec}\n"
+    roots = discover(Files({**CHART, "apps/deep.yaml": doc}))
+    assert [(r.path, r.defined_by) for r in roots] == [("charts/batch", None)]  # the layout root only
+
+
+@pytest.mark.parametrize(("source", "kind"), [("{}", RootKind.KUSTOMIZE), ("{helm: {}}", RootKind.HELM)])
+def test_a_directory_with_a_chart_and_a_kustomization_renders_as_argo_cd_chooses(source: str, kind: RootKind) -> None:
+    """Argo CD's discovery makes such a directory a Kustomize app unless the source says `helm:` explicitly."""
+    manifest = app(f"spec:\n  source: {{path: charts/batch, {source[1:-1]}}}\n".replace(", }", "}"))
+    files = {**CHART, "charts/batch/kustomization.yaml": "resources: []\n", "apps/a.yaml": manifest}
+    (root,) = declared_roots(Files(files))
+    assert root.kind is kind

@@ -151,17 +151,24 @@ def test_application_overrides_and_components_are_read() -> None:
         "overlay/.argocd-source.yaml": "kustomize: {}\n",
         "overlay/.argocd-source-web.yaml": "kustomize: {}\n",
         "overlay/.argocd-source-other.yaml": "kustomize: {}\n",
+        "overlay/.argocd-source-team_web.yaml": "kustomize: {}\n",
+        "overlay/nested/.argocd-source.yaml": "kustomize: {}\n",
         "component/kustomization.yaml": "kind: Component\nresources: [job.yaml]\n",
         "component/job.yaml": "kind: Job\n",
+        "overlay/patches/job.yaml": "kind: Job\n",
     }
-    root = Root(
-        RootKind.KUSTOMIZE, "overlay", "web", "apps/web.yaml", kustomize=KustomizeSource(components=("../component",))
+    options = KustomizeSource(
+        patches=("path: patches/job.yaml\ntarget: {kind: Job}\n", "patch: '[]'\ntarget: {kind: Job}\n"),
+        components=("../component",),
     )
+    root = Root(RootKind.KUSTOMIZE, "overlay", "web", "apps/web.yaml", kustomize=options)
     assert inputs_of(root, Files(files)).files == {
         "apps/web.yaml",
         "overlay/kustomization.yaml",
         "overlay/.argocd-source.yaml",
         "overlay/.argocd-source-web.yaml",
+        "overlay/.argocd-source-team_web.yaml",
+        "overlay/patches/job.yaml",
         "component/kustomization.yaml",
         "component/job.yaml",
     }

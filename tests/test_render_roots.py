@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from jobguard.render.inputs import affected, inputs_of
 from jobguard.render.model import Root, RootKind
 from jobguard.render.roots import discover
 from tests.render_files import Files, corpus_set, corpus_sets, needs_kustomize_corpus
+from tests.test_fuzz import mutate, mutation
 
 GPU = "gpu-operator-certified/operator/overlays"
 ACS = "advanced-cluster-security-operator/instance"
@@ -86,6 +90,8 @@ def test_charts_inside_charts_library_charts_and_charts_kustomize_owns_are_not_r
             "both/kustomization.yaml": KUSTOMIZATION,
             "inflate/kustomization.yaml": KUSTOMIZATION + "helmCharts:\n- name: vendored\n  releaseName: v\n",
             "inflate/charts/vendored/Chart.yaml": "apiVersion: v2\nname: vendored\nversion: 2.0.0\n",
+            "pinned/kustomization.yaml": KUSTOMIZATION + "helmCharts:\n- {name: db, version: 1.2.3}\n",
+            "pinned/charts/db-1.2.3/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 1.2.3\n",
         }
     )
     roots = discover(snapshot)
@@ -93,6 +99,7 @@ def test_charts_inside_charts_library_charts_and_charts_kustomize_owns_are_not_r
         (RootKind.KUSTOMIZE, "both"),
         (RootKind.HELM, "charts/app"),
         (RootKind.KUSTOMIZE, "inflate"),
+        (RootKind.KUSTOMIZE, "pinned"),
     ]
 
 
@@ -162,3 +169,78 @@ def test_hostile_kustomizations_and_applications_never_crash_discovery(case: str
         }
     )
     assert [r.path for r in discover(snapshot)] == ["good"]  # the unreadable ones are skipped, not fatal
+
+
+def test_discovery_reads_each_yaml_file_once_and_nothing_absent_or_binary() -> None:
+    """The cost of discovery: one read per YAML file (kustomizations: the layout's parse), no read of a file that
+    is not there (Argo CD override files, charts' requirements.yaml), none of scripts or archives."""
+    app = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\nspec:\n"
+        "  source:\n    path: overlay\n"
+    )
+    files = {
+        "apps/web.yaml": app,
+        "overlay/kustomization.yaml": KUSTOMIZATION + "resources: [../base]\n",
+        "base/kustomization.yaml": KUSTOMIZATION + "resources: [job.yaml]\n",
+        "base/job.yaml": JOB,
+        "base/run.sh": "#!/bin/sh\n",
+        "charts/x/Chart.yaml": "apiVersion: v2\nname: x\nversion: 1.0.0\n",
+        "charts/x-1.0.0.tgz": b"\x1f\x8b",
+        **{f"docs/{n}.yaml": "kind: ConfigMap\n" for n in range(50)},
+    }
+    snapshot = Files(files)
+    discover(snapshot)
+    assert set(snapshot.reads) <= {p for p in files if p.endswith((".yaml", ".yml")) or "ustomization" in p}
+    assert max(snapshot.reads.count(p) for p in snapshot.reads) == 1
+    assert snapshot.listings == 1
+
+
+APPLICATION_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: all}
+spec:
+  goTemplate: true
+  generators:
+    - git: {repoURL: x, directories: [{path: 'overlays/*'}, {path: overlays/dev, exclude: true}]}
+    - list: {elements: [{p: base}], elementsYaml: "- {p: overlays/dev}"}
+  template:
+    metadata: {name: '{{.path.basename}}'}
+    spec:
+      sources:
+        - {path: '{{.path.path}}', kustomize: {images: [a=b:1], patches: [{path: p.yaml}]}}
+        - {ref: values}
+"""
+FLUX = """\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: k}
+spec: {path: ./base, sourceRef: {kind: GitRepository, name: r}, images: [{name: a, newTag: '2'}]}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: h}
+spec: {chart: {spec: {chart: ./chart, sourceRef: {kind: GitRepository, name: r}}}, values: {a: 1}}
+"""
+FUZZ_TREE = {
+    "apps/all.yaml": APPLICATION_SET,
+    "apps/flux.yaml": FLUX,
+    "overlays/prod/kustomization.yaml": KUSTOMIZATION + "resources: [../../base]\npatches: [{path: p.yaml}]\n",
+    "overlays/prod/.argocd-source.yaml": "kustomize: {images: [a=b:2]}\n",
+    "overlays/dev/kustomization.yaml": KUSTOMIZATION + "components: [../../comp]\n",
+    "comp/kustomization.yaml": COMPONENT + "configMapGenerator: [{name: s, files: [run.sh]}]\n",
+    "base/kustomization.yaml": KUSTOMIZATION + "resources: [job.yaml]\nhelmCharts: [{name: c, repo: x}]\n",
+    "base/job.yaml": JOB,
+    "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies: [{name: d, repository: x}]\n",
+}
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(target=st.sampled_from(sorted(FUZZ_TREE)), steps=st.lists(mutation, min_size=1, max_size=6))
+def test_mutated_declarations_never_raise(target: str, steps: list[tuple[str, int, int, str]]) -> None:
+    """Whatever a pull request makes of an Application, ApplicationSet, Flux object or kustomization, finding roots
+    and their inputs returns, and every input is a file of the revision."""
+    snapshot = Files({**FUZZ_TREE, target: mutate(FUZZ_TREE[target], steps)})
+    inputs = [inputs_of(root, snapshot) for root in discover(snapshot)]
+    assert all(item.files <= set(snapshot.files) for item in inputs)
+    affected(inputs, [target])

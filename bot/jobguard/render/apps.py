@@ -9,6 +9,10 @@ returned for it, and the raw files are still checked as files.
 Argo CD merges `.argocd-source.yaml` and then `.argocd-source-<app>.yaml` from the source path over the source
 (written back by Argo CD Image Updater) as JSON merge patches, and keeps `chart`, `path`, `repoURL` and
 `targetRevision` from the Application (reposerver/repository/repository.go, mergeSourceParameters); so does this.
+
+Not read (the render differs from Argo CD's when they are set): `helm.fileParameters`, `helm.apiVersions`,
+`helm.kubeVersion`, `helm.skipCrds`/`skipTests`, `kustomize.replicas`, `kustomize.forceCommonLabels`/
+`forceCommonAnnotations`, `kustomize.labelWithoutSelector`, plugin and directory sources.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from jobguard.controllers.argocd import ARGO_API_GROUP
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
 from jobguard.render import yamlfiles as plain
 from jobguard.render.model import HelmSource, KustomizeSource, Root, RootKind, Snapshot
@@ -27,7 +32,7 @@ _PROTECTED = ("chart", "path", "repoURL", "targetRevision")
 
 
 def is_application(doc: object) -> bool:
-    return plain.is_kind(doc, "argoproj.io/", "Application")
+    return plain.is_kind(doc, ARGO_API_GROUP, "Application")
 
 
 def application_roots(app: Mapping[str, Any], defined_by: str, snapshot: Snapshot) -> list[Root]:
@@ -41,7 +46,9 @@ def application_roots(app: Mapping[str, Any], defined_by: str, snapshot: Snapsho
         sources = [spec["source"]]
     refs = {s["ref"]: s for s in sources if isinstance(s.get("ref"), str)}
     tree = Tree.of(snapshot)
-    context = _App(name, defined_by, _sync_options(spec), plain.text(plain.get(spec, "destination", "namespace")), refs)
+    destination = plain.text(plain.get(spec, "destination", "namespace"))
+    context = _App(name, defined_by, _sync_options(spec), destination, refs)
+    context.app_namespace = plain.text(plain.get(app, "metadata", "namespace"))
     return [root for source in sources if (root := context.root(source, tree, snapshot)) is not None]
 
 
@@ -52,13 +59,23 @@ class _App:
         self, name: str, defined_by: str, sync: tuple[str, ...], namespace: str | None, refs: dict[str, Any]
     ) -> None:
         self.name, self.defined_by, self.sync, self.namespace, self.refs = name, defined_by, sync, namespace, refs
+        self.app_namespace: str | None = None
+
+    def instance(self, path: str, tree: Tree) -> str:
+        """Argo CD's instance name: `<namespace>_<name>` for an Application outside the controller's namespace
+        (apps in any namespace), else `<name>`. The controller's namespace is unknown offline, so the namespaced
+        form is taken when its `.argocd-source-<namespace>_<name>.yaml` exists."""
+        namespaced = f"{self.app_namespace}_{self.name}"
+        if self.app_namespace and tree.is_file(override_files(path, namespaced)[1]):
+            return namespaced
+        return self.name
 
     def root(self, source: dict[str, Any], tree: Tree, snapshot: Snapshot) -> Root | None:
         raw = source.get("path")
         path = join("", raw) if isinstance(raw, str) and not source.get("chart") else None
         if path is None or not tree.is_dir(path):
             return None
-        source = with_overrides(source, path, self.name, snapshot)
+        source = with_overrides(source, path, self.instance(path, tree), snapshot)
         kind = source_kind(source, path, tree)
         if kind is None:
             return None
@@ -80,7 +97,8 @@ class _App:
             if isinstance(p, dict) and isinstance(p.get("name"), str)
         )
         release = plain.text(helm.get("releaseName")) or self.name
-        return HelmSource(tuple(files), inline or None, parameters, release, self.namespace)
+        namespace = plain.text(helm.get("namespace")) or self.namespace  # `helm.namespace` wins over the destination
+        return HelmSource(tuple(files), inline or None, parameters, release, namespace)
 
     def value_file(self, entry: object, path: str) -> str | None:
         """A value file as a repository path: `$ref/x` from the root of the `ref:` source, else from the chart."""
@@ -99,9 +117,9 @@ def source_kind(source: Mapping[str, Any], path: str, tree: Tree) -> RootKind | 
     over a `Chart.yaml` (Argo CD's discovery walks the directory and the later match, `kustomization.yaml`, wins)."""
     has_kustomization = any(tree.is_file(posixpath.join(path, n)) for n in KUSTOMIZATION_NAMES)
     has_chart = tree.is_file(posixpath.join(path, "Chart.yaml"))
-    if "helm" in source and has_chart:
+    if isinstance(source.get("helm"), dict) and has_chart:
         return RootKind.HELM
-    if "kustomize" in source and has_kustomization:
+    if isinstance(source.get("kustomize"), dict) and has_kustomization:
         return RootKind.KUSTOMIZE
     if has_kustomization:
         return RootKind.KUSTOMIZE
@@ -125,6 +143,17 @@ def kustomize_source(kustomize: Mapping[str, Any]) -> KustomizeSource:
 def override_files(path: str, app_name: str) -> tuple[str, str]:
     """The two files Argo CD merges over a source, in its order (the app-specific one last, so it wins)."""
     return posixpath.join(path, ".argocd-source.yaml"), posixpath.join(path, f".argocd-source-{app_name}.yaml")
+
+
+def present_override_files(path: str, app_name: str, tree: Tree) -> list[str]:
+    """The override files in `path` an Application called `app_name` may read (the namespaced form too)."""
+
+    def wanted(name: str) -> bool:
+        if name in (".argocd-source.yaml", f".argocd-source-{app_name}.yaml"):
+            return True
+        return name.startswith(".argocd-source-") and name.endswith(f"_{app_name}.yaml")
+
+    return [f for f in tree.under(path) if posixpath.dirname(f) == path and wanted(posixpath.basename(f))]
 
 
 def with_overrides(source: dict[str, Any], path: str, app_name: str, snapshot: Snapshot) -> dict[str, Any]:

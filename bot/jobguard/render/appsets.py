@@ -13,10 +13,12 @@ whose name or path still holds a template after rendering is skipped.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from jobguard.controllers.argocd import ARGO_API_GROUP
 from jobguard.render import yamlfiles as plain
 from jobguard.render.apps import application_roots
 from jobguard.render.model import Root, Snapshot
@@ -30,7 +32,7 @@ _MAX_APPS = 1000  # generated Applications per ApplicationSet: a glob over a hug
 
 
 def is_application_set(doc: object) -> bool:
-    return plain.is_kind(doc, "argoproj.io/", "ApplicationSet")
+    return plain.is_kind(doc, ARGO_API_GROUP, "ApplicationSet")
 
 
 def application_set_roots(appset: Mapping[str, Any], defined_by: str, snapshot: Snapshot) -> list[Root]:
@@ -83,12 +85,12 @@ def _flat(element: Mapping[str, Any]) -> dict[str, Any]:
 
 def directory_params(generator: Mapping[str, Any], go: bool, tree: Tree) -> list[dict[str, Any]]:
     items = [d for d in plain.as_list(generator.get("directories")) if isinstance(d, dict)]
-    include = [_glob(d["path"]) for d in items if isinstance(d.get("path"), str) and d.get("exclude") is not True]
-    exclude = [_glob(d["path"]) for d in items if isinstance(d.get("path"), str) and d.get("exclude") is True]
+    include = [d["path"] for d in items if isinstance(d.get("path"), str) and d.get("exclude") is not True]
+    exclude = [d["path"] for d in items if isinstance(d.get("path"), str) and d.get("exclude") is True]
     prefix = plain.text(generator.get("pathParamPrefix"))
     found = []
-    for path in tree.directories():
-        if any(g.fullmatch(path) for g in include) and not any(g.fullmatch(path) for g in exclude):
+    for path in tree.directories:
+        if any(go_match(g, path) for g in include) and not any(go_match(g, path) for g in exclude):
             found.append(_path_params(path, go, prefix))
     return found
 
@@ -109,28 +111,29 @@ def sanitize(name: str) -> str:
     return re.sub(r"[^-a-z0-9.]", "-", name.lower())[:253].strip("-.")
 
 
-def _glob(pattern: str) -> re.Pattern[str]:
-    """Go's path.Match as a regular expression: `*` and `?` never cross a `/`; `[...]` with `^` negation."""
+def go_match(pattern: str, path: str) -> bool:
+    """Go's path.Match: `*` and `?` never cross a `/`, `[^...]` negates, `\\` escapes. Matched segment by segment
+    with fnmatch, whose translation is linear (a regex built from `[^/]*` backtracks exponentially on `*a*a*a*b`)."""
+    parts, names = pattern.split("/"), path.split("/")
+    if len(parts) != len(names):
+        return False
+    return all(fnmatch.fnmatchcase(n, _fnmatch(p)) for p, n in zip(parts, names, strict=True))
+
+
+def _fnmatch(segment: str) -> str:
     out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "*":
-            out.append("[^/]*")
-        elif c == "?":
-            out.append("[^/]")
-        elif c == "\\" and i + 1 < len(pattern):
+    while i < len(segment):
+        c = segment[i]
+        if c == "\\" and i + 1 < len(segment):
             i += 1
-            out.append(re.escape(pattern[i]))
-        elif c == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1 : end]
-            negate = body.startswith("^")
-            chars = body[1:] if negate else body
-            out.append(("[^/" if negate else "[") + chars.replace("\\", "\\\\") + "]")
-            i = end
+            out.append(f"[{segment[i]}]")
+        elif c == "[" and segment.startswith("[^", i):
+            out.append("[!")
+            i += 1
         else:
-            out.append(re.escape(c))
+            out.append(c)
         i += 1
-    return re.compile("".join(out))
+    return "".join(out)
 
 
 def _with_values(params: dict[str, Any], values: Mapping[str, Any], go: bool) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
+from jobguard.controllers.flux import HELM_RELEASE_PREFIX, KUSTOMIZE_PREFIX
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
 from jobguard.render import yamlfiles as plain
 from jobguard.render.model import HelmSource, KustomizeSource, Root, RootKind
@@ -21,8 +22,8 @@ from jobguard.render.tree import Tree, join
 
 
 def is_flux(doc: object) -> bool:
-    return plain.is_kind(doc, "kustomize.toolkit.fluxcd.io/", "Kustomization") or plain.is_kind(
-        doc, "helm.toolkit.fluxcd.io/", "HelmRelease"
+    return plain.is_kind(doc, KUSTOMIZE_PREFIX, "Kustomization") or plain.is_kind(
+        doc, HELM_RELEASE_PREFIX, "HelmRelease"
     )
 
 

@@ -14,9 +14,9 @@ import posixpath
 from collections.abc import Iterable, Sequence
 
 from jobguard.render import yamlfiles as plain
-from jobguard.render.apps import override_files
+from jobguard.render.apps import present_override_files
 from jobguard.render.closure import Closure
-from jobguard.render.model import Root, RootInputs, RootKind, Snapshot
+from jobguard.render.model import KustomizeSource, Root, RootInputs, RootKind, Snapshot
 from jobguard.render.tree import Tree, join
 
 _MAX_REASONS = 3
@@ -29,15 +29,20 @@ def inputs_of(root: Root, snapshot: Snapshot) -> RootInputs:
     files: set[str] = set()
     remote: list[str] = []
     if root.defined_by is not None:
-        declaring = [root.defined_by, *(() if root.flux_helm else override_files(root.path, root.name))]
-        files.update(f for f in declaring if tree.is_file(f))
+        files.update(f for f in [root.defined_by] if tree.is_file(f))
+        if not root.flux_helm:
+            files.update(present_override_files(root.path, root.name, tree))
     if root.kind is RootKind.KUSTOMIZE:
         closure = Closure(tree, snapshot)
         closure.visit(root.path)
-        for component in root.kustomize.components if root.kustomize else ():
+        options = root.kustomize or KustomizeSource()
+        for component in options.components:
             target = join(root.path, component)
             if target is not None:
                 closure.visit(target)
+        for patch in options.patches:  # an Application's patch may name a file of its path instead of inline text
+            for entry in plain.documents(patch.encode()):
+                closure.file(root.path, plain.get(entry, "path"))
         files.update(closure.files)
         remote.extend(closure.remote)
     else:

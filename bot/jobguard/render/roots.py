@@ -18,6 +18,8 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from jobguard.controllers.argocd import ARGO_API_GROUP
+from jobguard.controllers.flux import HELM_RELEASE_PREFIX, KUSTOMIZE_PREFIX
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
 from jobguard.render import yamlfiles as plain
 from jobguard.render.apps import application_roots, is_application
@@ -26,8 +28,9 @@ from jobguard.render.flux import flux_roots, is_flux
 from jobguard.render.model import Root, RootKind, Snapshot
 from jobguard.render.tree import Tree, join
 
-_DECLARING = (b"argoproj.io", b"toolkit.fluxcd.io")
+_DECLARING = tuple(group.encode() for group in (ARGO_API_GROUP, KUSTOMIZE_PREFIX, HELM_RELEASE_PREFIX))
 _YAML = (".yaml", ".yml", ".json")
+_NEVER_DECLARING = frozenset({*KUSTOMIZATION_NAMES, "Chart.yaml"})  # the layout reads these: one read each
 _INCLUDING = ("resources", "bases", "components", "generators", "transformers", "validators")
 
 
@@ -42,7 +45,7 @@ def declared_roots(snapshot: Snapshot) -> list[Root]:
     tree = Tree.of(snapshot)
     found: list[Root] = []
     for path in tree.paths:
-        if not path.endswith(_YAML) or posixpath.basename(path) in KUSTOMIZATION_NAMES:
+        if not path.endswith(_YAML) or posixpath.basename(path) in _NEVER_DECLARING:
             continue
         data = snapshot.read(path)
         if data is None or not any(marker in data for marker in _DECLARING):
@@ -75,8 +78,8 @@ def layout_roots(snapshot: Snapshot) -> list[Root]:
         for folder, doc in kustomizations.items()
         if folder not in included and doc.get("kind") != "Component"
     ]
-    taken = set(kustomizations) | vendored
-    roots.extend(Root(RootKind.HELM, c, c or ".") for c in _top_charts(tree, snapshot) if c not in taken)
+    charts = [c for c in _top_charts(tree, snapshot) if c not in kustomizations and not _under(c, vendored)]
+    roots.extend(Root(RootKind.HELM, c, c or ".") for c in charts)
     return sorted(roots, key=lambda r: (r.path, r.kind.value))
 
 
@@ -100,12 +103,17 @@ def _included(folder: str, doc: dict[str, Any], tree: Tree) -> Iterator[str]:
 
 
 def _vendored_charts(folder: str, doc: dict[str, Any]) -> Iterator[str]:
-    home = plain.text(plain.get(doc, "helmGlobals", "chartHome")) or "charts"
-    for chart in plain.as_list(doc.get("helmCharts")):
-        name = plain.text(plain.get(chart, "name"))
-        target = join(folder, posixpath.join(home, name)) if name else None
-        if target is not None:
-            yield target
+    """The chart home of a kustomization that inflates charts: everything under it is kustomize's input (a chart
+    pulled with a version sits in `<home>/<name>-<version>/<name>`)."""
+    if not plain.as_list(doc.get("helmCharts")):
+        return
+    home = join(folder, plain.text(plain.get(doc, "helmGlobals", "chartHome")) or "charts")
+    if home:
+        yield home
+
+
+def _under(path: str, folders: set[str]) -> bool:
+    return any(path == f or path.startswith(f"{f}/") for f in folders)
 
 
 def _top_charts(tree: Tree, snapshot: Snapshot) -> list[str]:

@@ -2,12 +2,13 @@
 
 Finding roots and their inputs asks these questions thousands of times; `Snapshot.paths()` may walk a directory or
 list a git tree on every call, so the answer is built once per snapshot (sorted, then bisected) and kept for the
-few snapshots a run holds (base and head).
+few snapshots a run holds (base and head). A snapshot is one revision: its paths never change.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import posixpath
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ class Tree:
         hi = bisect.bisect_left(self.paths, f"{path}0")  # "0" sorts right after "/"
         return self.paths[lo:hi]
 
+    @functools.cached_property
     def directories(self) -> tuple[str, ...]:
         """Every directory (not the root), sorted: what Argo CD's git directory generator matches against."""
         found = {d for p in self.paths for d in _ancestors(posixpath.dirname(p))}

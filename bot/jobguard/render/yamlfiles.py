@@ -13,6 +13,7 @@ import yaml
 
 from jobguard import config_yaml, manifest_guards
 from jobguard.render.model import Snapshot
+from jobguard.render.tree import Tree
 
 try:  # libyaml is in every PyYAML wheel, and it refuses nesting deeper than 1,000 levels by itself
     from yaml import CSafeLoader as _Loader
@@ -36,6 +37,8 @@ def text_of(data: bytes | None) -> str | None:
 def one(snapshot: Snapshot, path: str) -> dict[str, Any] | None:
     """A one-document YAML file that must be a mapping (kustomization, Chart.yaml, `.argocd-source.yaml`), read as
     kustomize and Argo CD read it (YAML 1.2 plain values, config_yaml's alias guard); None when unreadable."""
+    if not Tree.of(snapshot).is_file(path):  # no read for a file that is not there (a git lookup that fails)
+        return None
     body = text_of(snapshot.read(path))
     if body is None or too_deep(body):
         return None
@@ -68,7 +71,7 @@ def too_deep(body: str) -> bool:
 def documents(data: bytes | None) -> list[Any]:
     """Every document of a multi-document file (Applications, Flux objects), or [] when any part is unreadable."""
     body = text_of(data)
-    if body is None:
+    if body is None or too_deep(body):  # what is read here is dumped and walked again, recursively
         return []
     try:
         roots = list(yaml.compose_all(body, Loader=_Loader))
