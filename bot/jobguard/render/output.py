@@ -19,6 +19,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from jobguard.render.model import RenderedDoc
 
+LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The tool's output is parsed once per document: the C loader when PyYAML has it (same nodes and marks)."""
 ORIGIN = "config.kubernetes.io/origin"
 SOURCE_PREFIX = "# Source: "
 
@@ -56,7 +58,7 @@ def kustomize_docs(text: str, root: str) -> tuple[RenderedDoc, ...]:
 
 def _kustomize_doc(doc: str, root: str) -> RenderedDoc:
     try:
-        node = yaml.compose(doc, Loader=yaml.SafeLoader)
+        node = yaml.compose(doc, Loader=LOADER)
     except yaml.YAMLError:
         return RenderedDoc(doc, None)
     spot = _origin_spot(node)
@@ -95,7 +97,7 @@ def _child(node: Node | None, name: str) -> Node | None:
 def _origin_path(annotation: str, root: str) -> str | None:
     """The repository path in an origin annotation: a local `path`, or a generator's `configuredIn`."""
     try:
-        origin: Any = yaml.safe_load(annotation)
+        origin: Any = yaml.load(annotation, Loader=LOADER)  # a safe loader (the C one when present)
     except yaml.YAMLError:
         return None
     if not isinstance(origin, dict) or origin.get("repo"):

@@ -121,9 +121,8 @@ def _patch(text: str) -> Any:
         raise OverrideError(f"unreadable kustomize patch override: {str(exc).splitlines()[0]}") from exc
 
 
-def rewrite(path: Path, loaded: Any, source: KustomizeSource | None) -> None:
+def rewrite(path: Path, loaded: dict[str, Any], source: KustomizeSource | None) -> None:
     """Write the overridden copy of the root kustomization at `path` (in the workspace)."""
-    if not isinstance(loaded, dict):
-        raise OverrideError(f"{path.name} is not a kustomization (a mapping)")
     text = yaml.safe_dump(apply(loaded, source), sort_keys=False, allow_unicode=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

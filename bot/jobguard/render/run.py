@@ -147,4 +147,7 @@ def _execute(prepared: _Prepared, found: tools.Tools, settings: RenderSettings) 
             result = build(root, workspace, prepared.inputs, found, settings)
     except OSError as exc:
         result = Result(error=f"render failed: {exc.strerror or exc}")
+    except Exception as exc:  # one root's surprise must not lose every other root's findings
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        result = Result(error=f"render failed unexpectedly: {type(exc).__name__}: {first}")
     return result, time.monotonic() - started

@@ -16,6 +16,7 @@ import selectors
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,7 +27,10 @@ from jobguard.render.workspace import Workspace
 
 MAX_ERROR_CHARS = 300
 STDERR_KEEP = 64 * 1024
+CREATED = ("HOME", "TMPDIR", "KUSTOMIZE_PLUGIN_HOME")
+"""Folders that must exist before the tool starts: a home, a temp dir, and the (empty) plugin home."""
 _CLOSED_PORT: socket.socket | None = None
+_PORT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,11 @@ class Outcome:
 def closed_port() -> int:
     """A local port that refuses connections: bound by this process (so nobody else takes it), never listening."""
     global _CLOSED_PORT  # noqa: PLW0603 - one socket per process, kept open for the process's lifetime
-    if _CLOSED_PORT is None:
-        _CLOSED_PORT = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        _CLOSED_PORT.bind(("127.0.0.1", 0))
-    port: int = _CLOSED_PORT.getsockname()[1]
+    with _PORT_LOCK:  # renders start from several threads
+        if _CLOSED_PORT is None:
+            _CLOSED_PORT = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            _CLOSED_PORT.bind(("127.0.0.1", 0))
+        port: int = _CLOSED_PORT.getsockname()[1]
     return port
 
 
@@ -63,8 +68,8 @@ def environment(tool: Path, scratch: Path) -> dict[str, str]:
         "TMPDIR": "tmp",
     }
     env = {name: str(scratch / folder) for name, folder in folders.items()}
-    for path in env.values():
-        Path(path).mkdir(parents=True, exist_ok=True)
+    for name in CREATED:  # the others are created by the tool if it ever needs them (making them costs per render)
+        Path(env[name]).mkdir(parents=True, exist_ok=True)
     proxy = f"http://127.0.0.1:{closed_port()}"
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         env[name] = env[name.lower()] = proxy

@@ -2,9 +2,10 @@
 
 Starting at the root's kustomization, every local `resources`/`bases`/`components` folder and every
 `generators`/`transformers`/`validators` entry is visited. A remote entry (a URL, `github.com/...`, `git::`, a
-`?ref=`) or a `helmCharts` chart not vendored below the kustomization's chart home cannot render offline: the root is
-skipped, naming the entry. A generator, transformer or validator that is a KRM function (an `exec`, `container` or
-`starlark` function annotation) would run code from the pull request: the root is refused and nothing is run.
+`?ref=`), a file given by URL (a patch, a generator's file, a chart's values) or a `helmCharts` chart not vendored
+below the kustomization's chart home cannot render offline: the root is skipped, naming the entry. A generator,
+transformer or validator that is a KRM function (an `exec`, `container` or `starlark` function annotation) would run
+code from the pull request: the root is refused and nothing is run.
 """
 
 from __future__ import annotations
@@ -14,15 +15,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
-from jobguard import config_yaml
-from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
-from jobguard.manifest_guards import Unusable, check_size, refusal
+from jobguard.render.kustomization import documents, is_remote, kustomization_file, load, remote_file, strings
 
 FUNCTION_ANNOTATIONS = ("config.kubernetes.io/function", "config.k8s.io/function")
 PLUGIN_FIELDS = ("generators", "transformers", "validators")
-REMOTE_MARKS = ("://", "git::", "git@", "?ref=", "?version=", "?submodules=", "?timeout=")
 
 
 @dataclass(frozen=True)
@@ -40,26 +36,6 @@ class _Stop(Exception):
         self.scan = scan
 
 
-def kustomization_file(files: Mapping[str, bytes], folder: str) -> str | None:
-    """The kustomization file kustomize would read in a folder, in its order of names."""
-    for name in KUSTOMIZATION_NAMES:
-        path = posixpath.join(folder, name) if folder else name
-        if path in files:
-            return path
-    return None
-
-
-def load(data: bytes) -> Any:
-    """A kustomization as plain values (YAML 1.2, alias-guarded), or None when it cannot be read."""
-    if refusal(data) is not None:
-        return None
-    try:
-        read = config_yaml.read(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        return None
-    return None if isinstance(read, config_yaml.Problem) else read[0]
-
-
 def scan(files: Mapping[str, bytes], root: str) -> Scan:
     """Visit every kustomization the build of `root` loads (from `files`, the render's inputs)."""
     walker = _Walker(files)
@@ -68,14 +44,6 @@ def scan(files: Mapping[str, bytes], root: str) -> Scan:
     except _Stop as stop:
         return stop.scan
     return Scan(helm=walker.helm)
-
-
-def is_remote(entry: str) -> bool:
-    """An entry kustomize would fetch: a URL, a git address, or a `host.tld/...` path."""
-    if any(mark in entry for mark in REMOTE_MARKS):
-        return True
-    first = entry.split("/", 1)[0]
-    return "." in first.strip(".") and "/" in entry and not entry.startswith(".")
 
 
 class _Walker:
@@ -93,12 +61,17 @@ class _Walker:
         if not isinstance(kustomization, dict):
             return  # kustomize reports it when it builds
         for field in ("resources", "bases", "components"):
-            for entry in _strings(kustomization.get(field)):
+            for entry in strings(kustomization.get(field)):
                 self._entry(folder, field, entry)
         for field in PLUGIN_FIELDS:
-            for entry in _strings(kustomization.get(field)):
+            for entry in strings(kustomization.get(field)):
                 self._plugin(folder, field, entry)
         self._charts(folder, path, kustomization)
+        remote = remote_file(kustomization)
+        if remote is not None:
+            raise _Stop(
+                Scan(skipped=f"{remote[0]} entry {remote[1]!r} in {path} is remote (no network while rendering)")
+            )
 
     def _entry(self, folder: str, field: str, entry: str) -> None:
         local = _join(folder, entry)
@@ -163,31 +136,8 @@ def _join(folder: str, entry: str) -> str | None:
     return "" if joined == "." else joined
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, list):
-        yield from (item for item in value if isinstance(item, str))
-
-
 def _objects(text: str) -> Iterator[dict[str, Any]]:
-    yield from (doc for doc in _documents(text) if isinstance(doc, dict))
-
-
-def _documents(text: str) -> Iterator[Any]:
-    """Every document of a pull request's YAML, each checked against alias bombs before it is built."""
-    if refusal(text.encode("utf-8", "replace")) is not None:
-        return
-    loader = yaml.SafeLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            check_size(node)
-            yield loader.construct_document(node)
-    except (yaml.YAMLError, Unusable):
-        return
-    finally:
-        loader.dispose()
+    yield from (doc for doc in documents(text) if isinstance(doc, dict))
 
 
 def _function_kind(obj: dict[str, Any]) -> str | None:
@@ -197,7 +147,7 @@ def _function_kind(obj: dict[str, Any]) -> str | None:
         spec = annotations.get(key) if isinstance(annotations, dict) else None
         if spec is None:
             continue
-        parsed = next(_documents(spec), None) if isinstance(spec, str) else spec
+        parsed = next(documents(spec), None) if isinstance(spec, str) else spec
         kinds = [k for k in ("exec", "container", "starlark") if isinstance(parsed, dict) and k in parsed]
         return kinds[0] if kinds else "unknown"
     return None

@@ -40,10 +40,12 @@ class DirSnapshot:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._paths: tuple[str, ...] | None = None
+        self._listed: frozenset[str] = frozenset()
 
     def paths(self) -> Sequence[str]:
         if self._paths is None:
             self._paths = tuple(sorted(self._walk()))
+            self._listed = frozenset(self._paths)
         return self._paths
 
     def _walk(self) -> list[str]:
@@ -57,7 +59,8 @@ class DirSnapshot:
         return found
 
     def read(self, path: str) -> bytes | None:
-        if clean(path) is None or path not in set(self.paths()):
+        self.paths()
+        if clean(path) is None or path not in self._listed:
             return None
         try:
             fd = os.open(self.root / path, os.O_RDONLY | os.O_NOFOLLOW)

@@ -67,7 +67,7 @@ def _found_helm() -> Path | None:
     if beside.is_file():
         return beside
     found = shutil.which("helm")
-    return Path(found) if found else None
+    return Path(found).absolute() if found else None  # a relative PATH entry must not follow the working directory
 
 
 def usable(tool: Path | None) -> bool:

@@ -1,6 +1,7 @@
 """The files one render reads, copied out of a snapshot into a fresh temporary directory.
 
-Only the listed repository paths are written, as regular files, below the workspace's `repo/` folder: a path that
+Only the listed repository paths are written, as regular files without the executable bit (nothing in the copy
+can be run, whatever its git mode), below the workspace's `repo/` folder: a path that
 is absolute, has a `..` or `.` component, or uses a file as a folder is refused (it would write outside the copy or
 silently drop a file). The total size is capped so that a pull request cannot fill the disk; over the cap the root
 is skipped, not failed. The tools get the rest of the temporary directory as HOME and caches (sandbox.py).
