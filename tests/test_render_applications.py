@@ -119,3 +119,29 @@ def test_a_chart_bump_names_the_fix_in_the_template(run: Any) -> None:
     _, (finding,) = run(base, {f"{CHART}/Chart.yaml": head})
     assert finding["fixes"] == []
     assert f"The fix goes where the Job is defined, `{CHART}/templates/job.yaml`" in finding["message"]
+
+
+def flux_kustomization(force: bool) -> str:
+    return (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: approver\n"
+        "  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./installplan-approver/overlays/prod\n"
+        f"  prune: true\n  force: {'true' if force else 'false'}\n"
+        "  sourceRef: {kind: GitRepository, name: gitops}\n"
+    )
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_flux_kustomizations_force_reaches_the_verdict(run: Any, force: bool) -> None:
+    """A Flux Kustomization pointing at the prod overlay: `spec.force: true` recreates the Job, so the overlay's
+    tag bump is silent; without it Flux fails the apply."""
+    from tests.test_render_check import IMAGES_V44, IMAGES_V45, PROD
+
+    base = approver(overlay(*IMAGES_V44), **{"clusters/prod/approver.yaml": flux_kustomization(force)})
+    code, found = run(base, {PROD: overlay(*IMAGES_V45)})
+    if force:
+        assert (code, found) == (0, [])
+    else:
+        assert code == 1 and [f["rule"] for f in found] == ["job-immutable-field"]
+        assert (
+            "Flux will fail the sync" in found[0]["message"] and "Flux Kustomization `approver`" in found[0]["message"]
+        )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from jobguard.controllers.tool import GitOpsTool
 from jobguard.diff import FileChange, is_manifest
 from jobguard.findings import Finding, Location
 from jobguard.inert import code_span
@@ -23,6 +24,7 @@ from jobguard.kube.paths import dotted
 from jobguard.manifests import load
 from jobguard.render.model import Root, RootKind
 from jobguard.render.verdict import RootVerdict
+from jobguard.rules.base import Deployment
 
 SHOWN_CHANGES = 3
 _VERSION = re.compile(r"^\s*version\s*:")
@@ -54,7 +56,9 @@ class Leaf:
     new: object
 
 
-def anchored(finding: Finding, verdict: RootVerdict, edited: Edited, root_file: str) -> Finding:
+def anchored(
+    finding: Finding, verdict: RootVerdict, edited: Edited, root_file: str, deployment: Deployment | None = None
+) -> Finding:
     """`finding` (located in the rendered text) moved to the line that caused it, its message naming the root."""
     base, head = verdict.sides(finding)
     leaves = field_changes(base.value if base else None, head.value if head else None, finding.fields)
@@ -65,7 +69,9 @@ def anchored(finding: Finding, verdict: RootVerdict, edited: Edited, root_file: 
         or _first_added(source, edited)
         or _defining(source, finding, edited, root_file)
     )
-    return replace(finding, location=location, message=finding.message + rendered_note(verdict.root, leaves))
+    return replace(
+        finding, location=location, message=finding.message + rendered_note(verdict.root, leaves, deployment)
+    )
 
 
 def field_changes(base: object, head: object, fields: Sequence[str]) -> list[Leaf]:
@@ -93,8 +99,11 @@ def _under(path: str, field: str) -> bool:
     return path == field or path.startswith((f"{field}.", f"{field}["))
 
 
-def rendered_note(root: Root, leaves: Sequence[Leaf]) -> str:
-    what = "Application" if root.defined_by else ("kustomization" if root.kind is RootKind.KUSTOMIZE else "chart")
+def rendered_note(root: Root, leaves: Sequence[Leaf], deployment: Deployment | None = None) -> str:
+    what = "kustomization" if root.kind is RootKind.KUSTOMIZE else "chart"
+    if root.defined_by:
+        flux = deployment is not None and deployment.tool is GitOpsTool.FLUX
+        what = ("HelmRelease" if root.flux_helm else "Flux Kustomization") if flux else "Application"
     note = f" Rendered ({root.kind.value}) from {what} {code_span(root.name or root.path or '.')}"
     shown = [f"{code_span(leaf.path)} {_shown(leaf.old)} → {_shown(leaf.new)}" for leaf in leaves[:SHOWN_CHANGES]]
     if len(leaves) > SHOWN_CHANGES:

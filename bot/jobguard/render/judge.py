@@ -104,7 +104,8 @@ def judge(
             continue
         verdict = judge_root(base, head, options, target.deployment, target.root_file)
         judged.extend(
-            (f, anchored(f, verdict, target.edited, target.root_file), verdict, target) for f in verdict.findings
+            (f, anchored(f, verdict, target.edited, target.root_file, target.deployment), verdict, target)
+            for f in verdict.findings
         )
         sources = frozenset(d.source for d in (*base.documents, *head.documents) if d.source)
         covered.append(Covered(target.files, sources, verdict.jobs()))
