@@ -243,3 +243,19 @@ def test_the_fix_goes_into_the_base_job_file_verified_by_rendering_again(
     assert f"{JOB_FILE}:" in out and "0 findings left" in out
     fixed = (repo / JOB_FILE).read_text(encoding="utf-8")
     assert "argocd.argoproj.io/hook: Sync" in fixed and "hook-delete-policy: BeforeHookCreation" in fixed
+
+
+def test_the_kubernetes_version_reaches_the_renders(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--kubernetes-version` is what `helm template --kube-version` gets (render-tools passes it on)."""
+    from jobguard.render import run as renders
+
+    seen: list[str] = []
+    real = renders.render_all
+
+    def spy(requests: Any, settings: Any) -> Any:
+        seen.append(settings.kubernetes_version)
+        return real(requests, settings)
+
+    monkeypatch.setattr(renders, "render_all", spy)
+    run(approver(overlay(*IMAGES_V44)), {PROD: overlay(*IMAGES_V45)}, "--kubernetes-version", "1.30")
+    assert seen and set(seen) == {"1.30"}
