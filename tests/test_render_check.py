@@ -259,3 +259,20 @@ def test_the_kubernetes_version_reaches_the_renders(run: Any, monkeypatch: pytes
     monkeypatch.setattr(renders, "render_all", spy)
     run(approver(overlay(*IMAGES_V44)), {PROD: overlay(*IMAGES_V45)}, "--kubernetes-version", "1.30")
     assert seen and set(seen) == {"1.30"}
+
+
+def test_a_bug_while_rendering_costs_the_rendered_verdict_only(run: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jobguard.render import roots
+
+    def broken(snapshot: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(roots, "discover", broken)
+    base = approver(overlay())
+    code, found = run(base, {JOB_FILE: base[JOB_FILE].replace(":v4.4", ":v4.5")})
+    assert code == 1
+    assert sorted(f["rule"] for f in found) == ["job-immutable-field", "render-skipped"]  # the raw check still runs
+    assert (
+        "rendering failed unexpectedly (RuntimeError): boom"
+        in next(f for f in found if f["rule"] == "render-skipped")["message"]
+    )

@@ -7,15 +7,17 @@ any changed path are affected. `render.include`/`exclude` select them by directo
 
 from __future__ import annotations
 
+import logging
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from jobguard import check as engine
 from jobguard.config_schema import path_spec
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.diff import FileChange, between, is_manifest
+from jobguard.errors import JobguardError
 from jobguard.findings import Finding
 from jobguard.inert import code_span
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
@@ -33,6 +35,7 @@ NO_REVISIONS = (
     "rendering needs whole revisions of the repository, which this change source does not have (two single files, "
     "or a review without a local clone of both commits): the Kustomize and Helm roots it touches were not rendered"
 )
+log = logging.getLogger("jobguard.render")
 _FLUX = re.compile(r"^apiVersion:\s*[\"']?(kustomize|helm)\.toolkit\.fluxcd\.io/", re.MULTILINE)
 _ARGO = re.compile(r"^apiVersion:\s*[\"']?argoproj\.io/", re.MULTILINE)
 
@@ -40,14 +43,39 @@ _ARGO = re.compile(r"^apiVersion:\s*[\"']?argoproj\.io/", re.MULTILINE)
 def rendered(
     base: Snapshot | None, head: Snapshot | None, changes: Sequence[FileChange], options: engine.CheckOptions
 ) -> Outcome:
-    """What rendering adds to the engine's raw findings (nothing when `render.enabled` is off)."""
+    """What rendering adds to the engine's raw findings (nothing when `render.enabled` is off).
+
+    A bug met while rendering costs the rendered verdict only, never the raw findings: it is logged and becomes
+    one render-skipped finding (a configuration error still stops the run with exit 2)."""
     settings = replace(options.config.render, kubernetes_version=str(options.kubernetes_version))
     if not settings.enabled:
         return Outcome()
     if base is None or head is None:
-        evidence = [c.path for c in changes if _renders(c.path)]
-        about = evidence[0] if evidence else None
-        return Outcome(tuple(report(options, render_skipped.ID, about, about, NO_REVISIONS)) if about else ())
+        return _skipped(changes, options, NO_REVISIONS, _renders)
+    try:
+        return _rendered(base, head, changes, options, settings)
+    except JobguardError:
+        raise
+    except Exception as exc:
+        log.warning("rendering failed: %r", exc)
+        return _skipped(changes, options, f"rendering failed unexpectedly ({type(exc).__name__}): {exc}")
+
+
+def _skipped(
+    changes: Sequence[FileChange], options: engine.CheckOptions, why: str, about: Callable[[str], bool] = bool
+) -> Outcome:
+    """One render-skipped finding on the first changed file `about` accepts (none when no file is)."""
+    path = next((c.path for c in changes if about(c.path)), None)
+    return Outcome(tuple(report(options, render_skipped.ID, path, path, why)) if path else ())
+
+
+def _rendered(
+    base: Snapshot,
+    head: Snapshot,
+    changes: Sequence[FileChange],
+    options: engine.CheckOptions,
+    settings: RenderSettings,
+) -> Outcome:
     sides = {"base": _inputs(base), "head": _inputs(head)}
     changed = _changed(base, head, changes, [*sides["base"], *sides["head"]])
     hit = {item.root.key for item in inputs.affected([*sides["base"], *sides["head"]], changed)}
