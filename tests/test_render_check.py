@@ -276,3 +276,18 @@ def test_a_bug_while_rendering_costs_the_rendered_verdict_only(run: Any, monkeyp
         "rendering failed unexpectedly (RuntimeError): boom"
         in next(f for f in found if f["rule"] == "render-skipped")["message"]
     )
+
+
+def test_a_local_check_renders_the_working_tree_as_git_lists_it(
+    make_repo: RepoFactory, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default head is the working tree: an uncommitted overlay edit is rendered; ignored files are not read."""
+    repo = make_repo(approver(overlay(*IMAGES_V44)), {".gitignore": "ignored/\n"})
+    (repo / PROD).write_text(overlay(*IMAGES_V45), encoding="utf-8")
+    (repo / "ignored").mkdir()
+    ignored = "resources: [../installplan-approver/overlays/prod, missing.yaml]\n"  # would claim the overlay
+    (repo / "ignored" / "kustomization.yaml").write_text(ignored, encoding="utf-8")
+    monkeypatch.chdir(repo)
+    assert main(["check", "--base", "main", "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert where(found) == [("job-immutable-field", PROD, line_of(overlay(*IMAGES_V45), "newTag"))]
