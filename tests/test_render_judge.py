@@ -158,3 +158,10 @@ def test_one_finding_per_line_when_many_roots_share_a_base() -> None:
     (finding,) = judge(targets, renders, engine.CheckOptions()).findings
     assert finding.location == Location("base/job.yaml", 12, 12)  # the image line carries the new tag
     assert finding.message.endswith("(2 more roots alike.)")
+
+
+def test_the_tools_words_are_shown_inert() -> None:
+    """A render error quotes what the pull request wrote: a mention or a link in it must not act in a comment."""
+    error = "accumulating resources: open @team [x](https://e.example) <b>: no such file"
+    (finding,) = run((job("v1"),), Render(OVERLAY, "head", error=error)).findings
+    assert f"`{error}`" in finding.message

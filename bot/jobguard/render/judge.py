@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from jobguard import check as engine
 from jobguard.diff import FileChange
 from jobguard.findings import Finding, Location, Severity, fingerprint
-from jobguard.inert import code_span
+from jobguard.inert import code_span, quoted_answer
 from jobguard.render.anchor import Edited, anchored
 from jobguard.render.model import Render, RootInputs, Side
 from jobguard.render.verdict import RootVerdict, judge_root
@@ -119,15 +119,16 @@ def judge(
 
 
 def _problem(target: Target, base: Render, head: Render, options: engine.CheckOptions) -> list[Finding] | None:
-    """render-failed for a head that does not render, render-skipped for a root not rendered; None: judge it."""
+    """render-failed for a head that does not render, render-skipped for a root not rendered; None: judge it.
+    The tools' words quote what the pull request wrote (file names, values): they are shown inert."""
     name = code_span(head.root.name or head.root.path or ".")
     if head.error is not None:
-        return report(
-            options, render_failed.ID, target.root_file, head.root.key, f"{name} does not render: {head.error}"
-        )
-    why = head.skipped
+        message = f"{name} does not render: {quoted_answer(head.error)}"
+        return report(options, render_failed.ID, target.root_file, head.root.key, message)
+    why = quoted_answer(head.skipped) if head.skipped is not None else None
     if why is None and (base.error is not None or base.skipped is not None):
-        why = f"its base revision does not render ({base.error or base.skipped}), so there is nothing to compare with"
+        cause = quoted_answer(base.error or base.skipped or "")
+        why = f"its base revision does not render ({cause}), so there is nothing to compare with"
     if why is not None:
         return report(options, render_skipped.ID, target.root_file, head.root.key, f"{name} was not rendered: {why}")
     return None

@@ -19,7 +19,7 @@ from jobguard.controllers.tool import GitOpsTool
 from jobguard.diff import FileChange, between, is_manifest
 from jobguard.errors import JobguardError
 from jobguard.findings import Finding
-from jobguard.inert import code_span
+from jobguard.inert import code_span, quoted_answer
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
 from jobguard.render import inputs, roots, run
 from jobguard.render.anchor import Edited
@@ -58,7 +58,9 @@ def rendered(
         raise
     except Exception as exc:
         log.warning("rendering failed: %r", exc)
-        return _skipped(changes, options, f"rendering failed unexpectedly ({type(exc).__name__}): {exc}")
+        return _skipped(
+            changes, options, f"rendering failed unexpectedly ({type(exc).__name__}): {quoted_answer(str(exc))}"
+        )
 
 
 def _skipped(
