@@ -29,7 +29,7 @@ BUILD_IN = ROOT / "docker" / "build-requirements.in"
 RUNTIME_SOURCE = "jobguard (pyproject.toml)"  # how the lock's `# via` names pyproject's dependencies
 BUILD_SOURCE = "-r docker/build-requirements.in"
 BIN = Path(sys.executable).parent
-INPUTS = {"github-token", "config", "fail-on", "kubernetes-version", "mode", "sarif-file"}
+INPUTS = {"github-token", "config", "fail-on", "kubernetes-version", "render", "mode", "sarif-file"}
 INPUTS |= {"working-directory", "paths", "format", "output"}
 OUTPUTS = {"findings", "errors", "warnings", "infos", "sarif"}
 

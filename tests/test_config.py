@@ -52,6 +52,17 @@ def plain(cfg: Config) -> dict[str, Any]:
             "summary": cfg.review.summary,
             "allow_head_config": cfg.review.allow_head_config,
         },
+        "render": {
+            "enabled": cfg.render.enabled,
+            "kubectl": cfg.render.kubectl,
+            "helm": cfg.render.helm,
+            "include": list(cfg.render.include),
+            "exclude": list(cfg.render.exclude),
+            "timeout": cfg.render.timeout_seconds,
+            "max_output": cfg.render.max_output_bytes,
+            "max_roots": cfg.render.max_roots,
+            "workers": cfg.render.workers,
+        },
     }
 
 

@@ -24,7 +24,7 @@ from tests.test_release import release
 ROOT = Path(__file__).resolve().parent.parent
 COMPONENT = ROOT / "templates" / "jobguard.yml"
 DOCS = ROOT / "docs" / "gitlab-ci.md"
-INPUTS = {"stage", "image", "config", "fail-on", "kubernetes-version"}
+INPUTS = {"stage", "image", "config", "fail-on", "kubernetes-version", "render"}
 INTERPOLATION = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*\]\]")
 MR_RULE = '$CI_PIPELINE_SOURCE == "merge_request_event"'
 

@@ -26,6 +26,8 @@ def test_each_rule_declares_the_gitops_tools_it_applies_to() -> None:
         "job-replace-without-force": {argo},
         "job-ttl-after-finished": every,
         "manifest-invalid": every,
+        "render-failed": every,
+        "render-skipped": every,
         "ignore-without-reason": every,
         "ignore-unused": every,
     }

@@ -23,6 +23,7 @@ from jobguard.kube.version import KubeVersion
 from jobguard.manifest_guards import UnreadableFile
 from jobguard.manifests import Manifest, ManifestFile, Problem, load
 from jobguard.rules import RULES, RULES_BY_ID, Hit, Rule, RuleContext, job_invalid
+from jobguard.rules.base import Deployment
 
 Side = Literal["base", "head"]
 Reader = Callable[[str, Side], bytes | None]
@@ -35,6 +36,7 @@ class CheckOptions:
 
     config: Config = DEFAULT
     repository_tool: GitOpsTool | None = None  # `gitops: auto` fallback from the repository's content
+    deployment: Deployment = field(default_factory=Deployment)  # a rendered root: its Application or Flux object
 
     @property
     def kubernetes_version(self) -> KubeVersion:
@@ -170,6 +172,7 @@ def _check_job(change: JobChange, options: CheckOptions, patches: frozenset[str]
         hook_phase=config.hook_phase,
         repository_tool=options.repository_tool,
         kustomize_patch=path in patches,
+        deployment=options.deployment,
     )
     tool = context.tool_for(head)
     found = []

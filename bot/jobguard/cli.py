@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default="text")
     check.add_argument("--kubernetes-version", metavar="1.NN", help="target cluster version (default: 1.37)")
     check.add_argument("--fail-on", metavar="LEVEL", help="error, warning, info or never (default: the config's)")
+    check.add_argument(
+        "--render",
+        metavar="MODE",
+        help="auto: render the Kustomize/Helm roots the change touches (default); off: plain files only",
+    )
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("--config", metavar="FILE", help="configuration file (default: .jobguard.yaml at the root)")
     check.add_argument("--all", action="store_true", help="judge every Job under PATH (default: .) alone, no base")
@@ -65,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--config", metavar="FILE", help="configuration file (default: from the base revision)")
     review.add_argument("--fail-on", metavar="LEVEL", help="error, warning, info or never (default: the config's)")
     review.add_argument("--kubernetes-version", metavar="1.NN")
+    review.add_argument("--render", metavar="MODE", help="auto (default) or off")
     review.add_argument("--mode", metavar="MODE", default="review", help="review (default) or annotations")
     review.add_argument("--sarif", metavar="FILE", help="also write a SARIF report to FILE")
     review.add_argument("--working-directory", metavar="DIR", help="the checkout or GitOps root inside this directory")
@@ -73,14 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--output", metavar="FILE", help="the file --format writes")
     review.add_argument("--dry-run", action="store_true", help="read from the platform, print instead of posting")
 
-    fix = sub.add_parser("fix", help="apply the verified fixes to the working tree (or push them with --push)")
-    fix.add_argument("--base", help="git revision, file or directory (default: merge-base with the default branch)")
-    fix.add_argument("--strategy", metavar="S", help="use this fix strategy where it applies (see README)")
-    fix.add_argument("--config", metavar="FILE")
-    fix.add_argument("--fail-on", metavar="LEVEL", help="for the check after fixing (default: the config's)")
-    fix.add_argument("--push", action="store_true", help="in CI: commit the fixes to the change's source branch")
-    fix.add_argument("--platform", choices=("auto", "github", "gitlab"), default="auto")
-    fix.add_argument("paths", nargs="*", metavar="PATH")
+    _fix_parser(sub.add_parser("fix", help="apply the verified fixes to the working tree (or push them with --push)"))
 
     init = sub.add_parser("init", help="write a commented .jobguard.yaml with every default")
     init.add_argument("--force", action="store_true", help="overwrite an existing file")
@@ -88,6 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list every rule with its id, effective severity and summary")
     rules.add_argument("--config", metavar="FILE")
     return parser
+
+
+def _fix_parser(fix: argparse.ArgumentParser) -> None:
+    fix.add_argument("--base", help="git revision, file or directory (default: merge-base with the default branch)")
+    fix.add_argument("--strategy", metavar="S", help="use this fix strategy where it applies (see README)")
+    fix.add_argument("--config", metavar="FILE")
+    fix.add_argument("--fail-on", metavar="LEVEL", help="for the check after fixing (default: the config's)")
+    fix.add_argument("--render", metavar="MODE", help="auto (default) or off")
+    fix.add_argument("--push", action="store_true", help="in CI: commit the fixes to the change's source branch")
+    fix.add_argument("--platform", choices=("auto", "github", "gitlab"), default="auto")
+    fix.add_argument("paths", nargs="*", metavar="PATH")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,7 +146,9 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.all and (args.base or args.head):
         raise UsageError("--all judges every Job as it is: it takes no --base or --head")
-    options = RunOptions(_path(args.config), tuple(args.paths), args.fail_on, args.kubernetes_version)
+    options = RunOptions(
+        _path(args.config), tuple(args.paths), args.fail_on, args.kubernetes_version, render=args.render
+    )
     run = local.check(options, Path.cwd(), base=args.base, head=args.head, everything=args.all)
     _warn(run.config)
     analysis = run.analysis
@@ -277,7 +289,7 @@ def _review(args: argparse.Namespace) -> int:
         return EXIT_OK
     outcome = review.run_review(
         platform,
-        RunOptions(_path(args.config), area.paths, args.fail_on, args.kubernetes_version),
+        RunOptions(_path(args.config), area.paths, args.fail_on, args.kubernetes_version, render=args.render),
         review.ReviewSettings(mode, _path(args.sarif)),
     )
     if args.format:
@@ -304,7 +316,9 @@ def _fix(args: argparse.Namespace) -> int:
         )
         print(message)
         return EXIT_OK
-    options = RunOptions(_path(args.config), tuple(args.paths), args.fail_on, strategy=args.strategy)
+    options = RunOptions(
+        _path(args.config), tuple(args.paths), args.fail_on, strategy=args.strategy, render=args.render
+    )
     result = local.fix(options, Path.cwd(), args.base)
     _warn(result.config)
     for line in result.lines:

@@ -20,6 +20,7 @@ from jobguard.errors import ConfigError
 from jobguard.findings import Severity
 from jobguard.kube.version import DEFAULT as DEFAULT_KUBERNETES_VERSION
 from jobguard.kube.version import KubeVersion
+from jobguard.render.model import RenderSettings
 from jobguard.rules import RULES, RULES_BY_ID
 
 CONFIG_NAMES = (".jobguard.yaml", ".jobguard.yml", ".github/jobguard.yaml", ".github/jobguard.yml")
@@ -67,6 +68,7 @@ class Config:
     exclude: tuple[str, ...] = ()
     overrides: tuple[Override, ...] = ()
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    render: RenderSettings = field(default_factory=RenderSettings)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # printed as `jobguard: warning: ...` lines
 
     def setting(self, rule_id: str, path: str) -> RuleSetting:
@@ -153,8 +155,19 @@ def _warned(config: Config, warning: str | None) -> Config:
     return config if warning is None else replace(config, warnings=(*config.warnings, warning))
 
 
-def with_overrides(config: Config, fail_on: str | None, kubernetes_version: str | None) -> Config:
+RENDER_MODES = ("auto", "off")
+"""`--render`: `auto` renders as the configuration says (`render.enabled`), `off` judges plain files only."""
+
+
+def with_overrides(
+    config: Config, fail_on: str | None, kubernetes_version: str | None, render: str | None = None
+) -> Config:
     """Command-line flags and Action inputs over the file's values (None or empty: not given)."""
+    if render:
+        if render not in RENDER_MODES:
+            raise ConfigError(f"--render {render}: expected one of {', '.join(RENDER_MODES)}")
+        if render == "off":
+            config = replace(config, render=replace(config.render, enabled=False))
     if fail_on:
         if fail_on not in FAIL_ON:
             raise ConfigError(f"--fail-on {fail_on}: expected one of {', '.join(FAIL_ON)}")
@@ -209,6 +222,23 @@ def _build(value: Mapping[str, Any] | None, source: str) -> Config:
             summary=review.get("summary", DEFAULT.review.summary),
             allow_head_config=review.get("allow-head-config", DEFAULT.review.allow_head_config),
         ),
+        render=_render_settings(value.get("render") or {}),
+    )
+
+
+def _render_settings(raw: Mapping[str, Any]) -> RenderSettings:
+    """`render:` -> RenderSettings; a key not given keeps the model's default."""
+    default = RenderSettings()
+    return RenderSettings(
+        enabled=raw.get("enabled", default.enabled),
+        kubectl=raw.get("kubectl"),
+        helm=raw.get("helm"),
+        include=tuple(raw.get("include") or ()),
+        exclude=tuple(raw.get("exclude") or ()),
+        timeout_seconds=float(raw.get("timeout", default.timeout_seconds)),
+        max_output_bytes=raw.get("max-output", default.max_output_bytes),
+        max_roots=raw.get("max-roots", default.max_roots),
+        workers=raw.get("workers", default.workers),
     )
 
 

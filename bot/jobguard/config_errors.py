@@ -80,9 +80,12 @@ def _rule_sections(value: Mapping[str, Any]) -> Iterator[tuple[Key, Mapping[str,
 
 def _pattern_lists(value: Mapping[str, Any]) -> Iterator[tuple[Key, list[Any]]]:
     paths = value.get("paths")
+    render = value.get("render")
     for key in ("include", "exclude"):
         if isinstance(paths, dict) and isinstance(paths.get(key), list):
             yield ("paths", key), paths[key]
+        if isinstance(render, dict) and isinstance(render.get(key), list):
+            yield ("render", key), render[key]
     yield from _in_overrides(value, "paths", list)
 
 

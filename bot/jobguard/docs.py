@@ -45,7 +45,22 @@ def _defaults() -> dict[str, str]:
         "review.max-inline-comments": _yaml_scalar(review.max_inline_comments),
         "review.summary": _yaml_scalar(review.summary),
         "review.allow-head-config": _yaml_scalar(review.allow_head_config),
+        **_render_defaults(),
     }
+
+
+def _render_defaults() -> dict[str, str]:
+    render = DEFAULT.render
+    values: dict[str, object] = {
+        "enabled": render.enabled,
+        "include": list(render.include),
+        "exclude": list(render.exclude),
+        "timeout": int(render.timeout_seconds),
+        "max-output": render.max_output_bytes,
+        "max-roots": render.max_roots,
+        "workers": render.workers,
+    }
+    return {f"render.{key}": _yaml_scalar(value) for key, value in values.items()}
 
 
 def _comment(text: str, indent: str) -> list[str]:
@@ -78,8 +93,8 @@ def init_text() -> str:
                 dotted = f"{key}.{child}"
                 if dotted in defaults:
                     lines.append(f"  {child}: {defaults[dotted]}")
-                else:  # no value stands for the default (hook-phase: inferred per Job)
-                    lines.append(f"  # {child}: {child_sub['enum'][0]}")
+                else:  # no value stands for the default (hook-phase: inferred per Job; render.helm: on PATH)
+                    lines.append(f"  # {child}: {child_sub.get('examples', child_sub.get('enum'))[0]}")
         else:
             lines.append(f"{key}: {defaults[key]}")
     return "\n".join(lines) + "\n"

@@ -20,7 +20,8 @@ from jobguard.errors import UsageError
 from jobguard.gitrepo import Repo
 from jobguard.platforms import Side
 from jobguard.platforms.checkout import first_config
-from jobguard.trees import Tree, changed_files, git
+from jobguard.render.model import Snapshot
+from jobguard.trees import Tree, changed_files, git, snapshot_of
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class TreeSource:
     head: Tree
     pathspecs: tuple[str, ...] = ()
     _changes: list[FileChange] | None = field(default=None, repr=False)
+    _snapshots: dict[Side, Snapshot | None] = field(default_factory=dict, repr=False)
 
     def changes(self) -> Sequence[FileChange]:
         if self._changes is None:
@@ -61,6 +63,12 @@ class TreeSource:
         if self.head.single is not None or not (self.head.rev or self.head.worktree):
             return None
         return Repo(self.head.root), self.head.rev
+
+    def snapshot(self, side: Side) -> Snapshot | None:
+        """A git revision, a directory or the working tree as whole files (None for two single files)."""
+        if side not in self._snapshots:
+            self._snapshots[side] = snapshot_of(self.base if side == "base" else self.head)
+        return self._snapshots[side]
 
     def close(self) -> None:
         self.base.close()

@@ -22,6 +22,7 @@ from jobguard.findings import Finding
 from jobguard.fixes.apply import AppliedFixes, apply_all
 from jobguard.fixes.attach import attach
 from jobguard.platforms import ChangeSource
+from jobguard.render import stage
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,11 @@ class RunOptions:
     fail_on: str | None = None
     kubernetes_version: str | None = None
     strategy: str | None = None  # the fix strategy to use where it applies (`fix --strategy`)
+    render: str | None = None  # `--render auto|off`
 
     def configured(self, config: configuration.Config) -> configuration.Config:
-        """`config` with this run's --fail-on and --kubernetes-version applied."""
-        return configuration.with_overrides(config, self.fail_on, self.kubernetes_version)
+        """`config` with this run's --fail-on, --kubernetes-version and --render applied."""
+        return configuration.with_overrides(config, self.fail_on, self.kubernetes_version, self.render)
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,12 @@ def analyse(source: ChangeSource, config: configuration.Config, paths: Sequence[
     checkout = source.checkout() if config.gitops is GitOpsTool.AUTO else None
     options = engine.options_from(config, repository_tool=detect(*checkout) if checkout else None)
     result = engine.run(changes, source.read, options)
-    findings = attach(result.findings, result.files, options)
-    return Analysis(findings, changes, options, result.files_checked, engine.exit_code(findings, config.fail_on))
+    rendered = stage.rendered(source.snapshot("base"), source.snapshot("head"), changes, options)
+    raw = [f for f in result.findings if not rendered.covers(f)]  # one verdict per Job: the render wins
+    findings = tuple(sorted((*attach(raw, result.files, options), *rendered.findings), key=Finding.sort_key))
+    diffed = {c.path for c in changes}
+    shown = [*changes, *(c for c in rendered.changes if c.path not in diffed)]  # edited inputs rendered findings use
+    return Analysis(findings, shown, options, result.files_checked, engine.exit_code(findings, config.fail_on))
 
 
 def apply_fixes(source: ChangeSource, analysis: Analysis, strategy: str | None) -> AppliedFixes:

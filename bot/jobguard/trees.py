@@ -7,7 +7,7 @@ following a symlink out of the tree) and produces the unified diff the engine an
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from jobguard import manifest_guards as guards
 from jobguard.errors import UsageError
 from jobguard.gitrepo import MANIFEST_PATHSPECS, Repo
 from jobguard.manifest_guards import UnreadableFile
+from jobguard.render.model import Snapshot
+from jobguard.render.snapshots import DirSnapshot, GitSnapshot, MappingSnapshot
 
 
 def git(repo: Path, *args: str, check: bool = True) -> str:
@@ -94,6 +96,55 @@ class Tree:
     def close(self) -> None:
         if self.repo is not None:
             self.repo.close()
+
+
+def snapshot_of(tree: Tree) -> Snapshot | None:
+    """The side as whole files to render: a revision's blobs (never the working tree for a revision), a directory
+    or working tree as it is on disk, nothing for `check --all`'s empty base; None for a single file."""
+    if tree.single is not None:
+        return None
+    if tree.empty:
+        return MappingSnapshot({})
+    if tree.rev is not None:
+        tree.repo = tree.repo or Repo(tree.root)  # closed with the tree
+        return GitSnapshot(tree.repo, tree.rev)
+    return WorktreeSnapshot(tree.root) if tree.worktree else DirSnapshot(tree.root)
+
+
+class WorktreeSnapshot:
+    """A working tree as git sees it (tracked and untracked files, not ignored ones: no `.venv` walked), regular
+    files only, read without following a symlink."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._paths: tuple[str, ...] | None = None
+        self._listed: frozenset[str] = frozenset()
+
+    def paths(self) -> Sequence[str]:
+        if self._paths is None:
+            out = git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", check=False)
+            listed = (p for p in dict.fromkeys(out.split("\0")) if p)
+            self._paths = tuple(sorted(p for p in listed if _regular(self.root / p)))
+            self._listed = frozenset(self._paths)
+        return self._paths
+
+    def read(self, path: str) -> bytes | None:
+        self.paths()
+        if path not in self._listed:
+            return None
+        try:
+            fd = os.open(self.root / path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return path.is_file() and not path.is_symlink()
+    except OSError:
+        return False
 
 
 def read_inside(full: Path, root: Path) -> bytes | None:

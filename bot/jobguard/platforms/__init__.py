@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 from jobguard.diff import FileChange
 from jobguard.findings import TextEdit
 from jobguard.gitrepo import Repo
+from jobguard.render.model import Snapshot
 
 Side = Literal["base", "head"]
 
@@ -107,6 +108,11 @@ class ChangeSource(Protocol):
     def checkout(self) -> tuple[Repo, str | None] | None:
         """The local git checkout holding the head commit, and that commit (None: the change came by API; a None
         commit: its working tree)."""
+        ...
+
+    def snapshot(self, side: Side) -> Snapshot | None:
+        """One side as whole files, for rendering (`jobguard.render`): a git revision or a directory; None when the
+        source has no whole revision (single files, a review read through the API without a clone)."""
         ...
 
 

@@ -18,6 +18,8 @@ from jobguard.errors import ConfigError
 from jobguard.gitrepo import Repo
 from jobguard.manifest_guards import UnreadableFile
 from jobguard.platforms import Side
+from jobguard.render.model import Snapshot
+from jobguard.render.snapshots import GitSnapshot
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class ChangeReader:
         self.source = ""  # "git" once the clone gave the diff
         self._changes: list[diffs.FileChange] | None = None
         self._blobs: dict[tuple[str, str], bytes | None] = {}  # API reads: (rev, path) -> bytes
+        self._snapshots: dict[Side, GitSnapshot] = {}
 
     @functools.cached_property
     def clone(self) -> Clone | None:
@@ -104,6 +107,16 @@ class ChangeReader:
     def checkout(self) -> tuple[Repo, str] | None:
         clone = self.clone
         return (clone.repo, clone.head) if clone is not None else None
+
+    def snapshot(self, side: Side) -> Snapshot | None:
+        """The clone's two revisions as the diff has them (its base and head commits); None without a clone: the
+        API gives files one by one, never a whole revision to render."""
+        clone = self.clone
+        if clone is None:
+            return None
+        if side not in self._snapshots:
+            self._snapshots[side] = GitSnapshot(clone.repo, clone.base if side == "base" else clone.head)
+        return self._snapshots[side]
 
     def close(self) -> None:
         """Stop the clone's `git cat-file` process; a clone never looked for is not looked for now."""

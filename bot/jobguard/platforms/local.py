@@ -26,7 +26,8 @@ from jobguard.platforms import (
 )
 from jobguard.platforms.checkout import first_config
 from jobguard.platforms.github import suggestions as pull_request
-from jobguard.trees import Tree, changed_files, with_hunks
+from jobguard.render.model import Snapshot
+from jobguard.trees import Tree, changed_files, snapshot_of, with_hunks
 
 
 @dataclass
@@ -120,6 +121,9 @@ class LocalPlatform(_PrintedWrites):
             return None
         return Repo(self.head.root), self.head.rev or "HEAD"
 
+    def snapshot(self, side: Side) -> Snapshot | None:
+        return snapshot_of(self.base if side == "base" else self.head)
+
     def close(self) -> None:
         self.base.close()
         self.head.close()
@@ -170,3 +174,6 @@ class DryRun(_PrintedWrites):
 
     def checkout(self) -> tuple[Repo, str | None] | None:
         return self.inner.checkout()
+
+    def snapshot(self, side: Side) -> Snapshot | None:
+        return self.inner.snapshot(side)

@@ -22,6 +22,8 @@ from jobguard.rules import (
     job_replace_without_force,
     job_ttl_after_finished,
     manifest_invalid,
+    render_failed,
+    render_skipped,
 )
 from jobguard.rules.base import EVERY_TOOL, Hit, Rule, RuleContext
 
@@ -47,6 +49,8 @@ RULES: tuple[Rule, ...] = tuple(
         job_replace_without_force,
         job_ttl_after_finished,
         manifest_invalid,
+        render_failed,
+        render_skipped,
         ignore_without_reason,
         ignore_unused,
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 
+from jobguard.controllers import argocd, flux
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.jobs import JobChange, JobDoc
@@ -19,6 +20,20 @@ EVERY_TOOL = frozenset({GitOpsTool.ARGOCD, GitOpsTool.FLUX, GitOpsTool.FLUX_HELM
 
 
 @dataclass(frozen=True)
+class Deployment:
+    """What deploys a rendered Job besides its own annotations: the Argo CD Application or Flux object of its root.
+
+    Plain files have none (the defaults). Spec argocd-hooks.md §6: an Application's `syncOptions` contribute
+    Replace and ServerSideApply; §8.2: a Flux Kustomization's `spec.force` recreates Jobs like the annotation.
+    """
+
+    tool: GitOpsTool | None = None  # ARGOCD for an Application, FLUX for a Flux object; None: decided as usual
+    sync_options: tuple[str, ...] = ()  # the Application's `spec.syncPolicy.syncOptions`
+    flux_force: bool = False  # the Flux Kustomization's `spec.force`
+    flux_helm: bool = False  # installed by a Flux HelmRelease: Helm's hook semantics apply
+
+
+@dataclass(frozen=True)
 class RuleContext:
     """What a rule may know besides the Job: the target cluster and how the repo is deployed."""
 
@@ -28,6 +43,7 @@ class RuleContext:
     options: Mapping[str, object] = field(default_factory=dict)  # this rule's options from the config
     repository_tool: GitOpsTool | None = None  # what the repository's content says (controllers.tool), for AUTO
     kustomize_patch: bool = False  # the Job's file is a Kustomize patch: a partial object, merged before apply
+    deployment: Deployment = Deployment()  # the rendered root's Application or Flux object, if any
 
     def tool_for(self, job: JobDoc) -> GitOpsTool:
         """ARGOCD, FLUX (kustomize-controller) or FLUX_HELM (helm-controller, Helm's hook semantics).
@@ -38,10 +54,19 @@ class RuleContext:
         if self.gitops is GitOpsTool.ARGOCD:
             return GitOpsTool.ARGOCD
         tool = GitOpsTool.FLUX if self.gitops is GitOpsTool.FLUX else self._auto_tool(job)
-        return GitOpsTool.FLUX_HELM if tool is GitOpsTool.FLUX and job.in_helm_release else tool
+        helm_release = job.in_helm_release or self.deployment.flux_helm
+        return GitOpsTool.FLUX_HELM if tool is GitOpsTool.FLUX and helm_release else tool
 
     def _auto_tool(self, job: JobDoc) -> GitOpsTool:
-        return job.declared_tool or self.repository_tool or GitOpsTool.ARGOCD
+        return job.declared_tool or self.deployment.tool or self.repository_tool or GitOpsTool.ARGOCD
+
+    def sync_options(self, job: JobDoc) -> argocd.SyncOptions:
+        """The Job's effective Argo CD sync options: its annotation and its Application's `syncOptions` (§6)."""
+        return argocd.sync_options(job.annotations, app_items=self.deployment.sync_options)
+
+    def flux_force(self, job: JobDoc) -> bool:
+        """Whether kustomize-controller recreates the Job: its force annotation or label, or `spec.force` (§8.2)."""
+        return self.deployment.flux_force or flux.flux_force_enabled(job.annotations, job.labels)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jobguard.controllers import flux
+from jobguard.controllers.argocd import SyncOptions
 from jobguard.controllers.tool import GitOpsTool
 from jobguard.findings import FixIntent, Severity
 from jobguard.fixes import strategies
@@ -55,7 +55,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     if base is None or head is None or not change.touched or head.ref.name is None:
         return  # new, deleted or generateName: a create, never an update (job-immutability.md §7.1)
     tool = ctx.tool_for(head)
-    semantics = _update(tool, base, head)
+    semantics = _update(tool, base, head, ctx)
     if semantics is None:
         return
     verdict = immutable_changes(base.value, head.value, version=ctx.kubernetes_version, semantics=semantics)
@@ -77,24 +77,24 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     yield Hit(verdict.changes[0].path, fields, message, _intents(head, ctx, tool))
 
 
-def _update(tool: GitOpsTool, base: JobDoc, head: JobDoc) -> Semantics | None:
+def _update(tool: GitOpsTool, base: JobDoc, head: JobDoc, ctx: RuleContext) -> Semantics | None:
     """How `tool` sends the edited Job to the API server, or None when it never updates it in place."""
     if tool is GitOpsTool.ARGOCD:
-        return _argocd_update(base, head)
+        return _argocd_update(base, head, ctx.sync_options(head))
     if tool is GitOpsTool.FLUX_HELM:
         # Helm creates hooks, never patches them; an unknown event makes it skip the Job (§8.3, §9)
         return None if head.helm.key_present else "apply"
-    if flux.flux_force_enabled(head.annotations, head.labels) or flux.flux_force_enabled(base.annotations, base.labels):
+    if ctx.flux_force(head) or ctx.flux_force(base):
         return None  # kustomize-controller deletes and re-creates on an immutable error (§8.2)
     return "apply"
 
 
-def _argocd_update(base: JobDoc, head: JobDoc) -> Semantics | None:
+def _argocd_update(base: JobDoc, head: JobDoc, options: SyncOptions) -> Semantics | None:
     if not head.argo.is_normal:
         return None  # hooks, skipped and ignored Jobs are other rules' business (argocd-hooks.md §11)
-    if not _live_in_argocd(base) or head.sync_options.recreates_on_immutable_change:
+    if not _live_in_argocd(base) or options.recreates_on_immutable_change:
         return None
-    return "replace" if head.sync_options.replace_without_force else "apply"
+    return "replace" if options.replace_without_force else "apply"
 
 
 def _live_in_argocd(base: JobDoc) -> bool:
@@ -112,7 +112,7 @@ def _intents(head: JobDoc, ctx: RuleContext, tool: GitOpsTool) -> tuple[FixInten
         return (strategies.helm_hook(),)  # the Flux force annotation does nothing inside a HelmRelease (§8.3)
     phase = strategies.hook_phase_for(head, ctx.hook_phase)
     intents = [strategies.argocd_hook(phase)]
-    if not head.sync_options.server_side_apply:
+    if not ctx.sync_options(head).server_side_apply:
         intents.append(strategies.argocd_force())
     intents.append(strategies.argocd_force_replace())
     intents.append(strategies.argocd_hook_generate_name(phase))

@@ -50,7 +50,7 @@ def check(change: JobChange, ctx: RuleContext) -> Iterator[Hit]:
     head = change.head
     if head is None or not change.touched or head.ref.name is None:
         return
-    if not head.argo.is_normal or not head.sync_options.replace_without_force:
+    if not head.argo.is_normal or not ctx.sync_options(head).replace_without_force:
         return
     if _own_selector_valid(head.spec):
         fields = () if change.base is None else _immutable_changes(change.base, head, ctx)

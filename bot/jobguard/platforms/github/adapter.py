@@ -19,6 +19,7 @@ from jobguard.platforms.github.api import Api, ClientSettings
 from jobguard.platforms.github.changes import DIFF_FAILED, PullFiles, find_clone
 from jobguard.platforms.github.pull import SUPPORTED_EVENTS, PullInfo, Session, fix_request, read_only_reason
 from jobguard.platforms.http import ApiFailure
+from jobguard.render.model import Snapshot
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -85,6 +86,9 @@ class GitHubPlatform:
 
     def checkout(self) -> tuple[Repo, str] | None:
         return self.reader.checkout()
+
+    def snapshot(self, side: Side) -> Snapshot | None:
+        return self.reader.snapshot(side)
 
     def read(self, path: str, side: Side) -> bytes | None:
         """Base side = the merge base (what GitHub's diff shows), head side = the head commit."""

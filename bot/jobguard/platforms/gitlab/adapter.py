@@ -24,6 +24,7 @@ from jobguard.platforms.gitlab.changes import MergeRequestDiff, find_clone
 from jobguard.platforms.gitlab.report import write_report
 from jobguard.platforms.gitlab.settings import Settings
 from jobguard.platforms.http import ApiFailure
+from jobguard.render.model import Snapshot
 
 log = logging.getLogger("jobguard.gitlab")
 
@@ -64,6 +65,9 @@ class GitLabPlatform:
 
     def checkout(self) -> tuple[Repo, str] | None:
         return self.reader.checkout()
+
+    def snapshot(self, side: Side) -> Snapshot | None:
+        return self.reader.snapshot(side)
 
     def close(self) -> None:
         """Stop the `git cat-file` process, if one was started."""
