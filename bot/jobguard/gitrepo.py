@@ -138,13 +138,14 @@ class Repo:
                 sizes.append((self.path / path).lstat().st_size)
         return any(guards.too_big(size) is not None for size in sizes)
 
-    def blob(self, rev: str, path: str) -> bytes | None:
+    def blob(self, rev: str, path: str, max_bytes: int | None = None) -> bytes | None:
         """`rev:path`, following a symlink that stays inside the tree; None when no file is there. Its size is asked
-        first: UnreadableFile for a blob over the size limit, a symlink out of the tree, or a symlink loop."""
+        first: UnreadableFile for a blob over the size limit (a manifest's, unless `max_bytes` says otherwise: a
+        render copies bigger inputs), a symlink out of the tree, or a symlink loop."""
         sha = self._file(rev, path)
         if sha is None:
             return None
-        refused = guards.too_big(self._size(sha))
+        refused = guards.too_big(self._size(sha), max_bytes)
         if refused is not None:
             raise UnreadableFile(refused)
         return self._contents(sha)

@@ -34,11 +34,12 @@ class Unusable(Exception):
         self.message = message
 
 
-def too_big(size: int) -> str | None:
+def too_big(size: int, limit: int | None = None) -> str | None:
     """Why a file of `size` bytes is not read at all, or None: readers that know the size first (git) ask this
-    before reading the file, so a huge blob never reaches memory."""
-    if size > MAX_FILE_BYTES:
-        return f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; not checked"
+    before reading the file, so a huge blob never reaches memory. `limit` defaults to a manifest's."""
+    limit = MAX_FILE_BYTES if limit is None else limit
+    if size > limit:
+        return f"file is {size:,} bytes, over the {limit:,}-byte limit; not checked"
     return None
 
 

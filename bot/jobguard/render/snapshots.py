@@ -15,9 +15,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from jobguard.gitrepo import Repo
-from jobguard.render.model import Snapshot
+from jobguard.manifest_guards import UnreadableFile
+from jobguard.render.model import RenderSettings, Snapshot
 
 REGULAR_MODES = (b"100644", b"100755")
+MAX_INPUT_FILE_BYTES = RenderSettings().max_input_bytes
+"""No render copies a file bigger than all its inputs may be together; bigger blobs are never read."""
 """Git modes of regular blobs; 120000 (symlink) and 160000 (submodule) are never read."""
 
 _BLOB_LOCK = threading.Lock()
@@ -92,7 +95,10 @@ class GitSnapshot:
         if path not in self._listed:
             return None
         with _BLOB_LOCK:
-            return self.repo.blob(self.rev, path)
+            try:  # a render input may be bigger than a manifest (a CRD bundle); the workspace caps the total
+                return self.repo.blob(self.rev, path, max_bytes=MAX_INPUT_FILE_BYTES)
+            except UnreadableFile:  # over even that, or a symlink git lists as a blob target out of the tree
+                return None
 
 
 def _regular_blob(entry: bytes) -> str | None:
