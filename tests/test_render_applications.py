@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.render_helpers import chart_files, needs_helm
+from tests.render_helpers import FIXTURES, chart_files, needs_helm
 from tests.test_render_check import APPROVER, approver, line_of, overlay, run, where
 
 __all__ = ["run"]
@@ -145,3 +145,27 @@ def test_a_flux_kustomizations_force_reaches_the_verdict(run: Any, force: bool) 
         assert (
             "Flux will fail the sync" in found[0]["message"] and "Flux Kustomization `approver`" in found[0]["message"]
         )
+
+
+def superset(version: str) -> dict[str, str]:
+    """Bitnami's real superset chart at one release (fixtures/render/charts/superset), as `charts/superset/`."""
+    root = FIXTURES / "charts" / "superset" / version
+    return {
+        f"charts/superset/{p.relative_to(root).as_posix()}": p.read_text(encoding="utf-8")
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+@needs_helm
+def test_a_real_chart_release_that_only_bumps_its_version_is_flagged_on_the_version_line(run: Any) -> None:
+    """superset 5.0.0 -> 5.0.1 changed nothing but Chart.yaml; the non-hook `superset-init` Job's pod template
+    carries `helm.sh/chart`, so Argo CD's next sync after this upgrade fails with `field is immutable`."""
+    base, head = superset("5.0.0"), superset("5.0.1")
+    changed = {path: text for path, text in head.items() if base.get(path) != text}
+    assert list(changed) == ["charts/superset/Chart.yaml"]  # the release is the version bump alone
+    code, found = run(base, changed)
+    assert code == 1
+    version_line = line_of(head["charts/superset/Chart.yaml"], "version: 5.0.1")
+    assert where(found) == [("job-immutable-field", "charts/superset/Chart.yaml", version_line)]
+    assert "superset-init" in found[0]["message"] and "`superset-5.0.0` → `superset-5.0.1`" in found[0]["message"]
