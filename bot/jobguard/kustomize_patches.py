@@ -50,11 +50,11 @@ def _listed_patches(folder: str, read: Read) -> frozenset[str]:
     for name in KUSTOMIZATION_NAMES:
         data = read(posixpath.join(folder, name))
         if data is not None:
-            return frozenset(posixpath.normpath(posixpath.join(folder, p)) for p in _patch_entries(_parsed(data)))
+            return frozenset(posixpath.normpath(posixpath.join(folder, p)) for p in _patch_entries(parsed(data)))
     return frozenset()
 
 
-def _parsed(data: bytes) -> Any:
+def parsed(data: bytes) -> Any:
     """The kustomization as plain values (kustomize reads YAML 1.2, as the config reader does, with the same alias
     guard), or None when jobguard cannot read it: then nothing in its folder counts as a patch."""
     if refusal(data) is not None:

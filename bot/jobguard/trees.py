@@ -7,7 +7,7 @@ following a symlink out of the tree) and produces the unified diff the engine an
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,33 +111,13 @@ def snapshot_of(tree: Tree) -> Snapshot | None:
     return WorktreeSnapshot(tree.root) if tree.worktree else DirSnapshot(tree.root)
 
 
-class WorktreeSnapshot:
+class WorktreeSnapshot(DirSnapshot):
     """A working tree as git sees it (tracked and untracked files, not ignored ones: no `.venv` walked), regular
-    files only, read without following a symlink."""
+    files only, read without following a symlink (DirSnapshot's read)."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._paths: tuple[str, ...] | None = None
-        self._listed: frozenset[str] = frozenset()
-
-    def paths(self) -> Sequence[str]:
-        if self._paths is None:
-            out = git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", check=False)
-            listed = (p for p in dict.fromkeys(out.split("\0")) if p)
-            self._paths = tuple(sorted(p for p in listed if _regular(self.root / p)))
-            self._listed = frozenset(self._paths)
-        return self._paths
-
-    def read(self, path: str) -> bytes | None:
-        self.paths()
-        if path not in self._listed:
-            return None
-        try:
-            fd = os.open(self.root / path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as handle:
-            return handle.read()
+    def _walk(self) -> list[str]:
+        out = git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", check=False)
+        return [p for p in dict.fromkeys(out.split("\0")) if p and _regular(self.root / p)]
 
 
 def _regular(path: Path) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from jobguard import config_yaml
+from jobguard import config_yaml, kustomize_patches
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
 from jobguard.manifest_guards import Unusable, check_size, refusal
 
@@ -31,14 +31,9 @@ def kustomization_file(files: Mapping[str, bytes], folder: str) -> str | None:
 
 
 def load(data: bytes) -> Any:
-    """A kustomization as plain values (YAML 1.2, alias-guarded), or None when it cannot be read."""
-    if refusal(data) is not None:
-        return None
-    try:
-        read = config_yaml.read(data.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        return None
-    return None if isinstance(read, config_yaml.Problem) else read[0]
+    """A kustomization as plain values (YAML 1.2, alias-guarded), or None when it cannot be read: read exactly as
+    the engine reads one to find its patches."""
+    return kustomize_patches.parsed(data)
 
 
 def generated(files: Mapping[str, bytes], folder: str) -> dict[str, Any]:
