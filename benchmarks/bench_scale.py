@@ -84,14 +84,15 @@ def small_change_repo(repo: Path, files: int) -> None:
         text = JOB.format(name=name, team=i % 40, backoff=3, version=1) if i % 10 == 0 else ""
         target.write_text(text or DEPLOYMENT.format(name=name, team=i % 40, replicas=2, version=1), encoding="utf-8")
     git(repo, "init", "-q", "-b", "main")
-    git(repo, "-c", "user.name=b", "-c", "user.email=b@example.com", "add", "-A")
-    git(repo, "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-q", "-m", "base")
+    git(repo, "-c", "gc.auto=0", "-c", "user.name=b", "-c", "user.email=b@example.com", "add", "-A")
+    git(repo, "-c", "gc.auto=0", "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-q", "-m", "base")
     for i in (0, 1, 2):
         name = f"svc-{i:05d}"
         target = repo / f"apps/team-{i % 40:02d}/{name}.yaml"
         head = JOB.format(name=name, team=0, backoff=4, version=2) if i == 0 else ""
         target.write_text(head or DEPLOYMENT.format(name=name, team=i, replicas=3, version=2), encoding="utf-8")
-    git(repo, "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-q", "-am", "change")
+    git(repo, "-c", "gc.auto=0", "-c", "user.name=b", "-c", "user.email=b@example.com", "commit", "-q", "-am", "change")
+    git(repo, "gc", "-q")  # packed, as a CI clone is (a background auto-gc would otherwise pack it mid-run)
 
 
 def many_jobs(root: Path, jobs: int) -> None:
