@@ -37,6 +37,8 @@ class CheckOptions:
     config: Config = DEFAULT
     repository_tool: GitOpsTool | None = None  # `gitops: auto` fallback from the repository's content
     deployment: Deployment = field(default_factory=Deployment)  # a rendered root: its Application or Flux object
+    # or asked only when a changed Job needs it (no tool of its own): the question reads the repository
+    ask_repository_tool: Callable[[], GitOpsTool | None] | None = field(default=None, compare=False)
 
     @property
     def kubernetes_version(self) -> KubeVersion:
@@ -46,8 +48,13 @@ class CheckOptions:
         return self.config.includes(path)
 
 
-def options_from(config: Config, repository_tool: GitOpsTool | None = None) -> CheckOptions:
-    return CheckOptions(config, repository_tool)
+def options_from(
+    config: Config,
+    repository_tool: GitOpsTool | None = None,
+    ask_repository_tool: Callable[[], GitOpsTool | None] | None = None,
+) -> CheckOptions:
+    """`ask_repository_tool` should keep its answer: it is called for every Job that needs it."""
+    return CheckOptions(config, repository_tool, ask_repository_tool=ask_repository_tool)
 
 
 @dataclass(frozen=True)
@@ -170,7 +177,7 @@ def _check_job(change: JobChange, options: CheckOptions, patches: frozenset[str]
         kubernetes_version=config.kubernetes_version,
         gitops=config.gitops,
         hook_phase=config.hook_phase,
-        repository_tool=options.repository_tool,
+        repository_tool=_repository_tool(options, head.declared_tool),
         kustomize_patch=path in patches,
         deployment=options.deployment,
     )
@@ -184,6 +191,15 @@ def _check_job(change: JobChange, options: CheckOptions, patches: frozenset[str]
         for hit in rule.check(change, replace(context, options=setting.options)):
             found.append(_finding(rule, severity, change, hit, options))
     return found
+
+
+def _repository_tool(options: CheckOptions, declared: GitOpsTool | None) -> GitOpsTool | None:
+    """What the repository says, asked only when it can decide this Job's tool (`gitops: auto`, none declared)."""
+    if options.repository_tool is not None or options.ask_repository_tool is None:
+        return options.repository_tool
+    if options.config.gitops is not GitOpsTool.AUTO or declared is not None:
+        return None
+    return options.ask_repository_tool()
 
 
 _LOWER = {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO, Severity.INFO: Severity.INFO}

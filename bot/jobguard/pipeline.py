@@ -7,6 +7,7 @@ disagree; fixes applied together follow the one policy of `jobguard.fixes.apply`
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -84,7 +85,8 @@ def analyse(source: ChangeSource, config: configuration.Config, paths: Sequence[
     """Findings of the change (only its files under `paths`, if given), with their verified fixes."""
     changes = [change for change in source.changes() if scope.selected(change, paths)]
     checkout = source.checkout() if config.gitops is GitOpsTool.AUTO else None
-    options = engine.options_from(config, repository_tool=detect(*checkout) if checkout else None)
+    ask = functools.cache(functools.partial(detect, *checkout)) if checkout else None  # only if a Job needs it
+    options = engine.options_from(config, ask_repository_tool=ask)
     result = engine.run(changes, source.read, options)
     rendered = stage.rendered(source.snapshot("base"), source.snapshot("head"), changes, options)
     raw = [f for f in result.findings if not rendered.covers(f)]  # one verdict per Job: the render wins

@@ -7,6 +7,7 @@ following a symlink out of the tree) and produces the unified diff the engine an
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,10 +218,38 @@ def _git_changes(base: Tree, head: Tree, specs: tuple[str, ...]) -> list[diffs.F
 
 
 def _differs(base: Tree, head: Tree, path: str) -> bool:
+    """Two files on disk are compared without keeping their bytes: the same file, or another size, answers without
+    a read; else both are compared chunk by chunk. Only the few files that differ are read again (and kept)."""
+    if base.rev is None and head.rev is None and not base.empty and not head.empty:
+        same = _same_on_disk(base.root / path, head.root / path)
+        if same is not None:
+            return not same
     try:
         return base.read(path) != head.read(path)
     except UnreadableFile:
         return True  # the engine reads it again and reports why
+
+
+_CHUNK = 1 << 16
+
+
+def _same_on_disk(old: Path, new: Path) -> bool | None:
+    """Whether two regular files hold the same bytes; None for a symlink or an error (read_inside decides)."""
+    try:
+        a, b = old.lstat(), new.lstat()
+        if not (stat.S_ISREG(a.st_mode) and stat.S_ISREG(b.st_mode)):
+            return None
+        if (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino):
+            return True
+        if a.st_size != b.st_size:
+            return False
+        with old.open("rb") as left, new.open("rb") as right:
+            while chunk := left.read(_CHUNK):
+                if chunk != right.read(_CHUNK):
+                    return False
+        return True
+    except OSError:
+        return None
 
 
 def with_hunks(change: diffs.FileChange, base: Tree, head: Tree) -> diffs.FileChange:

@@ -12,6 +12,7 @@ from jobguard.controllers.annotations import text_of
 
 KUSTOMIZE_PREFIX = "kustomize.toolkit.fluxcd.io/"
 HELM_RELEASE_PREFIX = "helm.toolkit.fluxcd.io/"
+FLUX_GROUP_SUFFIX = "toolkit.fluxcd.io/"  # in every Flux apiVersion (kustomize., helm., source., ...)
 """helm-controller labels what a HelmRelease installs with keys under it (§8.1)."""
 FLUX_API_VERSION = r"^apiVersion:[[:space:]]*[\"']?(kustomize|helm|source|notification|image)\.toolkit\.fluxcd\.io/"
 """§10: a manifest line declaring a Flux object (Kustomization, HelmRelease, sources...); POSIX ERE."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 
+from jobguard import declarations
 from jobguard.controllers import argocd, flux
 from jobguard.gitrepo import MANIFEST_PATHSPECS, Repo
 
@@ -51,17 +52,33 @@ def declared_tool(keys: Iterable[str]) -> GitOpsTool | None:
 
 
 def detect(repo: Repo, rev: str | None) -> GitOpsTool | None:
-    """FLUX, ARGOCD, or None when the repository declares neither (git grep: one pass each, no parsing)."""
-    flux_declared = _declares(repo, rev, flux.FLUX_API_VERSION)
-    argo_declared = _declares(repo, rev, argocd.ARGO_API_VERSION)
-    if argo_declared:
+    """FLUX, ARGOCD, or None when the repository declares neither. The regular expressions run only over the few
+    files that name an Argo CD or Flux API group (`declarations`, one search per revision, kept)."""
+    candidates = declarations.declaring_files(repo, rev)
+    if candidates is not None and not candidates:
+        return None
+    within = _within(candidates)
+    if _declares(repo, rev, argocd.ARGO_API_VERSION, within):
         return GitOpsTool.ARGOCD
-    if flux_declared:
+    if _declares(repo, rev, flux.FLUX_API_VERSION, within):
         return GitOpsTool.FLUX
     return None
 
 
-def _declares(repo: Repo, rev: str | None, pattern: str) -> bool:
+_MAX_NAMED = 1000
+"""More candidate files than this are searched through the manifest pathspecs instead (the command line's size)."""
+
+
+def _within(candidates: tuple[str, ...] | None) -> tuple[str, ...]:
+    manifests = [name for name in candidates or () if name.lower().endswith((".yaml", ".yml"))]
+    if candidates is None or len(manifests) > _MAX_NAMED:
+        return MANIFEST_PATHSPECS
+    return tuple(f":(literal){name}" for name in manifests)
+
+
+def _declares(repo: Repo, rev: str | None, pattern: str, within: tuple[str, ...]) -> bool:
+    if not within:
+        return False
     # --text, not -I: a pull request's `.gitattributes` (`binary`, `-diff`) must not hide a file from the search
-    out = repo.text("grep", "-l", "--text", "-E", "-e", pattern, *([rev] if rev else []), "--", *MANIFEST_PATHSPECS)
+    out = repo.text("grep", "-l", "--text", "-E", "-e", pattern, *([rev] if rev else []), "--", *within)
     return bool(out and out.strip())

@@ -30,6 +30,9 @@ def attach(findings: Sequence[Finding], files: Sequence[LoadedFile], options: Ch
     must not fail because one fix did not work out.
     """
     contexts: dict[str, FileContext | None] = {}
+    by_path: dict[str | None, LoadedFile] = {}
+    for file in files:  # one lookup per file, not a scan of every file per finding (linear at 50,000 files)
+        by_path.setdefault(file.change.new_path, file)
     result = []
     for finding in findings:
         if not finding.intents or finding.object is None:
@@ -37,7 +40,7 @@ def attach(findings: Sequence[Finding], files: Sequence[LoadedFile], options: Ch
             continue
         path = finding.location.path
         if path not in contexts:
-            contexts[path] = _context(path, findings, files, options)
+            contexts[path] = _context(by_path.get(path), findings, files, options)
         ctx = contexts[path]
         try:
             fixes = tuple(_fixes(_with_siblings(finding, findings), ctx)) if ctx is not None else ()
@@ -65,9 +68,8 @@ def _with_siblings(finding: Finding, findings: Sequence[Finding]) -> Finding:
 
 
 def _context(
-    path: str, findings: Sequence[Finding], files: Sequence[LoadedFile], options: CheckOptions
+    file: LoadedFile | None, findings: Sequence[Finding], files: Sequence[LoadedFile], options: CheckOptions
 ) -> FileContext | None:
-    file = next((f for f in files if f.change.new_path == path), None)
     if file is None or not file.head.manifests:
         return None
     return FileContext(file, Text.of(file.head.text), options, findings, files)
