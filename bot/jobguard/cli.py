@@ -285,7 +285,10 @@ def _review(args: argparse.Namespace) -> int:
     platform = _platform(args.platform, args.dry_run, area.checkout)
     request = platform.fix_command()
     if request is not None:  # an issue_comment event saying `/jobguard fix`
-        print(review.run_fix_command(platform, requested_by=request.author, authorised=request.authorised))
+        message = review.run_fix_command(
+            platform, requested_by=request.author, authorised=request.authorised, strategy=request.strategy
+        )
+        print(message)
         return EXIT_OK
     outcome = review.run_review(
         platform,

@@ -83,6 +83,7 @@ class FixRequest:
     author: str
     authorised: bool
     association: str = ""
+    strategy: str | None = None  # `/jobguard fix S`: only fixes of strategy S, as `jobguard fix --strategy S`
 
 
 class ChangeSource(Protocol):

@@ -117,7 +117,8 @@ def fix_request(event_name: str, event: Mapping[str, Any]) -> FixRequest | None:
         return None
     association = str(comment.get("author_association") or "NONE")
     author = str((comment.get("user") or {}).get("login") or "")
-    return FixRequest(author, association in AUTHORISED_ASSOCIATIONS, association)
+    strategy = first[len(FIX_COMMAND) :].split()[:1]
+    return FixRequest(author, association in AUTHORISED_ASSOCIATIONS, association, strategy[0] if strategy else None)
 
 
 def read_only_reason(event_name: str, pull: PullInfo | None, actor: str) -> str:
