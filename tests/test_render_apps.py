@@ -432,8 +432,8 @@ def test_an_application_set_generates_at_most_a_thousand_applications() -> None:
 
 @pytest.mark.parametrize("kind", ["Application", "ApplicationSet"])
 def test_deeply_nested_values_are_refused_not_a_crash(kind: str) -> None:
-    """Helm values 400 levels deep pass libyaml and the alias guard, but dumping them again would recurse past
-    Python's limit: a file nested past yamlfiles.MAX_DEPTH is unreadable, like any broken file."""
+    """Helm values 400 levels deep pass libyaml, but dumping them again would recurse past
+    Python's limit: a file nested past manifest_guards.MAX_DEPTH is unreadable, like any broken file."""
     deep = "{a: " * 400 + "1" + "}" * 400
     source = f"source: {{path: charts/batch, helm: {{valuesObject: {deep}}}}}"
     spec = (

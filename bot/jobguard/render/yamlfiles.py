@@ -20,9 +20,6 @@ try:  # libyaml is in every PyYAML wheel, and it refuses nesting deeper than 1,0
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_DEPTH = 64
-"""Deepest nesting read here: kustomizations, charts' metadata and Argo CD's override files are a few levels deep."""
-
 
 def text_of(data: bytes | None) -> str | None:
     """The file as text, or None when the guards refuse it (too big, binary, not UTF-8)."""
@@ -40,35 +37,18 @@ def one(snapshot: Snapshot, path: str) -> dict[str, Any] | None:
     if not Tree.of(snapshot).is_file(path):  # no read for a file that is not there (a git lookup that fails)
         return None
     body = text_of(snapshot.read(path))
-    if body is None or too_deep(body):
+    if body is None:
         return None
-    read = config_yaml.read(body)
+    read = config_yaml.read(body)  # bounded on the event stream first (bytes, values, config_yaml.MAX_DEPTH)
     if isinstance(read, config_yaml.Problem) or read[1].problems or not isinstance(read[0], dict):
         return None  # recursive aliases, tags and duplicate keys too: kustomize and Argo CD refuse those files
     return read[0]
 
 
-def too_deep(body: str) -> bool:
-    """Nesting past `MAX_DEPTH`, or no YAML at all, told by libyaml's event parser before the pure-Python composer
-    of config_yaml (which recurses a few frames per level, and takes seconds to fail on thousands of levels)."""
-    depth = 0
-    try:
-        for event in yaml.parse(body, Loader=_Loader):
-            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return True
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-    except yaml.YAMLError:
-        return True
-    return False
-
-
 def documents(data: bytes | None) -> list[Any]:
     """Every document of a multi-document file (Applications, Flux objects), or [] when any part is unreadable."""
     body = text_of(data)
-    if body is None or too_deep(body):  # what is read here is dumped and walked again, recursively
+    if body is None:
         return []
     try:
         roots = list(yaml.compose_all(body, Loader=_Loader))
@@ -76,7 +56,9 @@ def documents(data: bytes | None) -> list[Any]:
         for root in roots:
             if root is None:
                 continue
-            manifest_guards.check_size(root)  # alias bombs and recursive aliases, before expanding anything
+            manifest_guards.check_size(
+                root
+            )  # alias bombs, recursive aliases and deep nesting, before anything walks it
             values.append(yaml.constructor.SafeConstructor().construct_document(root))
         return values
     except (yaml.YAMLError, manifest_guards.Unusable, RecursionError, ValueError, TypeError):
