@@ -6,9 +6,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobguard.gitrepo import Repo
 from jobguard.render.inputs import affected, inputs_of
 from jobguard.render.model import Root, RootKind
 from jobguard.render.roots import discover
+from jobguard.render.snapshots import GitSnapshot
+from tests.conftest import RepoFactory
 from tests.render_files import Files, corpus_set, corpus_sets, needs_kustomize_corpus
 from tests.test_fuzz import mutate, mutation
 
@@ -244,3 +247,43 @@ def test_mutated_declarations_never_raise(target: str, steps: list[tuple[str, in
     inputs = [inputs_of(root, snapshot) for root in discover(snapshot)]
     assert all(item.files <= set(snapshot.files) for item in inputs)
     affected(inputs, [target])
+
+
+APP = """apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web}
+spec:
+  source: {repoURL: https://git.example/g.git, path: web}
+  destination: {namespace: web}
+"""
+
+
+def _counting(snapshot: GitSnapshot) -> list[str]:
+    reads: list[str] = []
+    original = snapshot.read
+
+    def read(path: str) -> bytes | None:
+        reads.append(path)
+        return original(path)
+
+    snapshot.read = read  # type: ignore[method-assign]
+    return reads
+
+
+def test_discovery_in_a_git_revision_reads_only_the_files_that_name_an_api_group(make_repo: RepoFactory) -> None:
+    """A small change in a big repository must not read every file to find the few Applications (issue 16)."""
+    plain = {f"misc/cm-{n}.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cm-{n}}}\n" for n in range(40)}
+    files = {"apps/web.yaml": APP, "web/kustomization.yaml": "resources: [cm.yaml]\n", **plain}
+    repo = make_repo(files, {})
+    snapshot = GitSnapshot(Repo(repo), "change")
+    reads = _counting(snapshot)
+    found = discover(snapshot)
+    assert [(r.name, r.path) for r in found] == [("web", "web")]
+    assert "apps/web.yaml" in reads and not [p for p in reads if p.startswith("misc/")]
+
+
+def test_discovery_from_a_subdirectory_still_finds_declarations_outside_it(make_repo: RepoFactory) -> None:
+    """`declarations` searches below `repo.path` only: from a subdirectory discovery reads every file instead."""
+    repo = make_repo({"apps/web.yaml": APP, "web/kustomization.yaml": "resources: [cm.yaml]\n"}, {})
+    snapshot = GitSnapshot(Repo(repo / "web"), "change")
+    assert [(r.name, r.path) for r in discover(snapshot)] == [("web", "web")]

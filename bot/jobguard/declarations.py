@@ -43,6 +43,15 @@ def declaring_files(repo: Repo, rev: str | None) -> tuple[str, ...] | None:
         return found
 
 
+def declaring_paths(repo: Repo, rev: str) -> frozenset[str] | None:
+    """`declaring_files` as paths from the top of the repository (what `ls-tree --full-tree` lists), or None when
+    `repo.path` is not the top (the search would miss files outside it) or git failed."""
+    if repo.text("rev-parse", "--show-prefix") != "\n":
+        return None
+    found = declaring_files(repo, rev)
+    return None if found is None else frozenset(found)
+
+
 def _tree(repo: Repo, rev: str) -> str | None:
     out = repo.text("rev-parse", "--verify", "--quiet", f"{rev}^{{tree}}")
     return out.strip() or None if out else None

@@ -15,9 +15,10 @@ engine reports broken YAML on its own.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from jobguard import declarations
 from jobguard.controllers.argocd import ARGO_API_GROUP
 from jobguard.controllers.flux import HELM_RELEASE_PREFIX, KUSTOMIZE_PREFIX
 from jobguard.kustomize_patches import KUSTOMIZATION_NAMES
@@ -26,6 +27,7 @@ from jobguard.render.apps import application_roots, is_application
 from jobguard.render.appsets import application_set_roots, is_application_set
 from jobguard.render.flux import flux_roots, is_flux
 from jobguard.render.model import Root, RootKind, Snapshot
+from jobguard.render.snapshots import GitSnapshot
 from jobguard.render.tree import Tree, join
 
 _DECLARING = tuple(group.encode() for group in (ARGO_API_GROUP, KUSTOMIZE_PREFIX, HELM_RELEASE_PREFIX))
@@ -44,7 +46,7 @@ def discover(snapshot: Snapshot) -> tuple[Root, ...]:
 def declared_roots(snapshot: Snapshot) -> list[Root]:
     tree = Tree.of(snapshot)
     found: list[Root] = []
-    for path in tree.paths:
+    for path in _candidates(snapshot, tree):
         if not path.endswith(_YAML) or posixpath.basename(path) in _NEVER_DECLARING:
             continue
         data = snapshot.read(path)
@@ -53,6 +55,17 @@ def declared_roots(snapshot: Snapshot) -> list[Root]:
         for doc in plain.documents(data):
             found.extend(_roots_of(doc, path, snapshot, tree))
     return _unique(found)
+
+
+def _candidates(snapshot: Snapshot, tree: Tree) -> Sequence[str]:
+    """The files that may declare a root. For a git revision, only those `declarations` lists (one `git grep` per
+    revision, kept, shared with `gitops: auto`), so discovery does not read every file of a big repository; else
+    every file (each is still checked for a marker before it is parsed)."""
+    if isinstance(snapshot, GitSnapshot):
+        named = declarations.declaring_paths(snapshot.repo, snapshot.rev)
+        if named is not None:
+            return [path for path in tree.paths if path in named]
+    return tree.paths
 
 
 def _roots_of(doc: Any, path: str, snapshot: Snapshot, tree: Tree) -> list[Root]:
